@@ -1,0 +1,1 @@
+"""The analyst CLI: thin click commands, one module per command group."""

@@ -1,0 +1,34 @@
+"""``shipsight demo``: build the sample scenario and show what it finds."""
+
+import click
+
+from shipsight.cli.output import echo_table
+from shipsight.demo import build_demo
+
+
+@click.command()
+@click.option("--out", default="shipsight-demo.db", show_default=True,
+              help="Store to build the scenario into (replaced if it exists).")
+@click.option("--samples", type=click.Path(file_okay=False, exists=True),
+              help="Samples folder (default: ./samples).")
+def demo(out, samples):
+    """Build a store from samples/ and print what the log finds.
+
+    \b
+    Example:
+      shipsight demo
+      shipsight --db demo.db sightings list --port Rajin
+    """
+    result = build_demo(out, samples=samples)
+    ports = result.ports
+    click.echo(f"Built {result.db}: {len(ports)} ports ({int(ports['watchlist'].sum())} watch-listed), "
+               f"{len(result.sightings)} sightings.")
+    counts = result.sightings.groupby("port", dropna=False).size().rename("sightings").reset_index()
+    counts["port"] = counts["port"].fillna("(at sea)")
+    echo_table(counts, ["port", "sightings"], title="Sightings per port")
+    echo_table(result.port_calls, ["vessel", "name", "port", "first_seen", "last_seen", "n_sightings"],
+               title="Port calls")
+    click.echo(f"Explore it: shipsight --db {result.db} sightings list")
+
+
+COMMANDS = [demo]

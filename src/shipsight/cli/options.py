@@ -1,0 +1,104 @@
+"""Options shared by several commands, each defined once.
+
+Index of shared flags:
+
+--json            machine-readable output (records) instead of a table
+--since/--until   time window; ISO 8601 with a zone, or a date (a whole UTC day)
+--bbox            minlon,minlat,maxlon,maxlat (minlon > maxlon crosses the antimeridian)
+--tz              zone of times written without one (IANA name, e.g. Asia/Vladivostok)
+--analyst         who does the work (default: the OS user)
+--overwrite       replace an existing output file
+"""
+
+from datetime import datetime, time, timedelta, timezone
+
+import click
+
+from shipsight.errors import InputError
+from shipsight.model import CONFIDENCE, parse_time
+from shipsight.model.sightings import default_analyst
+
+
+class TimeType(click.ParamType):
+    """An ISO 8601 time with a zone, or a bare date taken as a UTC day."""
+
+    name = "TIME"
+
+    def __init__(self, *, end_of_day=False):
+        self.end_of_day = end_of_day
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        if len(text) == 10:
+            try:
+                day = datetime.strptime(text, "%Y-%m-%d").date()
+            except ValueError:
+                self.fail(f"{value!r} is not a date (YYYY-MM-DD) or ISO 8601 time", param, ctx)
+            start = datetime.combine(day, time(), tzinfo=timezone.utc)
+            return start + timedelta(days=1, microseconds=-1) if self.end_of_day else start
+        try:
+            return parse_time(text)
+        except InputError as exc:
+            self.fail(exc.message, param, ctx)
+
+
+class BBoxType(click.ParamType):
+    """``minlon,minlat,maxlon,maxlat`` in degrees."""
+
+    name = "BBOX"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            minx, miny, maxx, maxy = (float(v) for v in str(value).replace(" ", "").split(","))
+        except ValueError:
+            self.fail(f"{value!r} is not minlon,minlat,maxlon,maxlat", param, ctx)
+        if not all(-180 <= x <= 180 for x in (minx, maxx)) or not all(-90 <= y <= 90 for y in (miny, maxy)):
+            self.fail(f"{value!r} is outside lon [-180, 180] / lat [-90, 90]", param, ctx)
+        if miny > maxy:
+            self.fail(f"{value!r} has minlat above maxlat", param, ctx)
+        return (minx, miny, maxx, maxy)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON records instead of a table.")
+since_option = click.option("--since", type=TimeType(), help="Only from this time (ISO 8601 with zone, or a date).")
+until_option = click.option("--until", type=TimeType(end_of_day=True), help="Only up to this time (a date includes the whole day).")
+bbox_option = click.option("--bbox", type=BBoxType(), help="minlon,minlat,maxlon,maxlat.")
+tz_option = click.option("--tz", help="Zone of times written without one, e.g. UTC or Asia/Vladivostok.")
+analyst_option = click.option("--analyst", default=default_analyst, show_default="the OS user",
+                              help="Who logs or changes it.")
+overwrite_option = click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+
+
+def sighting_fields(func):
+    """The fields of a sighting as options, shared by ``log`` and ``sightings edit``."""
+    options = [
+        click.option("--lon", type=float, help="Longitude, degrees east (EPSG:4326)."),
+        click.option("--lat", type=float, help="Latitude, degrees north."),
+        click.option("--wkt", help="Position as WKT instead of --lon/--lat, e.g. 'POINT (130.3 42.24)'."),
+        click.option("--time", "time_", help="ISO 8601 with a zone, e.g. 2024-03-01T09:30:00Z."),
+        click.option("--name", help="Vessel name as seen or believed."),
+        click.option("--imo", help="IMO number (seven digits, check digit verified)."),
+        click.option("--mmsi", help="MMSI (nine digits)."),
+        click.option("--vessel-type", help="e.g. tanker, general cargo, ro-ro."),
+        click.option("--length-m", type=float, help="Length in metres."),
+        click.option("--heading", type=float, help="Heading in degrees from north."),
+        click.option("--confidence", type=click.Choice(CONFIDENCE), help="How sure the identification is."),
+        click.option("--source", help="Imagery source, e.g. Sentinel-2, Planet, Maxar."),
+        click.option("--scene", help="Id of a registered scene."),
+        click.option("--note", help="Free text."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def field_values(kwargs):
+    """The sighting fields given on the command line, keyed as the library names them."""
+    names = {"time_": "time", "scene": "scene_id"}
+    keys = ("lon", "lat", "wkt", "time_", "name", "imo", "mmsi", "vessel_type", "length_m", "heading",
+            "confidence", "source", "scene", "note")
+    return {names.get(k, k): kwargs[k] for k in keys if kwargs.get(k) is not None}

@@ -1,0 +1,88 @@
+"""Printing for people (rich tables) and for pipes (JSON, GeoJSON)."""
+
+import json
+import math
+import sys
+from datetime import datetime
+
+import click
+import numpy as np
+import pandas as pd
+import shapely
+from rich.console import Console
+from rich.table import Table
+
+
+def _plain(value):
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, shapely.Geometry):
+        return value.wkt
+    return value
+
+
+def records(df):
+    """Rows of a frame as JSON-able dicts (geometry dropped; times as ISO 8601 UTC)."""
+    geometry = getattr(df, "_geometry_column_name", None)
+    cols = [c for c in df.columns if c != geometry]
+    return [{c: _plain(v) for c, v in zip(cols, row)} for row in df[cols].itertuples(index=False, name=None)]
+
+
+def echo_json(obj):
+    click.echo(json.dumps(obj, indent=None if isinstance(obj, list) and len(obj) > 50 else 2, ensure_ascii=False))
+
+
+def echo_geojson(gdf):
+    """A FeatureCollection with every field as properties."""
+    props = records(gdf)
+    geoms = [json.loads(g) if g else None for g in shapely.to_geojson(gdf.geometry.values).tolist()] if len(gdf) else []
+    click.echo(json.dumps({"type": "FeatureCollection",
+                           "features": [{"type": "Feature", "geometry": g, "properties": p} for g, p in zip(geoms, props)]},
+                          ensure_ascii=False))
+
+
+def _console():
+    stream = click.get_text_stream("stdout")
+    return Console(file=stream, width=None if stream.isatty() else 200, soft_wrap=False)
+
+
+def _cell(value):
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def echo_table(df, columns, *, title=None):
+    """A table of the named columns for people; 'none' when empty."""
+    if len(df) == 0:
+        click.echo(f"{title}: none" if title else "none")
+        return
+    table = Table(title=title, show_lines=False)
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    for row in df[list(columns)].itertuples(index=False, name=None):
+        table.add_row(*(_cell(v) for v in row))
+    _console().print(table)
+
+
+def echo_err(message):
+    click.echo(message, err=True)
+
+
+def stdout_is_tty():
+    return sys.stdout.isatty()

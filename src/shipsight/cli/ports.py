@@ -1,0 +1,78 @@
+"""``shipsight ports``: import and list port areas."""
+
+import click
+
+from shipsight.cli.options import analyst_option, json_option
+from shipsight.cli.output import echo_err, echo_json, echo_table, records
+from shipsight.io.ports import read_ports
+from shipsight.model import PORT_KINDS
+
+
+@click.group()
+def ports():
+    """Port areas: ports, terminals, anchorages, shipyards, berths."""
+
+
+@ports.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--name-field", help="Field holding the port name (default: name).")
+@click.option("--kind-field", help="Field holding the kind (default: kind).")
+@click.option("--watchlist-field", help="Field saying true/false for watch-listed (default: watchlist).")
+@click.option("--reason-field", help="Field giving why a port is watch-listed (default: reason).")
+@click.option("--kind", type=click.Choice(PORT_KINDS), help="Kind for every port without one.")
+@click.option("--watchlist", is_flag=True, help="Mark every port of the file watch-listed.")
+@click.option("--reason", help="Watch-list reason for every port without one.")
+@click.option("--buffer-m", type=click.FloatRange(min=0, min_open=True),
+              help="Radius in metres of the circle made around point ports.")
+@click.option("--layer", help="Layer of a multi-layer file (GeoPackage).")
+@click.option("--on-invalid", type=click.Choice(("raise", "skip")), default="raise", show_default=True,
+              help="raise: any bad feature stops the import; skip: import the good ones, list the bad on stderr.")
+@analyst_option
+@json_option
+@click.pass_obj
+def import_(app, file, name_field, kind_field, watchlist_field, reason_field, kind, watchlist, reason,
+            buffer_m, layer, on_invalid, analyst, as_json):
+    """Import port polygons from GeoJSON, GeoPackage, Shapefile, FlatGeobuf or CSV.
+
+    CSV takes a WKT column, or lon/lat columns with --buffer-m; the NGA World
+    Port Index CSV (Pub 150) is recognised and buffered by harbour size.
+
+    \b
+    Example:
+      shipsight ports import samples/ports.geojson
+      shipsight ports import wpi.csv --buffer-m 3000
+    """
+    frame = read_ports(file, name_field=name_field, kind_field=kind_field, watchlist_field=watchlist_field,
+                       reason_field=reason_field, kind=kind, watchlist=watchlist or None, reason=reason,
+                       buffer_m=buffer_m, layer=layer, on_invalid=on_invalid)
+    ids = app.store().add_ports(frame.drop(columns=["repaired"]), analyst=analyst, source=str(file))
+    for name in frame.loc[frame["repaired"], "name"]:
+        echo_err(f"warning: {file}: port {name!r} had an invalid polygon and was repaired")
+    for row, field, reason in frame.attrs["skipped"]:
+        echo_err(f"warning: {file}, row {row}, field {field}: skipped: {reason}")
+    if as_json:
+        echo_json({"imported": len(ids), "ids": [int(i) for i in ids]})
+    else:
+        click.echo(f"imported {len(ids)} port{'s' * (len(ids) != 1)} from {file}")
+
+
+@ports.command("list")
+@json_option
+@click.pass_obj
+def list_(app, as_json):
+    """List ports.
+
+    \b
+    Example:
+      shipsight ports list --json
+    """
+    frame = app.store(create=False).ports()
+    frame["area_km2"] = frame["area_m2"] / 1e6
+    if as_json:
+        frame["wkt"] = frame.geometry.to_wkt()
+        echo_json(records(frame.drop(columns=["area_km2"])))
+    else:
+        echo_table(frame, ["id", "name", "kind", "watchlist", "reason", "area_km2"], title="Ports")
+
+
+COMMANDS = [ports]

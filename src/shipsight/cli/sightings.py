@@ -1,0 +1,144 @@
+"""``shipsight sightings``: import, list, show, edit and retract sightings."""
+
+import click
+
+from shipsight.cli.options import (
+    analyst_option, bbox_option, field_values, json_option, since_option, sighting_fields, tz_option, until_option,
+)
+from shipsight.cli.output import echo_err, echo_geojson, echo_json, echo_table, records
+from shipsight.io.sightings import FORMATS
+from shipsight.sightings import ON_INVALID, edit_sighting, import_sightings
+from shipsight.store import SightingQuery
+
+TABLE_COLUMNS = ["id", "time", "name", "imo", "mmsi", "lon", "lat", "port", "nearest_port",
+                 "nearest_port_distance_m", "confidence", "source", "analyst"]
+
+
+@click.group()
+def sightings():
+    """Sightings of ships: import, list, show, edit, retract."""
+
+
+@sightings.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "format_", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="File layout; xview3 is the xView3 / Ai2 vessel-detection CSV.")
+@click.option("--on-invalid", type=click.Choice(ON_INVALID), default="raise", show_default=True,
+              help="raise: any bad row stops the import; skip: import good rows, write bad ones to FILE.rejects.csv.")
+@click.option("--layer", help="Layer of a GeoPackage.")
+@tz_option
+@analyst_option
+@json_option
+@click.pass_obj
+def import_(app, file, format_, on_invalid, layer, tz, analyst, as_json):
+    """Import sightings from CSV, GeoJSON or GeoPackage, all or nothing.
+
+    Columns (or properties) are named as 'shipsight log' options: time, lon,
+    lat, name, imo, mmsi, vessel_type, length_m, heading, confidence, source,
+    scene, analyst, note; only time and a position are required.
+
+    \b
+    Example:
+      shipsight sightings import samples/sightings.csv
+      shipsight sightings import feed.csv --on-invalid skip
+    """
+    result = import_sightings(app.store(), file, format=format_, on_invalid=on_invalid, tz=tz,
+                              analyst=analyst, layer=layer)
+    if result.rejected:
+        echo_err(f"warning: {result.rejected} bad row{'s' * (result.rejected > 1)} skipped; "
+                 f"see {result.rejects_path}")
+    if as_json:
+        echo_json({"imported": len(result.ids), "rejected": result.rejected,
+                   "rejects_file": str(result.rejects_path) if result.rejects_path else None,
+                   "first_id": result.ids[0], "last_id": result.ids[-1]})
+    else:
+        click.echo(f"imported {len(result.ids)} sightings from {file} (ids {result.ids[0]}-{result.ids[-1]})")
+
+
+@sightings.command("list")
+@click.option("--port", help="Port id or name: sightings inside it (and inside its berths and terminals).")
+@click.option("--vessel", help="Vessel name, IMO or MMSI.")
+@since_option
+@until_option
+@bbox_option
+@click.option("--retracted", is_flag=True, help="Include retracted sightings.")
+@json_option
+@click.option("--geojson", "as_geojson", is_flag=True, help="Print a GeoJSON FeatureCollection.")
+@click.pass_obj
+def list_(app, port, vessel, since, until, bbox, retracted, as_json, as_geojson):
+    """List sightings, filtered.
+
+    \b
+    Example:
+      shipsight sightings list --port Rajin --since 2023-08-01 --json
+      shipsight sightings list --vessel 9179842 --geojson > angara.geojson
+    """
+    query = SightingQuery(port=port, vessel=vessel, since=since, until=until, bbox=bbox, include_retracted=retracted)
+    frame = app.store(create=False).sightings(query)
+    if as_geojson:
+        echo_geojson(frame)
+    elif as_json:
+        echo_json(records(frame))
+    else:
+        echo_table(frame, TABLE_COLUMNS, title="Sightings")
+
+
+@sightings.command("show")
+@click.argument("sighting_id", type=int)
+@json_option
+@click.pass_obj
+def show(app, sighting_id, as_json):
+    """Show one sighting with every stored field.
+
+    \b
+    Example:
+      shipsight sightings show 12
+    """
+    row = records(app.store(create=False).sighting(sighting_id))
+    if as_json:
+        echo_json(row[0])
+    else:
+        width = max(map(len, row[0]))
+        for key, value in row[0].items():
+            click.echo(f"{key:<{width}}  {'' if value is None else value}")
+
+
+@sightings.command("edit")
+@click.argument("sighting_id", type=int)
+@sighting_fields
+@click.option("--analyst-name", "analyst_field", help="Change the analyst the sighting is credited to.")
+@click.option("--reason", required=True, help="Why; kept in the audit log.")
+@tz_option
+@analyst_option
+@click.pass_obj
+def edit(app, sighting_id, analyst_field, reason, tz, analyst, **fields):
+    """Change fields of a sighting; old and new values go to the audit log.
+
+    \b
+    Example:
+      shipsight sightings edit 12 --imo 9179842 --reason "IMO read from hull marking"
+    """
+    changes = field_values(fields)
+    if analyst_field:
+        changes["analyst"] = analyst_field
+    edit_sighting(app.store(), sighting_id, changes, reason=reason, analyst=analyst, tz=tz)
+    click.echo(f"edited sighting {sighting_id}")
+
+
+@sightings.command("retract")
+@click.argument("sighting_id", type=int)
+@click.option("--reason", required=True, help="Why; kept in the audit log.")
+@analyst_option
+@click.pass_obj
+def retract(app, sighting_id, reason, analyst):
+    """Retract a sighting (it is kept, marked retracted, never deleted).
+
+    \b
+    Example:
+      shipsight sightings retract 12 --reason "cloud shadow, not a ship"
+    """
+    app.store().retract_sighting(sighting_id, reason=reason, analyst=analyst)
+    click.echo(f"retracted sighting {sighting_id}")
+
+
+COMMANDS = [sightings]

@@ -1,0 +1,58 @@
+"""The exception tree of shipsight.
+
+Everything a user can get wrong raises :class:`InputError`; the CLI turns it
+into one line and exit code 2. Any other exception is our bug.
+
+Example
+-------
+>>> try:
+...     raise InputError("IMO 1234567 fails its check digit", where="row 3, field imo")
+... except ValueError as exc:
+...     print(exc)
+row 3, field imo: IMO 1234567 fails its check digit
+"""
+
+
+class ShipsightError(Exception):
+    """Root of every error shipsight raises on purpose."""
+
+
+class InputError(ShipsightError, ValueError):
+    """Something the user supplied is wrong: a file, a value, an unknown id.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and, where useful, how to mend it.
+    where : str, optional
+        Where it is wrong: a file, row and field.
+    """
+
+    def __init__(self, message, *, where=None):
+        self.message = message
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class RowErrors(InputError):
+    """Several rows of one input are bad; ``problems`` lists them all.
+
+    Each problem is a ``(row, field, reason)`` tuple, ``row`` counted as the
+    user sees the file (the first data row of a CSV is row 2, after its header).
+    """
+
+    def __init__(self, source, problems):
+        self.source = source
+        self.problems = list(problems)
+        row, field, reason = self.problems[0]
+        more = len(self.problems) - 1
+        tail = f" (and {more} more bad row{'s' * (more > 1)}; nothing was written)" if more else " (nothing was written)"
+        super().__init__(f"{reason}{tail}", where=f"{source}, row {row}, field {field}")
+
+
+class NotFoundError(InputError, LookupError):
+    """An id the user named does not exist in the store."""
+
+
+class StoreError(ShipsightError):
+    """The store cannot be used: unreachable server, missing extension, newer schema."""

@@ -1,0 +1,1 @@
+"""Readers and writers of GIS files and CSV (geopandas/pyogrio), and detector outputs."""

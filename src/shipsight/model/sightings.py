@@ -1,0 +1,144 @@
+"""A sighting's fields and their vectorised validation.
+
+Every bad value in a batch is found in one pass, so an import can report all
+of its bad rows at once rather than stopping at the first.
+"""
+
+import getpass
+
+import numpy as np
+import pandas as pd
+
+from shipsight.model.identity import imo_is_valid
+from shipsight.model.times import to_utc_series
+from shipsight.model.vocab import CONFIDENCE
+
+#: Fields an analyst gives for a sighting, in the order the log shows them.
+FIELDS = (
+    "time", "lon", "lat", "name", "imo", "mmsi", "vessel_type", "length_m", "heading",
+    "confidence", "source", "scene_id", "pixel_row", "pixel_col", "analyst", "note",
+)
+TEXT_FIELDS = ("name", "vessel_type", "source", "scene_id", "analyst", "note")
+FLOAT_FIELDS = ("length_m", "heading", "pixel_row", "pixel_col")
+#: Column names accepted on input besides the canonical ones.
+ALIASES = {"scene": "scene_id", "longitude": "lon", "latitude": "lat", "type": "vessel_type"}
+DEFAULT_CONFIDENCE = "possible"
+
+
+def default_analyst():
+    """The OS user, the analyst a sighting is logged by unless said otherwise."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, as in some containers
+        return "unknown"
+
+
+def validate_sightings(raw, *, tz=None, analyst=None):
+    """Check and normalise a frame of sightings as read from a file or the CLI.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        Columns named as :data:`FIELDS` (or their :data:`ALIASES`); values may be text.
+        Only ``time``, ``lon`` and ``lat`` are required.
+    tz : str, optional
+        Zone of times written without one; without it such times are errors.
+    analyst : str, optional
+        Analyst for rows that name none (default: the OS user).
+
+    Returns
+    -------
+    clean : pandas.DataFrame
+        The good rows, columns :data:`FIELDS`, typed (time as UTC datetimes),
+        indexed by their 0-based position in ``raw``.
+    problems : list of (int, str, str)
+        ``(position, field, reason)`` for every bad value; ``position`` is the
+        0-based row position in ``raw``.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"time": ["2024-01-05T03:00:00Z", "2024-01-05"],
+    ...                     "lon": ["130.3", "130.3"], "lat": ["42.2", "95"]})
+    >>> clean, problems = validate_sightings(raw, analyst="kim")
+    >>> len(clean), [p[1] for p in problems]
+    (1, ['time', 'lat'])
+    """
+    df = raw.rename(columns={k: v for k, v in ALIASES.items() if k in raw.columns and v not in raw.columns})
+    df = df.reset_index(drop=True)
+    n = len(df)
+    problems = []
+
+    # Columns the input lacks are never parsed: a one-row log is as cheap as it can be.
+    absent = pd.Series([None] * n, index=df.index, dtype=object)
+    stripped = {}
+
+    def col(name):
+        return df[name] if name in df.columns else absent
+
+    def text(name):
+        """The column as stripped text with blanks (and 'nan'/'none'/'null') as NA."""
+        if name not in stripped:
+            t = col(name).astype("string").str.strip()
+            stripped[name] = t.mask(t.str.lower().isin(["", "nan", "none", "null"]))
+        return stripped[name]
+
+    def bad(mask, field, reason):
+        for pos in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            problems.append((int(pos), field, reason(pos) if callable(reason) else reason))
+
+    out = pd.DataFrame(index=df.index)
+    time, time_bad = to_utc_series(col("time"), tz=tz)
+    tz_hint = "" if tz else " (or say which zone with --tz)"
+    bad(time_bad, "time", lambda i: f"time {col('time').iloc[i]!r} is missing, not ISO 8601 or has no zone; "
+        f"write it as 2024-03-01T09:30:00Z{tz_hint}")
+    out["time"] = time
+
+    for axis, lo, hi in (("lon", -180.0, 180.0), ("lat", -90.0, 90.0)):
+        values = pd.to_numeric(col(axis), errors="coerce").astype(float)
+        missing = values.isna().to_numpy()
+        bad(missing, axis, lambda i, a=axis: f"{a} {col(a).iloc[i]!r} is missing or not a number")
+        outside = ~missing & ((values < lo) | (values > hi)).to_numpy()
+        bad(outside, axis, lambda i, a=axis, lo=lo, hi=hi: f"{a} {values.iloc[i]} is outside [{lo:g}, {hi:g}]")
+        out[axis] = values
+
+    for field in TEXT_FIELDS:
+        out[field] = absent if field not in df.columns else text(field).astype(object).where(text(field).notna(), None)
+
+    imo = text("imo").str.replace(r"^IMO[\s:#-]*", "", case=False, regex=True).str.replace(r"\.0$", "", regex=True)
+    given = imo.notna().to_numpy()
+    shape_ok = imo.str.fullmatch(r"\d{7}").fillna(False).to_numpy(dtype=bool)
+    bad(given & ~shape_ok, "imo", lambda i: f"IMO {col('imo').iloc[i]!r} is not seven digits")
+    check_ok = np.zeros(n, dtype=bool)
+    check_ok[shape_ok] = imo_is_valid(imo[shape_ok].to_numpy(dtype="U7"))
+    bad(shape_ok & ~check_ok, "imo", lambda i: f"IMO {imo.iloc[i]} fails its check digit; check the number")
+    out["imo"] = imo.astype(object).where(imo.notna(), None)
+
+    mmsi = text("mmsi").str.replace(r"\.0$", "", regex=True)
+    m_given = mmsi.notna().to_numpy()
+    m_ok = mmsi.str.fullmatch(r"\d{9}").fillna(False).to_numpy(dtype=bool)
+    bad(m_given & ~m_ok, "mmsi", lambda i: f"MMSI {col('mmsi').iloc[i]!r} is not nine digits")
+    out["mmsi"] = mmsi.astype(object).where(mmsi.notna(), None)
+
+    for field in FLOAT_FIELDS:
+        if field not in df.columns:
+            out[field] = np.nan
+            continue
+        values = pd.to_numeric(text(field), errors="coerce").astype(float)
+        garbage = values.isna().to_numpy() & text(field).notna().to_numpy()
+        bad(garbage, field, lambda i, f=field: f"{f} {col(f).iloc[i]!r} is not a number")
+        out[field] = values
+    bad((out["length_m"] <= 0).to_numpy(), "length_m", "length_m must be a positive number of metres")
+    heading = out["heading"]
+    bad(((heading < 0) | (heading >= 360)).to_numpy(), "heading", "heading must be in degrees, 0 to under 360")
+
+    conf = text("confidence").str.lower().fillna(DEFAULT_CONFIDENCE)
+    bad(~conf.isin(CONFIDENCE).to_numpy(), "confidence",
+        lambda i: f"confidence {col('confidence').iloc[i]!r} is not one of {', '.join(CONFIDENCE)}")
+    out["confidence"] = conf.astype(object)
+
+    out["analyst"] = out["analyst"].where(out["analyst"].notna(), analyst or default_analyst())
+
+    bad_rows = sorted({p[0] for p in problems})
+    problems.sort(key=lambda p: p[0])
+    clean = out.drop(index=bad_rows)[list(FIELDS)]
+    return clean, problems

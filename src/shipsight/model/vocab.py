@@ -1,0 +1,27 @@
+"""The controlled words of the log: confidence levels, port kinds, booleans."""
+
+from shipsight.errors import InputError
+
+CONFIDENCE = ("confirmed", "probable", "possible")
+PORT_KINDS = ("port", "terminal", "anchorage", "shipyard", "berth")
+
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0", ""}
+
+
+def parse_bool(value):
+    """Read a yes/no field as written in CSVs and GIS files.
+
+    >>> parse_bool("Yes"), parse_bool(0)
+    (True, False)
+    """
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, (int, float)) and value in (0, 1):  # GIS readers turn booleans with gaps into 1.0/0.0
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE or text == "nan":
+        return False
+    raise InputError(f"{value!r} is not true/false")

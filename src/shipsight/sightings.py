@@ -1,0 +1,127 @@
+"""Logging, importing, editing and retracting sightings: the library behind the CLI.
+
+>>> import tempfile, os
+>>> from shipsight.store import open_store
+>>> store = open_store(os.path.join(tempfile.mkdtemp(), "log.db"))
+>>> log_sighting(store, {"time": "2024-01-05T03:00:00Z", "lon": 130.3, "lat": 42.24}, analyst="kim")
+1
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import shapely
+
+from shipsight.digest import sha256_file
+from shipsight.errors import InputError, RowErrors
+from shipsight.io.sightings import read_sightings_file
+from shipsight.model.sightings import FIELDS, validate_sightings
+
+ON_INVALID = ("raise", "skip")
+
+
+def _point_from_wkt(fields):
+    """Turn a ``wkt`` entry (a POINT) into lon/lat."""
+    wkt = fields.pop("wkt", None)
+    if wkt is None:
+        return fields
+    try:
+        geom = shapely.from_wkt(wkt)
+    except shapely.errors.GEOSException:
+        raise InputError(f"{wkt!r} is not WKT; write POINT (lon lat)", where="--wkt") from None
+    if geom.geom_type != "Point" or geom.is_empty:
+        raise InputError(f"a sighting is a point, not a {geom.geom_type}; write POINT (lon lat)", where="--wkt")
+    return {**fields, "lon": geom.x, "lat": geom.y}
+
+
+def _validate_one(fields, *, tz, analyst):
+    clean, problems = validate_sightings(pd.DataFrame([fields]), tz=tz, analyst=analyst)
+    if problems:
+        _, field, reason = problems[0]
+        raise InputError(reason, where=f"--{field.replace('_', '-')}")
+    return clean
+
+
+def log_sighting(store, fields, *, tz=None, analyst=None):
+    """Log one sighting; ``fields`` as :data:`~shipsight.model.sightings.FIELDS` (or ``wkt``).
+
+    Returns the new sighting's id.
+    """
+    fields = _point_from_wkt({k: v for k, v in fields.items() if v is not None})
+    clean = _validate_one(fields, tz=tz, analyst=analyst)
+    return int(store.add_sightings(clean, analyst=clean["analyst"].iat[0])[0])
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: the new ids, and the rows it rejected and where they went."""
+
+    ids: list
+    rejected: int
+    rejects_path: Path | None
+
+
+def rejects_path_for(path):
+    """Where ``--on-invalid skip`` writes the rejected rows: beside the input."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.rejects.csv")
+
+
+def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None, analyst=None, layer=None):
+    """Import a file of sightings in one transaction.
+
+    With ``on_invalid="raise"`` any bad row stops the import with every bad row
+    reported (:class:`~shipsight.errors.RowErrors`) and nothing written. With
+    ``"skip"`` the good rows are imported and the bad ones written, with row
+    number, field and reason, to :func:`rejects_path_for` the input.
+    """
+    if on_invalid not in ON_INVALID:
+        raise InputError(f"on_invalid must be one of {', '.join(ON_INVALID)}, not {on_invalid!r}")
+    raw = read_sightings_file(path, format=format, layer=layer)
+    if raw.empty:
+        raise InputError("holds no sightings", where=str(path))
+    missing = [c for c in ("time", "lon", "lat") if c not in raw.columns]
+    if missing:
+        raise InputError(f"has no {', '.join(missing)} column; sightings need time, lon and lat "
+                         f"(columns named as 'shipsight log' options)", where=str(path))
+    rows = raw.pop("row").to_numpy()
+    clean, problems = validate_sightings(raw, tz=tz, analyst=analyst)
+    known = store.scene_ids()
+    unknown = clean["scene_id"].notna() & ~clean["scene_id"].isin(known)
+    problems += [(pos, "scene", f"unknown scene {clean.at[pos, 'scene_id']!r}; register it with 'shipsight scenes add'")
+                 for pos in clean.index[unknown]]
+    clean = clean[~unknown]
+    problems.sort(key=lambda p: p[0])
+    reported = [(int(rows[pos]), field, reason) for pos, field, reason in problems]
+    if reported and on_invalid == "raise":
+        raise RowErrors(str(path), reported)
+    if clean.empty:
+        raise RowErrors(str(path), reported) if reported else InputError("holds no sightings", where=str(path))
+    ids = store.add_sightings(clean, analyst=analyst or clean["analyst"].iat[0], source=str(path),
+                              sha256=sha256_file(path))
+    out = None
+    if reported:
+        out = rejects_path_for(path)
+        bad = pd.DataFrame(reported, columns=["row", "field", "reason"])
+        raw.insert(0, "row", rows)
+        bad.merge(raw, on="row", how="left").to_csv(out, index=False)
+    return ImportResult(ids=[int(i) for i in ids], rejected=len({r for r, _, _ in reported}), rejects_path=out)
+
+
+def edit_sighting(store, sighting_id, changes, *, reason, analyst, tz=None):
+    """Change fields of a sighting; every change is checked as at logging and audited."""
+    if not reason or not str(reason).strip():
+        raise InputError("say why with --reason; every edit is kept in the audit log")
+    changes = _point_from_wkt({k: v for k, v in changes.items() if v is not None})
+    if not changes:
+        raise InputError("nothing to change; give at least one field, e.g. --name or --imo")
+    row = store.sighting(sighting_id).iloc[0]
+    merged = {f: row[f] for f in FIELDS}
+    merged["time"] = merged["time"].isoformat()
+    merged.update(changes)
+    clean = _validate_one(merged, tz=tz, analyst=merged["analyst"])
+    typed = {k: (None if pd.isna(clean.iloc[0][k]) else clean.iloc[0][k]) for k in changes}
+    if "time" in typed:
+        typed["time"] = typed["time"].to_pydatetime()
+    store.edit_sighting(sighting_id, typed, reason=reason, analyst=analyst)

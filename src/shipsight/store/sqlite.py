@@ -1,0 +1,447 @@
+"""The embedded store: one SQLite file, WAL mode, foreign keys on.
+
+Spatial work runs in process (:mod:`shipsight.attribution`, shapely, numpy);
+SQLite's R*Tree narrows bounding-box queries.
+"""
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from shipsight.attribution import attribute, build_port_index
+from shipsight.errors import InputError, NotFoundError, StoreError
+from shipsight.store.base import EDITABLE, SCHEMA_VERSION, SightingQuery, Store, os_user
+from shipsight.store.convert import nullable, now_utc, text_times, time_text, times_text
+from shipsight.store.sqlite_schema import MIGRATIONS
+
+#: Writers wait this long for each other rather than failing with "database is locked".
+BUSY_TIMEOUT_S = 120
+
+_SIGHTING_COLUMNS = (
+    "id", "time", "lon", "lat", "geom", "name", "imo", "mmsi", "vessel_type", "length_m",
+    "heading", "confidence", "source", "scene_id", "pixel_row", "pixel_col", "analyst", "note",
+    "port_id", "nearest_port_id", "nearest_port_distance_m", "status", "import_id", "created_at",
+)
+_AUDITED = EDITABLE + ("port_id", "nearest_port_id", "nearest_port_distance_m", "status")
+_SIGHTING_JSON = "json_object(" + ", ".join(f"'{c}', {c}" for c in _AUDITED) + ")"
+
+
+class SQLiteStore(Store):
+    """The embedded default store, in one file.
+
+    >>> import tempfile, os
+    >>> store = SQLiteStore(os.path.join(tempfile.mkdtemp(), "log.db"))
+    >>> store.schema_version() == SCHEMA_VERSION
+    True
+    """
+
+    kind = "sqlite"
+
+    def __init__(self, path, *, create=True):
+        self.path = Path(path)
+        self.url = str(self.path)
+        if not create and not self.path.exists():
+            raise InputError(f"no store at {self.path}; create one with 'shipsight init' or name another with --db")
+        if self.path.parent and not self.path.parent.exists():
+            raise InputError(f"folder {self.path.parent} does not exist; create it or choose another --db")
+        try:
+            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            # A 64 MiB page cache: bulk imports touch many R*Tree and index pages.
+            self.conn.execute("PRAGMA cache_size = -65536")
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{self.path} is not a shipsight store ({exc}); choose another --db") from None
+        self._depth = 0
+        self._port_index = None
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} is at schema version {version}, newer than this shipsight knows "
+                f"({SCHEMA_VERSION}); upgrade shipsight"
+            )
+        if create and version < SCHEMA_VERSION:
+            self.migrate()
+        elif version < SCHEMA_VERSION:
+            raise InputError(f"{self.path} is at schema version {version}; run 'shipsight init' to upgrade it")
+
+    def close(self):
+        self.conn.close()
+
+    # -- schema --------------------------------------------------------------
+    def schema_version(self):
+        try:
+            row = self.conn.execute("SELECT version FROM schema_version").fetchone()
+        except sqlite3.OperationalError:
+            return 0
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{self.path} is not a shipsight store ({exc}); choose another --db") from None
+        return row[0] if row else 0
+
+    def migrate(self):
+        with self.transaction():
+            self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            current = self.schema_version()  # re-read under the write lock: another process may have migrated
+            for number in range(current + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[number - 1]:
+                    self.conn.execute(statement)
+            if current == 0:
+                self.conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+            else:
+                self.conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+        return SCHEMA_VERSION
+
+    @contextmanager
+    def transaction(self):
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        # IMMEDIATE takes the write lock up front, so concurrent writers queue
+        # (busy_timeout) instead of failing when a read upgrades to a write.
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            self._port_index = None
+            raise
+        self._depth = 0
+        self.conn.execute("COMMIT")
+
+    def _audit_many(self, rows):
+        """Append audit rows: (analyst, action, entity, entity_id, old, new, reason)."""
+        at, user = time_text(now_utc()), os_user()
+        self.conn.executemany(
+            "INSERT INTO audit (at, analyst, db_user, action, entity, entity_id, old, new, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(at, a, user, act, ent, None if eid is None else str(eid), o, n, r) for a, act, ent, eid, o, n, r in rows],
+        )
+
+    def _query(self, sql, params=()):
+        return pd.read_sql_query(sql, self.conn, params=params)
+
+    # -- ports ---------------------------------------------------------------
+    def add_ports(self, ports, *, analyst, source=None):
+        if len(ports) == 0:
+            return np.array([], dtype=np.int64)
+        geoms = np.asarray(ports.geometry.values, dtype=object)
+        from shipsight.geodesy import geodesic_area_m2
+
+        areas = geodesic_area_m2(geoms)
+        bounds = shapely.bounds(geoms)
+        created = time_text(now_utc())
+        with self.transaction():
+            start = self.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM ports").fetchone()[0]
+            ids = np.arange(start, start + len(ports), dtype=np.int64)
+            rows = list(zip(
+                ids.tolist(), nullable(ports["name"]), nullable(ports["kind"]),
+                [int(bool(w)) for w in ports["watchlist"]], nullable(ports["reason"]),
+                areas.tolist(), [source] * len(ports), shapely.to_wkb(geoms).tolist(), [created] * len(ports),
+            ))
+            self.conn.executemany(
+                "INSERT INTO ports (id, name, kind, watchlist, reason, area_m2, source, geom, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self.conn.executemany(
+                "INSERT INTO ports_rtree VALUES (?, ?, ?, ?, ?)",
+                zip(ids.tolist(), bounds[:, 0].tolist(), bounds[:, 2].tolist(), bounds[:, 1].tolist(), bounds[:, 3].tolist()),
+            )
+            self.conn.execute(
+                "INSERT INTO audit (at, analyst, db_user, action, entity, entity_id, old, new, reason)"
+                " SELECT ?, ?, ?, 'insert', 'port', id, NULL,"
+                " json_object('name', name, 'kind', kind, 'watchlist', watchlist, 'reason', reason,"
+                " 'area_m2', area_m2, 'wkt_bounds', NULL), ? FROM ports WHERE id >= ?",
+                (created, analyst, os_user(), f"imported from {source}" if source else None, int(start)),
+            )
+            self._port_index = None
+            self._reattribute(analyst=analyst)
+        return ids
+
+    def ports(self):
+        df = self._query("SELECT id, name, kind, watchlist, reason, area_m2, source, geom FROM ports ORDER BY id")
+        geom = shapely.from_wkb(df.pop("geom").to_numpy()) if len(df) else []
+        df["watchlist"] = df["watchlist"].astype(bool)
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs="EPSG:4326", index=df.index))
+
+    def _index(self):
+        if self._port_index is None:
+            ports = self.ports()
+            self._port_index = build_port_index(ports["id"].to_numpy(), ports.geometry.values, ports["area_m2"].to_numpy())
+        return self._port_index
+
+    def _reattribute(self, *, analyst):
+        """Attribute every sighting afresh after the ports changed; audit each change."""
+        df = self._query("SELECT id, lon, lat, port_id, nearest_port_id, nearest_port_distance_m FROM sightings")
+        if df.empty:
+            return
+        att = attribute(df["lon"].to_numpy(), df["lat"].to_numpy(), self._index())
+        new_port = np.where(att.port_id >= 0, att.port_id, -1)
+        new_near = np.where(att.nearest_port_id >= 0, att.nearest_port_id, -1)
+        old_port = df["port_id"].fillna(-1).to_numpy(dtype=np.int64)
+        old_near = df["nearest_port_id"].fillna(-1).to_numpy(dtype=np.int64)
+        old_dist = df["nearest_port_distance_m"].to_numpy(dtype=float)
+        changed = (new_port != old_port) | (new_near != old_near) | ~np.isclose(att.nearest_port_distance_m, old_dist, equal_nan=True)
+        if not changed.any():
+            return
+        idx = np.flatnonzero(changed)
+
+        def opt(v):
+            return None if v < 0 else int(v)
+
+        rows = [(opt(new_port[i]), opt(new_near[i]), None if np.isnan(att.nearest_port_distance_m[i]) else float(att.nearest_port_distance_m[i]), int(df["id"].iat[i])) for i in idx]
+        audit = [
+            (analyst, "reattribute", "sighting", int(df["id"].iat[i]),
+             json.dumps({"port_id": opt(old_port[i]), "nearest_port_id": opt(old_near[i]),
+                         "nearest_port_distance_m": None if np.isnan(old_dist[i]) else float(old_dist[i])}),
+             json.dumps({"port_id": r[0], "nearest_port_id": r[1], "nearest_port_distance_m": r[2]}),
+             "ports changed")
+            for i, r in zip(idx, rows)
+        ]
+        self.conn.executemany(
+            "UPDATE sightings SET port_id = ?, nearest_port_id = ?, nearest_port_distance_m = ? WHERE id = ?", rows)
+        self._audit_many(audit)
+
+    # -- scenes --------------------------------------------------------------
+    def add_scene(self, record, *, analyst):
+        footprint = record["footprint"]
+        minx, miny, maxx, maxy = footprint.bounds
+        values = {
+            "id": record["id"], "path": str(record["path"]), "sensor": record.get("sensor"),
+            "acquired": time_text(record["acquired"]) if record.get("acquired") else None,
+            "crs": record["crs"], "transform": json.dumps(list(record["transform"])),
+            "width": int(record["width"]), "height": int(record["height"]), "count": int(record["count"]),
+            "dtypes": json.dumps(list(record["dtypes"])), "nodata": record.get("nodata"),
+            "gsd_m": record.get("gsd_m"), "sha256": record["sha256"],
+            "stac": json.dumps(record["stac"]) if record.get("stac") else None,
+            "geom": shapely.to_wkb(footprint), "created_at": time_text(now_utc()),
+        }
+        with self.transaction():
+            if self.conn.execute("SELECT 1 FROM scenes WHERE id = ?", (values["id"],)).fetchone():
+                raise InputError(f"scene {values['id']!r} is already registered; choose another --id")
+            cols = ", ".join(values)
+            self.conn.execute(f"INSERT INTO scenes ({cols}) VALUES ({', '.join('?' * len(values))})", tuple(values.values()))
+            self.conn.execute("INSERT INTO scenes_rtree (minx, maxx, miny, maxy, scene_id) VALUES (?, ?, ?, ?, ?)",
+                              (minx, maxx, miny, maxy, values["id"]))
+            audit_new = {k: v for k, v in values.items() if k not in ("geom", "stac")}
+            audit_new["footprint_wkt"] = footprint.wkt
+            self._audit_many([(analyst, "insert", "scene", values["id"], None, json.dumps(audit_new), None)])
+        return values["id"]
+
+    def scenes(self, ids=None):
+        sql = "SELECT * FROM scenes"
+        params = ()
+        if ids is not None:
+            ids = list(ids)
+            sql += f" WHERE id IN ({', '.join('?' * len(ids))})"
+            params = tuple(ids)
+        df = self._query(sql + " ORDER BY acquired, id", params)
+        geom = shapely.from_wkb(df.pop("geom").to_numpy()) if len(df) else []
+        df["acquired"] = text_times(df["acquired"])
+        df["transform"] = df["transform"].map(json.loads)
+        df["dtypes"] = df["dtypes"].map(json.loads)
+        df["stac"] = df["stac"].map(lambda s: json.loads(s) if s else None)
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs="EPSG:4326", index=df.index))
+
+    def scene_ids(self):
+        return {r[0] for r in self.conn.execute("SELECT id FROM scenes")}
+
+    # -- sightings -----------------------------------------------------------
+    def add_sightings(self, frame, *, analyst, source=None, sha256=None):
+        n = len(frame)
+        if n == 0:
+            return np.array([], dtype=np.int64)
+        lon = frame["lon"].to_numpy(dtype=float)
+        lat = frame["lat"].to_numpy(dtype=float)
+        self._check_scenes(frame["scene_id"])
+        created = time_text(now_utc())
+        with self.transaction():
+            att = attribute(lon, lat, self._index())
+            import_id = None
+            if source is not None:
+                cur = self.conn.execute(
+                    "INSERT INTO imports (kind, source, sha256, rows, analyst, at) VALUES ('sightings', ?, ?, ?, ?, ?)",
+                    (str(source), sha256, n, analyst, created))
+                import_id = cur.lastrowid
+            start = self.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM sightings").fetchone()[0]
+            ids = np.arange(start, start + n, dtype=np.int64)
+            columns = [
+                ids.tolist(), times_text(frame["time"]).tolist(), lon.tolist(), lat.tolist(),
+                shapely.to_wkb(shapely.points(lon, lat)).tolist(),
+                *(nullable(frame[c]) for c in ("name", "imo", "mmsi", "vessel_type", "length_m", "heading",
+                                               "confidence", "source", "scene_id", "pixel_row", "pixel_col",
+                                               "analyst", "note")),
+                nullable(np.where(att.port_id >= 0, att.port_id, None)),
+                nullable(np.where(att.nearest_port_id >= 0, att.nearest_port_id, None)),
+                nullable(att.nearest_port_distance_m),
+                ["active"] * n, [import_id] * n, [created] * n,
+            ]
+            self.conn.executemany(
+                f"INSERT INTO sightings ({', '.join(_SIGHTING_COLUMNS)}) VALUES ({', '.join('?' * len(_SIGHTING_COLUMNS))})",
+                zip(*columns),
+            )
+            # Index and audit rows are built inside SQLite from the rows just written: one pass each.
+            self.conn.execute(
+                "INSERT INTO sightings_rtree SELECT id, lon, lon, lat, lat FROM sightings WHERE id >= ?", (int(start),))
+            self.conn.execute(
+                "INSERT INTO audit (at, analyst, db_user, action, entity, entity_id, old, new, reason)"
+                f" SELECT ?, ?, ?, 'insert', 'sighting', id, NULL, {_SIGHTING_JSON}, ?"
+                " FROM sightings WHERE id >= ?",
+                (created, analyst, os_user(), f"imported from {source}" if source else None, int(start)),
+            )
+        return ids
+
+    def _check_scenes(self, scene_ids):
+        wanted = {s for s in scene_ids if s is not None}
+        if wanted:
+            missing = wanted - self.scene_ids()
+            if missing:
+                raise NotFoundError(
+                    f"unknown scene {sorted(missing)[0]!r}; register it first with 'shipsight scenes add IMAGE'")
+
+    def _where(self, q):
+        clauses, params = [], []
+        if not q.include_retracted:
+            clauses.append("s.status = 'active'")
+        if q.ids is not None:
+            ids = [int(i) for i in q.ids]
+            clauses.append(f"s.id IN ({', '.join('?' * len(ids))})" if ids else "0")
+            params += ids
+        if q.since is not None:
+            clauses.append("s.time >= ?")
+            params.append(time_text(q.since))
+        if q.until is not None:
+            clauses.append("s.time <= ?")
+            params.append(time_text(q.until))
+        if q.vessel is not None:
+            v = str(q.vessel).strip()
+            key = v.upper().removeprefix("IMO").strip()
+            clauses.append("(upper(s.name) = ? OR s.imo = ? OR s.mmsi = ?)")
+            params += [v.upper(), key, key]
+        if q.bbox is not None:
+            minx, miny, maxx, maxy = q.bbox
+            boxes = [(minx, maxx)] if minx <= maxx else [(minx, 180.0), (-180.0, maxx)]
+            ors = []
+            for lo, hi in boxes:
+                ors.append("(r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?"
+                           " AND s.lon BETWEEN ? AND ? AND s.lat BETWEEN ? AND ?)")
+                params += [lo, hi, miny, maxy, lo, hi, miny, maxy]
+            clauses.append("s.id IN (SELECT r.id FROM sightings_rtree r JOIN sightings s ON s.id = r.id WHERE "
+                           + " OR ".join(ors) + ")")
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def sightings(self, query=SightingQuery()):
+        where, params = self._where(query)
+        df = self._query(
+            "SELECT s.id, s.time, s.lon, s.lat, s.name, s.imo, s.mmsi, s.vessel_type, s.length_m, s.heading,"
+            " s.confidence, s.source, s.scene_id, s.pixel_row, s.pixel_col, s.analyst, s.note,"
+            " s.port_id, p.name AS port, s.nearest_port_id, np.name AS nearest_port, s.nearest_port_distance_m,"
+            " s.status, s.retracted_reason, s.import_id, s.created_at"
+            " FROM sightings s LEFT JOIN ports p ON p.id = s.port_id"
+            " LEFT JOIN ports np ON np.id = s.nearest_port_id" + where + " ORDER BY s.time, s.id",
+            params,
+        )
+        return _finish_sightings(df, self.ports() if query.port is not None else None, query.port)
+
+    def edit_sighting(self, sighting_id, changes, *, reason, analyst):
+        unknown = set(changes) - set(EDITABLE)
+        if unknown:
+            raise InputError(f"{sorted(unknown)[0]!r} cannot be edited; editable fields: {', '.join(EDITABLE)}")
+        with self.transaction():
+            row = self.sighting(sighting_id).iloc[0]
+            if row["status"] == "retracted":
+                raise InputError(f"sighting {sighting_id} is retracted; it cannot be edited")
+            if "scene_id" in changes:
+                self._check_scenes([changes["scene_id"]])
+            updates = dict(changes)
+            if "time" in updates:
+                updates["time"] = time_text(updates["time"])
+            if "lon" in updates or "lat" in updates:
+                lon = float(updates.get("lon", row["lon"]))
+                lat = float(updates.get("lat", row["lat"]))
+                att = attribute([lon], [lat], self._index())
+                updates["geom"] = shapely.to_wkb(shapely.points(lon, lat))
+                updates["port_id"] = int(att.port_id[0]) if att.port_id[0] >= 0 else None
+                updates["nearest_port_id"] = int(att.nearest_port_id[0]) if att.nearest_port_id[0] >= 0 else None
+                d = att.nearest_port_distance_m[0]
+                updates["nearest_port_distance_m"] = None if np.isnan(d) else float(d)
+                self.conn.execute("UPDATE sightings_rtree SET minx = ?, maxx = ?, miny = ?, maxy = ? WHERE id = ?",
+                                  (lon, lon, lat, lat, int(sighting_id)))
+            old = {k: _plain(row[k]) for k in changes}
+            old_time = old.get("time")
+            if old_time is not None:
+                old["time"] = time_text(old_time)
+            new = {k: (updates[k] if k == "time" else _plain(v)) for k, v in changes.items()}
+            sets = ", ".join(f"{k} = ?" for k in updates)
+            self.conn.execute(f"UPDATE sightings SET {sets} WHERE id = ?", (*updates.values(), int(sighting_id)))
+            self._audit_many([(analyst, "edit", "sighting", sighting_id, json.dumps(old), json.dumps(new), reason)])
+
+    def retract_sighting(self, sighting_id, *, reason, analyst):
+        with self.transaction():
+            row = self.sighting(sighting_id).iloc[0]
+            if row["status"] == "retracted":
+                raise InputError(f"sighting {sighting_id} is already retracted ({row['retracted_reason']})")
+            self.conn.execute("UPDATE sightings SET status = 'retracted', retracted_reason = ? WHERE id = ?",
+                              (reason, int(sighting_id)))
+            self._audit_many([(analyst, "retract", "sighting", sighting_id,
+                               json.dumps({"status": "active"}), json.dumps({"status": "retracted"}), reason)])
+
+    def history(self, *, entity=None, entity_id=None):
+        sql, params = "SELECT * FROM audit", []
+        if entity is not None:
+            sql += " WHERE entity = ?"
+            params.append(entity)
+            if entity_id is not None:
+                sql += " AND entity_id = ?"
+                params.append(str(entity_id))
+        df = self._query(sql + " ORDER BY id", params)
+        df["at"] = text_times(df["at"])
+        return df
+
+
+def _plain(value):
+    """A value from a frame as JSON-able Python (numpy scalars, NaN, timestamps)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def port_filter(ports, port):
+    """The polygon of the port named (by id or case-insensitive name) in a filter."""
+    key = str(port).strip()
+    hit = ports[(ports["id"].astype(str) == key) | (ports["name"].str.lower() == key.lower())]
+    if hit.empty:
+        raise NotFoundError(f"unknown port {port!r}; see 'shipsight ports list'")
+    return shapely.union_all(hit.geometry.values)
+
+
+def _finish_sightings(df, ports, port):
+    """Type the columns of a sightings query and filter by port geometry."""
+    df["time"] = text_times(df["time"])
+    df["created_at"] = text_times(df["created_at"])
+    for c in ("port_id", "nearest_port_id", "import_id"):
+        df[c] = df[c].astype("Int64")
+    for c in ("length_m", "heading", "pixel_row", "pixel_col", "nearest_port_distance_m"):
+        df[c] = df[c].astype(float)
+    geom = shapely.points(df["lon"].to_numpy(float), df["lat"].to_numpy(float)) if len(df) else []
+    gdf = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs="EPSG:4326", index=df.index))
+    if port is not None:
+        # A port's sightings include those in the berths and terminals inside it.
+        area = port_filter(ports, port)
+        gdf = gdf[shapely.intersects(area, gdf.geometry.values)]
+    return gdf

@@ -1,0 +1,169 @@
+"""The SQLite schema, as numbered migrations (version N is ``MIGRATIONS[N - 1]``).
+
+Geometry is WKB in EPSG:4326 with an R*Tree of bounding boxes beside each
+spatial table; times are ISO 8601 text in UTC (``...Z``), which sorts as time.
+The audit log is append-only and sightings are never deleted: triggers refuse.
+"""
+
+_V1 = [
+    """CREATE TABLE ports (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'port'
+            CHECK (kind IN ('port', 'terminal', 'anchorage', 'shipyard', 'berth')),
+        watchlist INTEGER NOT NULL DEFAULT 0 CHECK (watchlist IN (0, 1)),
+        reason TEXT,
+        area_m2 REAL NOT NULL,
+        source TEXT,
+        geom BLOB NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE VIRTUAL TABLE ports_rtree USING rtree(id, minx, maxx, miny, maxy)",
+    """CREATE TABLE scenes (
+        id TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        sensor TEXT,
+        acquired TEXT,
+        crs TEXT NOT NULL,
+        transform TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        dtypes TEXT NOT NULL,
+        nodata REAL,
+        gsd_m REAL,
+        sha256 TEXT NOT NULL,
+        stac TEXT,
+        geom BLOB NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE VIRTUAL TABLE scenes_rtree USING rtree(rid, minx, maxx, miny, maxy, +scene_id TEXT)",
+    """CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        source TEXT,
+        sha256 TEXT,
+        rows INTEGER NOT NULL,
+        analyst TEXT NOT NULL,
+        at TEXT NOT NULL
+    )""",
+    """CREATE TABLE sightings (
+        id INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+        lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+        geom BLOB NOT NULL,
+        name TEXT,
+        imo TEXT CHECK (imo IS NULL OR length(imo) = 7),
+        mmsi TEXT CHECK (mmsi IS NULL OR length(mmsi) = 9),
+        vessel_type TEXT,
+        length_m REAL,
+        heading REAL,
+        confidence TEXT NOT NULL CHECK (confidence IN ('confirmed', 'probable', 'possible')),
+        source TEXT,
+        scene_id TEXT REFERENCES scenes(id),
+        pixel_row REAL,
+        pixel_col REAL,
+        analyst TEXT NOT NULL,
+        note TEXT,
+        port_id INTEGER REFERENCES ports(id),
+        nearest_port_id INTEGER REFERENCES ports(id),
+        nearest_port_distance_m REAL,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'retracted')),
+        retracted_reason TEXT,
+        import_id INTEGER REFERENCES imports(id),
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX sightings_time ON sightings(time)",
+    "CREATE INDEX sightings_imo ON sightings(imo)",
+    "CREATE INDEX sightings_mmsi ON sightings(mmsi)",
+    "CREATE INDEX sightings_scene ON sightings(scene_id)",
+    "CREATE VIRTUAL TABLE sightings_rtree USING rtree(id, minx, maxx, miny, maxy)",
+    """CREATE TRIGGER sightings_never_deleted BEFORE DELETE ON sightings
+        BEGIN SELECT RAISE(ABORT, 'sightings are never deleted; retract them with a reason'); END""",
+    """CREATE TABLE list_versions (
+        id INTEGER PRIMARY KEY,
+        list TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        source TEXT,
+        sha256 TEXT NOT NULL,
+        entries INTEGER NOT NULL,
+        bad_imos INTEGER NOT NULL,
+        analyst TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        UNIQUE (list, version),
+        UNIQUE (list, sha256)
+    )""",
+    """CREATE TABLE list_entries (
+        id INTEGER PRIMARY KEY,
+        list_version_id INTEGER NOT NULL REFERENCES list_versions(id),
+        entry_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        imo TEXT,
+        imo_valid INTEGER,
+        mmsi TEXT,
+        aliases TEXT NOT NULL DEFAULT '[]',
+        former_names TEXT NOT NULL DEFAULT '[]',
+        program TEXT,
+        flag TEXT,
+        vessel_type TEXT,
+        gross_tonnage REAL,
+        deadweight REAL,
+        call_sign TEXT,
+        remarks TEXT,
+        UNIQUE (list_version_id, entry_id)
+    )""",
+    "CREATE INDEX list_entries_imo ON list_entries(imo)",
+    """CREATE TABLE vessels (
+        id INTEGER PRIMARY KEY,
+        imo TEXT UNIQUE,
+        mmsi TEXT,
+        name TEXT,
+        vessel_type TEXT,
+        deadweight REAL,
+        gross_tonnage REAL,
+        note TEXT,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE flags (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        rule TEXT NOT NULL,
+        severity REAL NOT NULL,
+        sighting_id INTEGER NOT NULL REFERENCES sightings(id),
+        related_sighting_id INTEGER REFERENCES sightings(id),
+        list_entry_id INTEGER REFERENCES list_entries(id),
+        matched_on TEXT,
+        score REAL,
+        port_id INTEGER REFERENCES ports(id),
+        distance_m REAL,
+        hours_apart REAL,
+        explanation TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'confirmed', 'dismissed')),
+        review_note TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX flags_sighting ON flags(sighting_id)",
+    """CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        analyst TEXT NOT NULL,
+        db_user TEXT NOT NULL,
+        action TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id TEXT,
+        old TEXT,
+        new TEXT,
+        reason TEXT
+    )""",
+    "CREATE INDEX audit_entity ON audit(entity, entity_id)",
+    """CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    """CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+]
+
+MIGRATIONS = [_V1]

@@ -1,0 +1,101 @@
+"""Validation of identifiers, coordinates and times, including property tests."""
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, strategies as st
+
+from shipsight.errors import InputError
+from shipsight.model import check_lonlat, imo_is_valid, parse_imo, parse_mmsi, parse_time, to_utc_series
+from shipsight.model.sightings import validate_sightings
+
+
+def with_check_digit(six):
+    total = sum(int(d) * w for d, w in zip(six, range(7, 1, -1)))
+    return six + str(total % 10)
+
+
+@pytest.mark.parametrize("imo", ["9179842", "9161003", "9358010", "9743033", "9242986"])
+def test_real_listed_imos_pass(imo):
+    assert imo_is_valid(imo)
+    assert parse_imo(f"IMO {imo}") == imo
+
+
+@given(st.text(alphabet="0123456789", min_size=6, max_size=6))
+def test_imo_check_digit_property(six):
+    good = with_check_digit(six)
+    assert imo_is_valid(good)
+    assert parse_imo(good) == good
+    wrong = good[:6] + str((int(good[6]) + 1) % 10)
+    assert not imo_is_valid(wrong)
+    with pytest.raises(InputError, match="check digit"):
+        parse_imo(wrong)
+
+
+@given(st.text(max_size=12))
+def test_imo_parser_never_crashes(text):
+    try:
+        out = parse_imo(text)
+    except InputError:
+        return
+    assert out is None or (len(out) == 7 and imo_is_valid(out))
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_mmsi_is_nine_digits(n):
+    text = str(n)
+    if len(text) == 9:
+        assert parse_mmsi(text) == text
+    else:
+        with pytest.raises(InputError):
+            parse_mmsi(text)
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), st.floats(allow_nan=True, allow_infinity=True))
+def test_coordinates_in_range_or_refused(lon, lat):
+    ok = np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90
+    if ok:
+        assert check_lonlat(lon, lat) == (lon, lat)
+    else:
+        with pytest.raises(InputError):
+            check_lonlat(lon, lat)
+
+
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)),
+       st.integers(min_value=-14 * 60, max_value=14 * 60))
+def test_time_round_trip_to_utc(naive, offset_min):
+    zone = timezone(timedelta(minutes=offset_min))
+    aware = naive.replace(tzinfo=zone)
+    parsed = parse_time(aware.isoformat())
+    assert parsed.tzinfo == timezone.utc
+    assert parsed == aware
+    # The vectorised parser agrees with the scalar one.
+    series, bad = to_utc_series(pd.Series([aware.isoformat()]))
+    assert not bad[0]
+    assert series.iloc[0].to_pydatetime() == parsed
+
+
+def test_time_without_zone_needs_tz():
+    with pytest.raises(InputError, match="no time zone"):
+        parse_time("2024-03-01T09:30:00")
+    assert parse_time("2024-03-01T09:30:00", tz="Asia/Vladivostok").hour == 23  # UTC+10
+    _, bad = to_utc_series(pd.Series(["2024-03-01T09:30:00"]))
+    assert bad.tolist() == [True]
+
+
+def test_validate_reports_every_bad_value_with_its_field():
+    raw = pd.DataFrame({
+        "time": ["2024-01-05T03:00:00Z", "yesterday", "2024-01-05T03:00:00Z", "2024-01-05T03:00:00Z"],
+        "lon": ["130.3", "130.3", "181", "130.3"],
+        "lat": ["42.2", "42.2", "42.2", "42.2"],
+        "imo": ["9179842", "", "9179843", ""],
+        "mmsi": ["", "", "", "12345"],
+        "confidence": ["", "probable", "sure", ""],
+    })
+    clean, problems = validate_sightings(raw, analyst="kim")
+    assert clean.index.tolist() == [0]
+    assert clean["confidence"].tolist() == ["possible"]
+    assert [(p[0], p[1]) for p in problems] == [
+        (1, "time"), (2, "lon"), (2, "imo"), (2, "confidence"), (3, "mmsi")]
