@@ -1,0 +1,1 @@
+"""The flag rules: vectorised spatial-temporal joins (:mod:`.joins`) and their severity (:mod:`.severity`)."""
