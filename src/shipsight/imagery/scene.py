@@ -1,0 +1,534 @@
+"""Register a scene: metadata, true ground sample distance, valid-data footprint, time, hash.
+
+:func:`read_scene` opens a GeoTIFF or COG (anything GDAL reads with a real
+CRS and geotransform) and returns a :class:`SceneInfo`. Nothing reads the whole
+image: the footprint comes from the dataset mask read on a grid of at most
+``footprint_grid`` cells on the long side (GDAL answers it from overviews when
+the file has them), and the hash streams the file in 1 MiB pieces.
+
+Acquisition time, in order of precedence
+-----------------------------------------
+1. ``acquired=`` (must carry a time zone);
+2. a STAC Item's ``datetime`` (or ``start_datetime`` when ``datetime`` is null);
+3. acquisition tags in the file: GDAL's ``IMAGERY`` domain
+   (``ACQUISITIONDATETIME``, written by GDAL for Maxar/Planet/Pleiades
+   products) and ``ACQUISITION_*`` / ``SENSING_*`` / ``*_START_TIME`` style tags;
+4. the TIFF tag ``TIFFTAG_DATETIME`` (``YYYY:MM:DD HH:MM:SS``). The TIFF
+   standard defines it as the time the *file* was made, which for processed
+   products may be hours or years after the acquisition: it is used last,
+   and ``SceneInfo.acquired_source`` says so (``"tag:TIFFTAG_DATETIME"``).
+
+Times in tags without a zone are taken as UTC, as the satellite products that
+write them use UTC. When none is found ``acquired`` is None: ask the analyst.
+"""
+
+import hashlib
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import shapely
+from affine import Affine
+
+from shipsight.errors import InputError
+from shipsight.geodesy import split_antimeridian
+from shipsight.imagery.pixels import _crs, _crs_key, _transformers, ground_pixel_size, pixel_to_lonlat
+from shipsight.model import parse_time
+
+__all__ = ["SceneInfo", "read_scene", "file_sha256"]
+
+_CHUNK = 1 << 20
+
+
+def file_sha256(path, *, chunk_size=_CHUNK):
+    """SHA-256 of a file, hex, read in chunks (memory stays flat).
+
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile(delete=False) as f:
+    ...     _ = f.write(b"abc")
+    >>> file_sha256(f.name)[:16]
+    'ba7816bf8f01cfea'
+    >>> os.remove(f.name)
+    """
+    path = Path(path)
+    h = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(chunk_size), b""):
+                h.update(chunk)
+    except FileNotFoundError:
+        raise InputError("no such file", where=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a raster file", where=str(path)) from None
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class SceneInfo:
+    """What shipsight records about a scene file.
+
+    Attributes
+    ----------
+    id : str
+        Scene id: ``scene_id=``, else the STAC Item id, else the file stem.
+    path : str
+        Absolute path of the file.
+    crs : str
+        ``"EPSG:nnnn"`` when the file's CRS is exactly that EPSG CRS, else WKT2.
+    transform : tuple of 6 float
+        Affine transform in **rasterio/affine order** ``(a, b, c, d, e, f)``:
+        ``x = a*col + b*row + c``, ``y = d*col + e*row + f`` (GDAL's
+        geotransform is ``(c, a, b, f, d, e)``).
+    width, height, count : int
+        Columns, rows, bands.
+    dtypes : tuple of str
+        Per band.
+    nodata : float or None
+        The nodata value of band 1 (NaN possible).
+    gsd_m : float
+        Ground sample distance in metres at the scene centre: mean of
+        ``gsd_xy_m``, measured geodesically (true ground metres in any CRS).
+    gsd_xy_m : tuple of 2 float
+        Ground size of the centre pixel along a row and along a column.
+    footprint : shapely geometry
+        Valid-data area in EPSG:4326 (lon, lat): Polygon or MultiPolygon; a
+        scene crossing the antimeridian is split at +-180.
+    acquired : datetime or None
+        Aware UTC acquisition time; see the module docstring.
+    acquired_source : str or None
+        Where ``acquired`` came from: ``"argument"``, ``"stac"``,
+        ``"tag:<NAME>"``.
+    sensor : str or None
+        Sensor or platform (``sensor=``, STAC ``platform``/``constellation``/
+        ``instruments``, or tags such as ``IMAGERY:SATELLITEID``).
+    sha256 : str
+        Hex SHA-256 of the file.
+    """
+
+    id: str
+    path: str
+    crs: str
+    transform: tuple
+    width: int
+    height: int
+    count: int
+    dtypes: tuple
+    nodata: float | None
+    gsd_m: float
+    gsd_xy_m: tuple
+    footprint: object = field(repr=False)
+    acquired: datetime | None
+    acquired_source: str | None
+    sensor: str | None
+    sha256: str
+
+    def to_record(self):
+        """Plain JSON-able values: footprint as WKT, time as ISO 8601 UTC, NaN nodata as ``"nan"``.
+
+        >>> info.to_record()["footprint"][:7]          # doctest: +SKIP
+        'POLYGON'
+        """
+        nodata = self.nodata
+        if nodata is not None and math.isnan(nodata):
+            nodata = "nan"
+        return {
+            "id": self.id,
+            "path": self.path,
+            "crs": self.crs,
+            "transform": [float(v) for v in self.transform],
+            "width": self.width,
+            "height": self.height,
+            "count": self.count,
+            "dtypes": list(self.dtypes),
+            "nodata": nodata,
+            "gsd_m": self.gsd_m,
+            "gsd_xy_m": [float(v) for v in self.gsd_xy_m],
+            "footprint": self.footprint.wkt,
+            "acquired": self.acquired.isoformat() if self.acquired else None,
+            "acquired_source": self.acquired_source,
+            "sensor": self.sensor,
+            "sha256": self.sha256,
+        }
+
+
+# ---------------------------------------------------------------- opening
+
+
+def _open(path):
+    """Open a raster or raise one line that says what is wrong with the file."""
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError("no such file", where=str(path))
+    if path.is_dir():
+        raise InputError("is a directory, not a raster file", where=str(path))
+    try:
+        with warnings.catch_warnings():
+            # We raise our own, clearer error for missing georeferencing below.
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            return rasterio.open(path)
+    except RasterioIOError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "unreadable"
+        raise InputError(
+            f"cannot be read as a raster ({reason}); give a GeoTIFF or COG, and check it copied completely",
+            where=str(path),
+        ) from None
+
+
+def _check_georef(ds, where):
+    """The CRS key of a georeferenced dataset, or InputError."""
+    if ds.crs is None:
+        hint = " (it has only ground control points; warp it first with gdalwarp)" if ds.gcps[0] else ""
+        raise InputError(
+            f"has no coordinate reference system{hint}; georeference it, e.g. gdal_edit.py -a_srs EPSG:32652",
+            where=where,
+        )
+    if ds.transform == Affine.identity():
+        raise InputError(
+            "has no geotransform (pixel coordinates only); georeference it, e.g. gdal_edit.py -a_ullr",
+            where=where,
+        )
+    t = ds.transform
+    if t.a * t.e - t.b * t.d == 0:
+        raise InputError("has a degenerate geotransform (zero pixel size)", where=where)
+    try:
+        key = _crs_key(ds.crs)
+        _crs(key)
+        _transformers(key)
+    except InputError as exc:
+        raise InputError(exc.message, where=where) from None
+    return key
+
+
+def _crs_text(ds_crs):
+    """``EPSG:n`` when the CRS is exactly an EPSG one, else its WKT2."""
+    from pyproj import CRS
+
+    wkt = ds_crs.to_wkt()
+    crs = CRS.from_wkt(wkt)
+    code = crs.to_epsg(min_confidence=90)
+    if code is not None:
+        return f"EPSG:{code}"
+    return crs.to_wkt()
+
+
+def _gdal_reason(exc):
+    """GDAL's own first line: rasterio wraps it as the cause of a vaguer error."""
+    inner = exc.__cause__ or exc.__context__ or exc
+    return (str(inner) or str(exc)).splitlines()[0]
+
+
+def _check_readable(ds, where):
+    """Read the last pixel of every band: a truncated file fails here, not later."""
+    from rasterio.errors import RasterioError
+    from rasterio.windows import Window
+
+    try:
+        ds.read(window=Window(ds.width - 1, ds.height - 1, 1, 1))
+        ds.read(window=Window(0, 0, 1, 1))
+    except RasterioError as exc:
+        raise InputError(
+            f"is truncated or corrupt ({_gdal_reason(exc)}); copy it again from its source",
+            where=where,
+        ) from None
+
+
+# -------------------------------------------------------------- footprint
+
+
+def _footprint(ds, key, *, grid, where):
+    """Valid-data footprint in EPSG:4326 from the decimated dataset mask."""
+    from rasterio import features
+    from rasterio.errors import RasterioError
+
+    h, w = ds.height, ds.width
+    step = max(1, math.ceil(max(h, w) / grid))
+    oh, ow = math.ceil(h / step), math.ceil(w / step)
+    try:
+        mask = ds.dataset_mask(out_shape=(oh, ow))
+    except RasterioError as exc:
+        raise InputError(
+            f"is truncated or corrupt ({_gdal_reason(exc)}); copy it again from its source",
+            where=where,
+        ) from None
+    valid = mask > 0
+    if not valid.any():
+        raise InputError("has no valid pixels (all nodata)", where=where)
+    t = ds.transform * Affine.scale(w / ow, h / oh)
+    if valid.all():
+        # The common case needs no polygonising.
+        geom = shapely.box(0, 0, ow, oh)
+        geom = shapely.affinity.affine_transform(geom, [t.a, t.b, t.d, t.e, t.c, t.f])
+    else:
+        polys = [
+            shapely.geometry.shape(g)
+            for g, v in features.shapes(valid.astype(np.uint8), mask=valid, transform=t)
+            if v
+        ]
+        geom = shapely.union_all(polys)
+    cell = math.hypot(t.a, t.d)  # one grid cell, in CRS units
+    geom = _drop_specks(geom, min_area=4 * abs(t.a * t.e - t.b * t.d))
+    geom = geom.simplify(cell, preserve_topology=True)
+    # Densify so straight image edges follow their true curve in lon/lat.
+    geom = shapely.segmentize(geom, max(cell, max(abs(t.a) * ow, abs(t.e) * oh) / 32.0))
+    fwd, _ = _transformers(key)
+    clon, _ = pixel_to_lonlat(ds.transform, key, h / 2.0, w / 2.0)
+
+    def to_lonlat(xy):
+        lon, lat = fwd.transform(xy[:, 0], xy[:, 1])
+        lon = np.asarray(lon, dtype=float)
+        # Continuous longitudes around the centre; split_antimeridian folds them back.
+        lon = clon + (lon - clon + 180.0) % 360.0 - 180.0
+        return np.column_stack([lon, lat])
+
+    geom = shapely.transform(geom, to_lonlat)
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise InputError("has corners that cannot be expressed in longitude/latitude", where=where)
+    geom = shapely.make_valid(geom)
+    geom = _polygonal(geom)
+    geom = split_antimeridian(geom)
+    return shapely.orient_polygons(geom)
+
+
+def _polygonal(geom):
+    parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")]
+    polys = [p for g in parts for p in getattr(g, "geoms", [g])]
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
+def _drop_specks(geom, *, min_area):
+    """Drop parts and holes smaller than a few grid cells: mask noise, not coverage."""
+    polys = []
+    for p in getattr(geom, "geoms", [geom]):
+        if p.geom_type != "Polygon" or p.area < min_area:
+            continue
+        holes = [r for r in p.interiors if shapely.Polygon(r).area >= min_area]
+        polys.append(shapely.Polygon(p.exterior, holes))
+    if not polys:
+        return geom
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
+# ----------------------------------------------------------- time, sensor
+
+_TIME_TAGS = (
+    "ACQUISITION_DATETIME",
+    "ACQUISITIONDATETIME",
+    "ACQUISITION_START_TIME",
+    "ACQUISITION_START",
+    "ACQUISITION_TIME",
+    "SENSING_TIME",
+    "SENSING_START",
+    "DATATAKE_SENSING_START",
+    "PRODUCT_START_TIME",
+    "FIRST_LINE_TIME",
+    "START_DATETIME",
+    "DATETIME",
+)
+_SENSOR_TAGS = ("SENSOR", "SATELLITEID", "SATELLITE", "PLATFORM", "SPACECRAFT_NAME", "SPACECRAFT_ID", "MISSION")
+
+_TAG_TIME = re.compile(
+    r"^\s*(\d{4})[-:/]?(\d{2})[-:/]?(\d{2})(?:[T\s_]?(\d{2}):?(\d{2}):?(\d{2})(\.\d+)?)?\s*"
+    r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_tag_time(text):
+    """A time written in a raster tag, as aware UTC; None when unreadable.
+
+    Accepts ISO 8601, TIFF's ``YYYY:MM:DD HH:MM:SS`` and compact
+    ``YYYYMMDDTHHMMSS``. A time without a zone is taken as UTC (the satellite
+    products that write such tags use UTC); a date alone means 00:00 UTC.
+
+    >>> parse_tag_time("2021:11:04 17:07:49").isoformat()
+    '2021-11-04T17:07:49+00:00'
+    >>> parse_tag_time("2022-05-14T02:13:09.024+09:00").isoformat()
+    '2022-05-13T17:13:09.024000+00:00'
+    """
+    m = _TAG_TIME.match(str(text))
+    if not m:
+        return None
+    y, mo, d, hh, mm, ss, frac, zone = m.groups()
+    try:
+        dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0),
+                      int(round(float(frac) * 1e6)) if frac else 0)
+    except ValueError:
+        return None
+    if zone and zone.upper() not in ("Z", "UTC", "GMT"):
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        from datetime import timedelta
+
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        return (dt - sign * offset).replace(tzinfo=timezone.utc)
+    return dt.replace(tzinfo=timezone.utc)
+
+
+def _tags(ds):
+    """Default-domain and IMAGERY-domain tags, keys upper-cased."""
+    tags = {k.upper(): v for k, v in ds.tags().items()}
+    try:
+        for k, v in ds.tags(ns="IMAGERY").items():
+            tags.setdefault(k.upper(), v)
+    except Exception:  # pragma: no cover - a domain GDAL cannot list is simply absent
+        pass
+    return tags
+
+
+def acquisition_from_tags(tags):
+    """``(time, source)`` from raster tags, or ``(None, None)``; see the module docstring."""
+    for name in _TIME_TAGS:
+        if name in tags:
+            dt = parse_tag_time(tags[name])
+            if dt is not None:
+                return dt, f"tag:{name}"
+    if "ACQUISITION_DATE" in tags:
+        text = tags["ACQUISITION_DATE"] + (" " + tags["ACQUISITION_TIME"] if "ACQUISITION_TIME" in tags else "")
+        dt = parse_tag_time(text)
+        if dt is not None:
+            return dt, "tag:ACQUISITION_DATE"
+    if "TIFFTAG_DATETIME" in tags:
+        dt = parse_tag_time(tags["TIFFTAG_DATETIME"])
+        if dt is not None:
+            return dt, "tag:TIFFTAG_DATETIME"
+    return None, None
+
+
+def sensor_from_tags(tags):
+    """A sensor/platform name from raster tags, or None."""
+    for name in _SENSOR_TAGS:
+        value = str(tags.get(name, "")).strip()
+        if value:
+            return value
+    return None
+
+
+def _load_stac(stac):
+    """A pystac Item from an Item, a dict, or a path/URL to Item JSON."""
+    import pystac
+
+    if isinstance(stac, pystac.Item):
+        return stac
+    where = None if isinstance(stac, dict) else str(stac)
+    try:
+        if isinstance(stac, dict):
+            return pystac.Item.from_dict(stac)
+        if not Path(stac).is_file():
+            raise InputError("no such STAC Item file", where=where)
+        return pystac.Item.from_file(str(stac))
+    except InputError:
+        raise
+    except Exception as exc:  # pystac raises JSON, key and STAC type errors alike
+        raise InputError(f"is not a STAC Item ({type(exc).__name__}: {exc})", where=where or "stac") from None
+
+
+def _stac_facts(item):
+    """``(id, acquired, sensor)`` from a STAC Item."""
+    props = item.properties
+    when = item.datetime
+    if when is None and props.get("start_datetime"):
+        when = parse_time(props["start_datetime"])
+    if when is not None:
+        when = when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    sensor = props.get("platform") or props.get("constellation")
+    if not sensor and props.get("instruments"):
+        sensor = ", ".join(props["instruments"])
+    return item.id, when, sensor
+
+
+# ------------------------------------------------------------------- main
+
+
+def read_scene(path, *, stac=None, acquired=None, sensor=None, scene_id=None, footprint_grid=1024):
+    """Register a raster scene: metadata, ground sample distance, footprint, time, sha256.
+
+    Parameters
+    ----------
+    path : str or Path
+        A GeoTIFF or COG (any raster GDAL reads) with a CRS and geotransform.
+    stac : str, Path, dict or pystac.Item, optional, keyword-only
+        The scene's STAC Item: gives the id, acquisition time and sensor
+        (``platform``, else ``constellation``, else ``instruments``).
+    acquired : str or datetime, optional, keyword-only
+        Acquisition time, with a zone; overrides STAC and tags.
+    sensor : str, optional, keyword-only
+        Sensor name; overrides STAC and tags.
+    scene_id : str, optional, keyword-only
+        Scene id; overrides the STAC id and the file stem.
+    footprint_grid : int, keyword-only
+        Longest side, in cells, of the grid the mask is read on (cost control).
+
+    Returns
+    -------
+    SceneInfo
+
+    Raises
+    ------
+    InputError
+        Not a raster, no georeferencing, unknown CRS, truncated or corrupt
+        file, no valid pixels, a bad STAC Item or one that does not overlap.
+
+    Examples
+    --------
+    >>> info = read_scene("S2B_20230414_sf.tif", acquired="2023-04-14T18:59:19Z")  # doctest: +SKIP
+    >>> info.gsd_m, info.footprint.geom_type                                        # doctest: +SKIP
+    (7.6, 'Polygon')
+    """
+    path = Path(path).resolve()
+    where = str(path)
+    if int(footprint_grid) < 8:
+        raise InputError(f"footprint_grid must be at least 8, not {footprint_grid}")
+    item = _load_stac(stac) if stac is not None else None
+    with _open(path) as ds:
+        key = _check_georef(ds, where)
+        _check_readable(ds, where)
+        footprint = _footprint(ds, key, grid=int(footprint_grid), where=where)
+        gx, gy = ground_pixel_size(ds.transform, key, ds.height / 2.0, ds.width / 2.0)
+        tags = _tags(ds)
+        facts = dict(
+            crs=_crs_text(ds.crs),
+            transform=tuple(float(v) for v in tuple(ds.transform)[:6]),
+            width=int(ds.width),
+            height=int(ds.height),
+            count=int(ds.count),
+            dtypes=tuple(ds.dtypes),
+            nodata=None if ds.nodata is None else float(ds.nodata),
+        )
+
+    stac_id = stac_time = stac_sensor = None
+    if item is not None:
+        stac_id, stac_time, stac_sensor = _stac_facts(item)
+        if item.geometry:
+            item_geom = shapely.geometry.shape(item.geometry)
+            if not item_geom.intersects(footprint):
+                raise InputError(
+                    f"STAC Item {item.id} does not overlap the raster; is it the Item of this file?",
+                    where=where,
+                )
+
+    if acquired is not None:
+        when, source = parse_time(acquired), "argument"
+    elif stac_time is not None:
+        when, source = stac_time, "stac"
+    else:
+        when, source = acquisition_from_tags(tags)
+
+    return SceneInfo(
+        id=str(scene_id or stac_id or path.stem),
+        path=str(path),
+        gsd_m=float((gx + gy) / 2.0),
+        gsd_xy_m=(float(gx), float(gy)),
+        footprint=footprint,
+        acquired=when,
+        acquired_source=source,
+        sensor=sensor or stac_sensor or sensor_from_tags(tags),
+        sha256=file_sha256(path),
+        **facts,
+    )
