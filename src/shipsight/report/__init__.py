@@ -1,0 +1,1 @@
+"""Analyst outputs: the HTML map report, the oil-cap tracker, evidence packs."""
