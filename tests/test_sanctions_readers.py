@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shipsight.errors import InputError, RowErrors
-from shipsight.sanctions import COLUMNS, bad_imo_count, file_digest, parse_ofac_remarks, read_list
+from shipsight.digest import sha256_file
+from shipsight.sanctions import COLUMNS, bad_imo_count, parse_ofac_remarks, read_list
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -88,7 +89,7 @@ def test_real_ofac_programs_cleaned(ofac):
 def test_real_ofac_digest_matches_hashlib():
     if not OFAC_REAL.exists():
         pytest.skip(f"real OFAC list not found at {OFAC_REAL}; shared data absent")
-    assert file_digest(OFAC_REAL) == hashlib.sha256(OFAC_REAL.read_bytes()).hexdigest()
+    assert sha256_file(OFAC_REAL) == hashlib.sha256(OFAC_REAL.read_bytes()).hexdigest()
 
 
 # ---------------------------------------------------------------- fixtures per format
@@ -241,7 +242,7 @@ def test_missing_file_and_folder(tmp_path):
     with pytest.raises(InputError, match="is a folder"):
         read_list(tmp_path)
     with pytest.raises(InputError, match="cannot read the file"):
-        file_digest(tmp_path / "nope.csv")
+        sha256_file(tmp_path / "nope.csv")
 
 
 def test_plain_csv_reports_every_bad_row(tmp_path):

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from shipsight.errors import InputError
 from shipsight.io.ports import read_ports
+from shipsight.lists import import_list
 from shipsight.portcalls import store_port_calls
+from shipsight.rules.engine import run_flags
 from shipsight.sightings import import_sightings
 from shipsight.store import SightingQuery, is_server_url, open_store
 
@@ -33,7 +35,9 @@ class DemoResult:
     ports: object = None
     sightings: object = None
     port_calls: object = None
-    extras: dict = field(default_factory=dict)
+    lists: list = field(default_factory=list)
+    flag_run: object = None
+    flags: object = None
 
 
 def build_demo(db, *, samples=None):
@@ -55,7 +59,10 @@ def build_demo(db, *, samples=None):
         store.add_ports(read_ports(samples / "ports.geojson").drop(columns=["repaired"]),
                         analyst=DEMO_ANALYST, source=str(samples / "ports.geojson"))
         import_sightings(store, samples / "sightings.csv", analyst=DEMO_ANALYST)
+        result.lists = [import_list(store, samples / "sanctions_sdn.csv", analyst=DEMO_ANALYST)]
+        result.flag_run = run_flags(store, analyst=DEMO_ANALYST)
         result.ports = store.ports()
         result.sightings = store.sightings(SightingQuery())
         result.port_calls = store_port_calls(store)
+        result.flags = store.flags()
     return result

@@ -2,6 +2,8 @@
 
 import hashlib
 
+from shipsight.errors import InputError
+
 _CHUNK = 1 << 20
 
 
@@ -15,7 +17,10 @@ def sha256_file(path):
     'ba7816bf8f01'
     """
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            h.update(chunk)
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(_CHUNK), b""):
+                h.update(chunk)
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror}); check the path", where=str(path)) from None
     return h.hexdigest()

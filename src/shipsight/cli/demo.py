@@ -28,7 +28,20 @@ def demo(out, samples):
     echo_table(counts, ["port", "sightings"], title="Sightings per port")
     echo_table(result.port_calls, ["vessel", "name", "port", "first_seen", "last_seen", "n_sightings"],
                title="Port calls")
-    click.echo(f"Explore it: shipsight --db {result.db} sightings list")
+    for listed in result.lists:
+        click.echo(f"Sanctions list {listed.list} v{listed.version}: {listed.entries} vessels.")
+    found = ", ".join(f"{n} {rule}" for rule, n in result.flag_run.found.items())
+    click.echo(f"Flags: {found}.")
+    flags = result.flags.sort_values(["severity", "id"], ascending=[False, True])
+    for rule in ("sanctioned-vessel", "at-sanctioned-vessel-location", "ship-to-ship", "watchlist-port"):
+        some = flags[flags["rule"] == rule]
+        if len(some):
+            click.echo(f"\n{rule} ({len(some)}):")
+            for _, row in some.head(6).iterrows():
+                click.echo(f"  [{row['id']}] {row['explanation']}")
+            if len(some) > 6:
+                click.echo(f"  ... and {len(some) - 6} more: shipsight --db {result.db} flags list --rule {rule}")
+    click.echo(f"\nExplore it: shipsight --db {result.db} flags list   (or sightings list, port-calls, history)")
 
 
 COMMANDS = [demo]

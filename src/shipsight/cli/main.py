@@ -76,9 +76,9 @@ def cli(ctx, db):
 
 
 def _register():
-    from shipsight.cli import demo, export, history, init, log, portcalls, ports, sightings
+    from shipsight.cli import demo, export, flags, history, init, log, portcalls, ports, sanctions, sightings
 
-    for module in (init, ports, log, sightings, portcalls, history, export, demo):
+    for module in (init, ports, log, sightings, portcalls, sanctions, flags, history, export, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -17,7 +17,6 @@ from shipsight.sanctions.readers import (
     COLUMNS,
     FORMATS,
     bad_imo_count,
-    file_digest,
     parse_ofac_remarks,
     read_list,
 )
@@ -28,7 +27,6 @@ __all__ = [
     "SCORES",
     "VESSEL_PREFIXES",
     "bad_imo_count",
-    "file_digest",
     "match_identities",
     "normalise_name",
     "normalise_names",

@@ -13,7 +13,6 @@ array([['37059', '9179842']], dtype=object)
 """
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -123,26 +122,6 @@ def bad_imo_count(entries):
     1
     """
     return int((entries["imo"].notna() & ~entries["imo_valid"].astype(bool)).sum())
-
-
-def file_digest(path):
-    """The sha256 of a file as lowercase hex, read in 1 MiB blocks.
-
-    Record it with an import so every match can be traced to the exact list.
-
-    >>> import tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "x"); _ = open(p, "wb").write(b"abc")
-    >>> file_digest(p)[:16]
-    'ba7816bf8f01cfea'
-    """
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror}); check the path", where=str(path)) from None
-    return digest.hexdigest()
 
 
 def parse_ofac_remarks(remarks):

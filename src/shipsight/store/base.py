@@ -10,6 +10,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
+import pandas as pd
+
 from shipsight.errors import NotFoundError
 
 #: The newest schema this code knows; both back ends migrate to it.
@@ -126,3 +128,85 @@ class Store(ABC):
     @abstractmethod
     def history(self, *, entity=None, entity_id=None):
         """The audit log as a DataFrame, oldest first."""
+
+    # sanctions lists
+    @abstractmethod
+    def add_list_version(self, list_name, entries, *, format, source, sha256, analyst):
+        """Store ``entries`` (the frame of :func:`shipsight.sanctions.read_list`) as the next
+        version of ``list_name``. A file already imported, or entries equal to the latest
+        version's, change nothing. Returns ``(version, created)``."""
+
+    @abstractmethod
+    def list_versions(self, list_name=None):
+        """Versions of the lists (id, list, version, format, source, sha256, entries,
+        bad_imos, analyst, imported_at), oldest first."""
+
+    @abstractmethod
+    def list_entries(self, *, list_name=None, version=None):
+        """Entries of a list version (default: the latest version of every list), with
+        ``id`` (row id), ``list`` and ``version`` beside the reader's columns; aliases and
+        former names as lists."""
+
+    # flag rules: the inputs and the spatial-temporal joins
+    @abstractmethod
+    def flag_inputs(self, query=SightingQuery()):
+        """The active sightings the rules look at: id, time, lon, lat, name, imo, mmsi,
+        port_id; lean, since the rules may read millions."""
+
+    def pairs_near(self, a, b, *, distance_m, window_h):
+        """Pairs of sightings of ``a`` and ``b`` (frames of :meth:`flag_inputs`) within
+        ``distance_m`` geodesic metres and ``window_h`` hours: a_id, b_id, distance_m,
+        hours (b's time minus a's). In process here; a server back end runs it in SQL."""
+        from shipsight.rules.joins import pairs_within
+
+        ia, ib, dist, hours = pairs_within(
+            a["lon"].to_numpy(), a["lat"].to_numpy(), a["time"], b["lon"].to_numpy(), b["lat"].to_numpy(),
+            b["time"], distance_m=distance_m, window_h=window_h)
+        return _pairs_frame(a["id"].to_numpy()[ia], b["id"].to_numpy()[ib], dist, hours)
+
+    def self_pairs_near(self, s, *, distance_m, window_h):
+        """Pairs within one frame (a_id < b_id by position), as :meth:`pairs_near`."""
+        from shipsight.rules.joins import self_pairs_within
+
+        i, j, dist, hours = self_pairs_within(s["lon"].to_numpy(), s["lat"].to_numpy(), s["time"],
+                                              distance_m=distance_m, window_h=window_h)
+        return _pairs_frame(s["id"].to_numpy()[i], s["id"].to_numpy()[j], dist, hours)
+
+    def watchlist_hits(self, s):
+        """For sightings ``s`` inside watch-listed ports: sighting_id, port_id of the
+        smallest watch-listed port containing each."""
+        import shapely
+
+        ports = self.ports()
+        ports = ports[ports["watchlist"]]
+        if ports.empty or s.empty:
+            return pd.DataFrame({"sighting_id": pd.Series([], dtype="int64"), "port_id": pd.Series([], dtype="int64")})
+        tree = shapely.STRtree(ports.geometry.values)
+        si, pi = tree.query(shapely.points(s["lon"].to_numpy(), s["lat"].to_numpy()), predicate="intersects")
+        hits = pd.DataFrame({"sighting_id": s["id"].to_numpy()[si], "port_id": ports["id"].to_numpy()[pi],
+                             "area": ports["area_m2"].to_numpy()[pi]})
+        hits = hits.sort_values(["sighting_id", "area"]).drop_duplicates("sighting_id")
+        return hits[["sighting_id", "port_id"]].reset_index(drop=True)
+
+    # flags
+    @abstractmethod
+    def sync_flags(self, flags, *, scope_ids, analyst):
+        """Make the stored flags of the sightings in ``scope_ids`` (None: all) equal ``flags``.
+
+        New keys are inserted, changed evidence updated, flags no longer found withdrawn
+        (``active`` false); each change audited. Review status is kept: a dismissed flag
+        stays dismissed. Returns counts: new, updated, withdrawn, unchanged."""
+
+    @abstractmethod
+    def flags(self, *, ids=None, rule=None, status=None, include_withdrawn=False):
+        """Flags with their evidence joined in (sighting identity and position, related
+        sighting, list entry, port), newest first."""
+
+    @abstractmethod
+    def review_flag(self, flag_id, *, status, note, analyst):
+        """Set a flag's review status (open, confirmed, dismissed) with a note, audited."""
+
+
+def _pairs_frame(a_id, b_id, dist, hours):
+    return pd.DataFrame({"a_id": a_id.astype("int64"), "b_id": b_id.astype("int64"),
+                         "distance_m": dist, "hours": hours})

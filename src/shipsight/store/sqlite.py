@@ -18,6 +18,8 @@ from shipsight.attribution import attribute, build_port_index
 from shipsight.errors import InputError, NotFoundError, StoreError
 from shipsight.store.base import EDITABLE, SCHEMA_VERSION, SightingQuery, Store, os_user
 from shipsight.store.convert import nullable, now_utc, text_times, time_text, times_text
+from shipsight.store.flagsync import FLAG_EVIDENCE, plan_flag_sync, typed_flags
+from shipsight.store.lists import entry_rows, same_entries, typed_entries
 from shipsight.store.sqlite_schema import MIGRATIONS
 
 #: Writers wait this long for each other rather than failing with "database is locked".
@@ -408,6 +410,148 @@ class SQLiteStore(Store):
         df = self._query(sql + " ORDER BY id", params)
         df["at"] = text_times(df["at"])
         return df
+
+    # -- sanctions lists -----------------------------------------------------
+    def add_list_version(self, list_name, entries, *, format, source, sha256, analyst):
+        with self.transaction():
+            same = self.conn.execute("SELECT version FROM list_versions WHERE list = ? AND sha256 = ?",
+                                     (list_name, sha256)).fetchone()
+            if same:
+                return same[0], False
+            latest = self.list_entries(list_name=list_name) if self.list_versions(list_name).shape[0] else None
+            if latest is not None and same_entries(latest, entries):
+                return int(latest["version"].iat[0]), False
+            version = self.conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM list_versions WHERE list = ?",
+                                        (list_name,)).fetchone()[0]
+            bad = int((entries["imo"].notna() & ~entries["imo_valid"].fillna(True).astype(bool)).sum())
+            at = time_text(now_utc())
+            cur = self.conn.execute(
+                "INSERT INTO list_versions (list, version, format, source, sha256, entries, bad_imos, analyst, imported_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (list_name, version, format, str(source), sha256, len(entries), bad, analyst, at))
+            version_id = cur.lastrowid
+            rows = entry_rows(entries)
+            self.conn.executemany(
+                "INSERT INTO list_entries (list_version_id, entry_id, name, imo, imo_valid, mmsi, aliases, former_names,"
+                " program, flag, vessel_type, gross_tonnage, deadweight, call_sign, remarks)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(version_id, *r) for r in rows])
+            self._audit_many([(analyst, "insert", "list", f"{list_name} v{version}", None,
+                               json.dumps({"list": list_name, "version": version, "format": format,
+                                           "source": str(source), "sha256": sha256, "entries": len(entries),
+                                           "bad_imos": bad}), None)])
+        return version, True
+
+    def list_versions(self, list_name=None):
+        sql, params = "SELECT * FROM list_versions", ()
+        if list_name is not None:
+            sql, params = sql + " WHERE list = ?", (list_name,)
+        df = self._query(sql + " ORDER BY list, version", params)
+        df["imported_at"] = text_times(df["imported_at"])
+        return df
+
+    def list_entries(self, *, list_name=None, version=None):
+        where, params = [], []
+        if list_name is not None:
+            where.append("v.list = ?")
+            params.append(list_name)
+        if version is not None:
+            where.append("v.version = ?")
+            params.append(int(version))
+        else:
+            where.append("v.version = (SELECT MAX(version) FROM list_versions w WHERE w.list = v.list)")
+        df = self._query(
+            "SELECT e.*, v.list, v.version FROM list_entries e JOIN list_versions v ON v.id = e.list_version_id"
+            " WHERE " + " AND ".join(where) + " ORDER BY v.list, e.id", params)
+        return typed_entries(df)
+
+    # -- flags ---------------------------------------------------------------
+    def flag_inputs(self, query=SightingQuery()):
+        where, params = self._where(query)
+        df = self._query("SELECT s.id, s.time, s.lon, s.lat, s.name, s.imo, s.mmsi, s.port_id FROM sightings s"
+                         + where + " ORDER BY s.id", params)
+        df["time"] = text_times(df["time"])
+        df["port_id"] = df["port_id"].astype("Int64")
+        if query.port is not None:
+            area = port_filter(self.ports(), query.port)
+            df = df[shapely.intersects(area, shapely.points(df["lon"].to_numpy(float), df["lat"].to_numpy(float)))]
+        return df.reset_index(drop=True)
+
+    def sync_flags(self, flags, *, scope_ids, analyst):
+        at = time_text(now_utc())
+        with self.transaction():
+            existing = self._query(f"SELECT id, key, active, {', '.join(FLAG_EVIDENCE)} FROM flags")
+            plan = plan_flag_sync(existing, flags, scope_ids=scope_ids)
+            counts = {k: len(v) for k, v in plan.items()}
+            new = plan["new"]
+            if len(new):
+                start = self.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM flags").fetchone()[0]
+                cols = ["key", *FLAG_EVIDENCE]
+                values = [nullable(new[c]) for c in cols]
+                self.conn.executemany(
+                    f"INSERT INTO flags (id, {', '.join(cols)}, active, status, created_at, updated_at)"
+                    f" VALUES (?, {', '.join('?' * len(cols))}, 1, 'open', ?, ?)",
+                    [(start + i, *row, at, at) for i, row in enumerate(zip(*values))])
+                evidence = ", ".join(f"'{c}', {c}" for c in FLAG_EVIDENCE)
+                self.conn.execute(
+                    "INSERT INTO audit (at, analyst, db_user, action, entity, entity_id, old, new, reason)"
+                    f" SELECT ?, ?, ?, 'insert', 'flag', id, NULL, json_object({evidence}), 'flag run'"
+                    " FROM flags WHERE id >= ?", (at, analyst, os_user(), int(start)))
+            changed = plan["updated"]
+            if len(changed):
+                sets = ", ".join(f"{c} = ?" for c in FLAG_EVIDENCE)
+                self.conn.executemany(
+                    f"UPDATE flags SET {sets}, active = 1, updated_at = ? WHERE id = ?",
+                    [(*row, at, int(i)) for row, i in zip(zip(*(nullable(changed[c]) for c in FLAG_EVIDENCE)), changed["id"])])
+                self._audit_many([(analyst, "update", "flag", int(i), o, n, "flag run: evidence changed")
+                                  for i, o, n in zip(changed["id"], changed["old"], changed["new"])])
+            gone = plan["withdrawn"]
+            if len(gone):
+                self.conn.executemany("UPDATE flags SET active = 0, updated_at = ? WHERE id = ?",
+                                      [(at, int(i)) for i in gone["id"]])
+                self._audit_many([(analyst, "withdraw", "flag", int(i), json.dumps({"active": True}),
+                                   json.dumps({"active": False}), "flag run: no longer found") for i in gone["id"]])
+        return counts
+
+    def flags(self, *, ids=None, rule=None, status=None, include_withdrawn=False):
+        where, params = [], []
+        if ids is not None:
+            ids = [int(i) for i in ids]
+            where.append(f"f.id IN ({', '.join('?' * len(ids))})" if ids else "0")
+            params += ids
+        if rule is not None:
+            where.append("f.rule = ?")
+            params.append(rule)
+        if status is not None:
+            where.append("f.status = ?")
+            params.append(status)
+        if not include_withdrawn:
+            where.append("f.active = 1")
+        df = self._query(
+            "SELECT f.id, f.rule, f.severity, f.sighting_id, f.related_sighting_id,"
+            " s.name, s.imo, s.mmsi, s.time, s.lon, s.lat, r.name AS related_name, r.imo AS related_imo,"
+            " r.time AS related_time, r.lon AS related_lon, r.lat AS related_lat,"
+            " e.name AS listed_name, e.imo AS listed_imo, v.list, e.program, e.entry_id AS list_entry,"
+            " f.matched_on, f.score, p.name AS port, f.port_id, f.distance_m, f.hours_apart, f.status,"
+            " f.review_note, f.explanation, f.active, f.list_entry_id, f.created_at, f.updated_at"
+            " FROM flags f JOIN sightings s ON s.id = f.sighting_id"
+            " LEFT JOIN sightings r ON r.id = f.related_sighting_id"
+            " LEFT JOIN list_entries e ON e.id = f.list_entry_id"
+            " LEFT JOIN list_versions v ON v.id = e.list_version_id"
+            " LEFT JOIN ports p ON p.id = f.port_id"
+            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY f.id", params)
+        return typed_flags(df)
+
+    def review_flag(self, flag_id, *, status, note, analyst):
+        with self.transaction():
+            row = self.conn.execute("SELECT status, review_note FROM flags WHERE id = ?", (int(flag_id),)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no flag {flag_id}; list them with 'shipsight flags list'")
+            self.conn.execute("UPDATE flags SET status = ?, review_note = ?, updated_at = ? WHERE id = ?",
+                              (status, note, time_text(now_utc()), int(flag_id)))
+            self._audit_many([(analyst, "review", "flag", int(flag_id),
+                               json.dumps({"status": row[0], "review_note": row[1]}),
+                               json.dumps({"status": status, "review_note": note}), note)])
 
 
 def _plain(value):

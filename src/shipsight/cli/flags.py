@@ -1,0 +1,132 @@
+"""``shipsight flag`` runs the rules; ``shipsight flags`` lists and reviews what they found."""
+
+import click
+
+from shipsight.cli.options import analyst_option, bbox_option, json_option, since_option, until_option
+from shipsight.cli.output import echo_json, echo_table, records
+from shipsight.rules.engine import DEFAULTS, RULES, run_flags
+from shipsight.rules.severity import severity_label
+
+STATUSES = ("open", "confirmed", "dismissed")
+#: The fields of a flag record, in the order scripts see them.
+RECORD = ["id", "rule", "severity", "level", "sighting_id", "related_sighting_id", "name", "imo", "mmsi",
+          "listed_name", "listed_imo", "list", "program", "matched_on", "score", "port", "distance_m",
+          "hours_apart", "status", "explanation", "time", "lon", "lat", "related_time", "related_lon",
+          "related_lat", "review_note", "active", "created_at", "updated_at"]
+
+
+@click.command()
+@since_option
+@until_option
+@bbox_option
+@click.option("--distance-m", type=float, default=DEFAULTS["distance_m"], show_default=True,
+              help="at-sanctioned-vessel-location: largest distance to a listed vessel's sighting.")
+@click.option("--window-h", type=float, default=DEFAULTS["window_h"], show_default=True,
+              help="at-sanctioned-vessel-location: largest time apart.")
+@click.option("--sts-distance-m", type=float, default=DEFAULTS["sts_distance_m"], show_default=True,
+              help="ship-to-ship: largest distance between the two sightings.")
+@click.option("--sts-window-h", type=float, default=DEFAULTS["sts_window_h"], show_default=True,
+              help="ship-to-ship: largest time apart.")
+@analyst_option
+@json_option
+@click.pass_obj
+def flag(app, since, until, bbox, distance_m, window_h, sts_distance_m, sts_window_h, analyst, as_json):
+    """Run the flag rules over the store (or a time window / box); safe to re-run.
+
+    Rules: sanctioned-vessel, at-sanctioned-vessel-location, watchlist-port,
+    ship-to-ship. A re-run adds no duplicates, updates flags whose evidence
+    changed, withdraws those no longer found, and keeps review decisions.
+
+    \b
+    Example:
+      shipsight flag
+      shipsight flag --since 2024-01-01 --distance-m 300 --window-h 48
+    """
+    run = run_flags(app.store(), since=since, until=until, bbox=bbox, analyst=analyst, distance_m=distance_m,
+                    window_h=window_h, sts_distance_m=sts_distance_m, sts_window_h=sts_window_h)
+    if as_json:
+        echo_json({"found": run.found, "changes": run.changes})
+        return
+    found = ", ".join(f"{n} {rule}" for rule, n in run.found.items())
+    c = run.changes
+    click.echo(f"flags found: {found}")
+    click.echo(f"changes: {c['new']} new, {c['updated']} updated, {c['withdrawn']} withdrawn, "
+               f"{c['unchanged']} unchanged")
+
+
+def flag_records(frame):
+    """Flags as the records scripts read (``flags list --json``)."""
+    frame = frame.assign(level=severity_label(frame["severity"].to_numpy(float)) if len(frame) else [])
+    return frame[RECORD]
+
+
+@click.group()
+def flags():
+    """Flags raised by the rules: list and review."""
+
+
+@flags.command("list")
+@click.option("--rule", type=click.Choice(RULES), help="Only this rule.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only flags with this review status.")
+@click.option("--withdrawn", is_flag=True, help="Include flags a later run no longer found.")
+@json_option
+@click.pass_obj
+def list_(app, rule, status, withdrawn, as_json):
+    """List flags with their evidence and a one-sentence explanation.
+
+    \b
+    Example:
+      shipsight flags list --rule ship-to-ship --json
+      shipsight flags list --status open
+    """
+    frame = flag_records(app.store(create=False).flags(rule=rule, status=status, include_withdrawn=withdrawn))
+    if as_json:
+        echo_json(records(frame))
+    else:
+        echo_table(frame, ["id", "rule", "level", "sighting_id", "related_sighting_id", "name", "listed_name",
+                           "port", "distance_m", "hours_apart", "status"], title="Flags")
+
+
+@flags.command("show")
+@click.argument("flag_id", type=int)
+@json_option
+@click.pass_obj
+def show(app, flag_id, as_json):
+    """Show one flag with all its evidence.
+
+    \b
+    Example:
+      shipsight flags show 3
+    """
+    from shipsight.errors import NotFoundError
+
+    frame = app.store(create=False).flags(ids=[flag_id], include_withdrawn=True)
+    if frame.empty:
+        raise NotFoundError(f"no flag {flag_id}; list them with 'shipsight flags list'")
+    row = records(flag_records(frame))[0]
+    if as_json:
+        echo_json(row)
+    else:
+        width = max(map(len, row))
+        for key, value in row.items():
+            click.echo(f"{key:<{width}}  {'' if value is None else value}")
+
+
+@flags.command("review")
+@click.argument("flag_id", type=int)
+@click.option("--status", type=click.Choice(STATUSES), required=True, help="The analyst's decision.")
+@click.option("--note", required=True, help="Why; kept in the audit log.")
+@analyst_option
+@click.pass_obj
+def review(app, flag_id, status, note, analyst):
+    """Confirm or dismiss a flag (a dismissed flag stays dismissed on re-runs).
+
+    \b
+    Example:
+      shipsight flags review 3 --status dismissed --note "tug alongside, routine"
+    """
+    app.store().review_flag(flag_id, status=status, note=note, analyst=analyst)
+    click.echo(f"flag {flag_id}: {status}")
+
+
+COMMANDS = [flag, flags]

@@ -1,0 +1,133 @@
+"""``shipsight sanctions``: import, list, search and compare sanctions lists."""
+
+import click
+
+from shipsight.cli.options import analyst_option, json_option
+from shipsight.cli.output import echo_err, echo_json, echo_table, records
+from shipsight.lists import diff_versions, import_list, search_entries
+from shipsight.sanctions import FORMATS
+
+ENTRY_COLUMNS = ["list", "entry_id", "name", "imo", "mmsi", "program", "flag", "vessel_type"]
+
+
+@click.group()
+def sanctions():
+    """Sanctions lists: OFAC sdn.csv, OpenSanctions, plain CSV."""
+
+
+@sanctions.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "format_", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="List layout.")
+@click.option("--list", "list_name", help="Name of the list (default: OFAC SDN, OpenSanctions, or the file name).")
+@analyst_option
+@json_option
+@click.pass_obj
+def import_(app, file, format_, list_name, analyst, as_json):
+    """Import a list file as a new dated version of a named list.
+
+    Importing the same file again changes nothing. IMO numbers with a bad
+    check digit are kept, marked, and counted.
+
+    \b
+    Example:
+      shipsight sanctions import samples/sanctions_sdn.csv
+      shipsight sanctions import vessels.json --format opensanctions --list "OpenSanctions vessels"
+    """
+    result = import_list(app.store(), file, format=format_, list_name=list_name, analyst=analyst)
+    if result.bad_imos:
+        echo_err(f"warning: {result.bad_imos} IMO number{'s' * (result.bad_imos > 1)} in {file} fail the check "
+                 "digit; kept and marked imo_valid=false")
+    if as_json:
+        echo_json(result.__dict__)
+    elif result.created:
+        click.echo(f"{result.list} version {result.version}: {result.entries} vessels "
+                   f"(+{result.added} added, -{result.removed} removed, {result.changed} changed); "
+                   f"{result.bad_imos} bad IMO check digits")
+    else:
+        click.echo(f"{result.list}: unchanged (same as version {result.version}); nothing imported")
+
+
+@sanctions.command("list")
+@click.option("--list", "list_name", help="Only this list.")
+@json_option
+@click.pass_obj
+def list_(app, list_name, as_json):
+    """List the vessels on the latest version of each list.
+
+    \b
+    Example:
+      shipsight sanctions list --list "OFAC SDN" --json
+    """
+    entries = app.store(create=False).list_entries(list_name=list_name)
+    if as_json:
+        echo_json(records(entries.drop(columns=["list_version_id"], errors="ignore")))
+    else:
+        echo_table(entries, ENTRY_COLUMNS, title="Listed vessels")
+
+
+@sanctions.command("versions")
+@click.option("--list", "list_name", help="Only this list.")
+@json_option
+@click.pass_obj
+def versions(app, list_name, as_json):
+    """List the imported versions of each list, with their file hashes.
+
+    \b
+    Example:
+      shipsight sanctions versions
+    """
+    frame = app.store(create=False).list_versions(list_name)
+    if as_json:
+        echo_json(records(frame))
+    else:
+        echo_table(frame, ["list", "version", "imported_at", "entries", "bad_imos", "format", "source"],
+                   title="List versions")
+
+
+@sanctions.command("search")
+@click.argument("name")
+@click.option("--list", "list_name", help="Only this list.")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@json_option
+@click.pass_obj
+def search(app, name, list_name, limit, as_json):
+    """Find listed vessels by name (fuzzy, aliases and former names too), IMO or MMSI.
+
+    \b
+    Example:
+      shipsight sanctions search "angara"
+      shipsight sanctions search 9179842
+    """
+    hits = search_entries(app.store(create=False), name, list_name=list_name, limit=limit)
+    if as_json:
+        echo_json(records(hits))
+    else:
+        echo_table(hits, ["score", "matched_name", *ENTRY_COLUMNS], title=f"Listed vessels like {name!r}")
+
+
+@sanctions.command("diff")
+@click.option("--list", "list_name", help="Which list (needed when there are several).")
+@click.option("--from", "old", type=int, help="Older version (default: the one before --to).")
+@click.option("--to", "new", type=int, help="Newer version (default: the latest).")
+@json_option
+@click.pass_obj
+def diff(app, list_name, old, new, as_json):
+    """Show what a version of a list added, removed and changed.
+
+    \b
+    Example:
+      shipsight sanctions diff --list "OFAC SDN"
+      shipsight sanctions diff --list "OFAC SDN" --from 1 --to 3 --json
+    """
+    d = diff_versions(app.store(create=False), list_name, old, new)
+    if as_json:
+        echo_json({"list": d["list"], "from": d["old"], "to": d["new"],
+                   **{k: records(d[k]) for k in ("added", "removed", "changed")}})
+        return
+    click.echo(f"{d['list']}: version {d['old']} -> {d['new']}")
+    for key in ("added", "removed", "changed"):
+        echo_table(d[key], ENTRY_COLUMNS + (["fields"] if key == "changed" else []), title=key.capitalize())
+
+
+COMMANDS = [sanctions]

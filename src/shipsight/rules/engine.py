@@ -1,0 +1,222 @@
+"""The flag run: identity matching and the four rules, then one sync with the store.
+
+Rules (each flag keeps its evidence):
+
+``sanctioned-vessel``
+    The sighting's identity matches a listed vessel (IMO, MMSI or name).
+``at-sanctioned-vessel-location``
+    The sighting lies within ``distance_m`` of a sighting of a listed vessel and
+    within ``window_h`` hours of it (another vessel: a ship alongside, a
+    transfer partner, one that takes the listed ship's place).
+``watchlist-port``
+    The sighting lies inside a watch-listed port polygon.
+``ship-to-ship``
+    Two sightings of different vessels within ``sts_distance_m`` and
+    ``sts_window_h`` of each other, both outside every port polygon.
+
+The joins run where the store runs them (in process for SQLite, in SQL for
+PostGIS); matching and explanations are vectorised here.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from shipsight.errors import InputError
+from shipsight.portcalls import vessel_key
+from shipsight.rules.severity import severity
+from shipsight.sanctions import match_identities
+from shipsight.store import SightingQuery
+
+_MATCHED_ON = {"imo": "IMO", "mmsi": "MMSI", "name": "name"}
+RULES = ("sanctioned-vessel", "at-sanctioned-vessel-location", "watchlist-port", "ship-to-ship")
+DEFAULTS = {"distance_m": 500.0, "window_h": 72.0, "sts_distance_m": 300.0, "sts_window_h": 1.0}
+
+
+@dataclass(frozen=True)
+class FlagRun:
+    """What a run found and changed: flags per rule, and new/updated/withdrawn/unchanged counts."""
+
+    found: dict
+    changes: dict
+
+
+def _fmt_time(series):
+    return series.dt.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _who(frame, prefix=""):
+    """'ANGARA (IMO 9179842)', 'IMO 9179842', or 'an unidentified vessel', per row."""
+    name = frame[f"{prefix}name"].astype("string").str.strip().replace("", pd.NA)
+    imo = ("IMO " + frame[f"{prefix}imo"].astype("string")).fillna(("MMSI " + frame[f"{prefix}mmsi"].astype("string")))
+    both = name + " (" + imo + ")"
+    return both.fillna(name).fillna(imo).fillna("an unidentified vessel").astype(object)
+
+
+def _where(frame, prefix=""):
+    port = frame[f"{prefix}port_name"].astype("string")
+    sea = ("at sea near " + frame[f"{prefix}lat"].map("{:.4f}".format) + ", " + frame[f"{prefix}lon"].map("{:.4f}".format))
+    return ("at " + port).fillna(sea).astype(object)
+
+
+def _listed(frame):
+    """'ANGARA (IMO 9179842) on OFAC SDN under RUSSIA-EO14024', per row."""
+    imo = (" (IMO " + frame["listed_imo"].astype("string") + ")").fillna("")
+    return (frame["listed_name"].astype(str) + imo.astype(str) + " on " + frame["list"].astype(str) + " under "
+            + frame["program"].fillna("no program").astype(str))
+
+
+def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=DEFAULTS["distance_m"],
+              window_h=DEFAULTS["window_h"], sts_distance_m=DEFAULTS["sts_distance_m"],
+              sts_window_h=DEFAULTS["sts_window_h"], fuzzy_threshold=90):
+    """Run every rule over the sightings in scope and bring the stored flags in line.
+
+    Idempotent: a second run with the same inputs changes nothing; a changed
+    input updates or withdraws the flags it affects; review status is kept.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from shipsight.store import open_store
+    >>> run_flags(open_store(os.path.join(tempfile.mkdtemp(), "x.db")), analyst="kim").changes["new"]
+    0
+    """
+    for name, value in (("distance_m", distance_m), ("window_h", window_h), ("sts_distance_m", sts_distance_m),
+                        ("sts_window_h", sts_window_h)):
+        if not value > 0:
+            raise InputError(f"--{name.replace('_', '-')} must be positive, not {value}")
+    scope_q = SightingQuery(since=since, until=until, bbox=bbox)
+    scope = store.flag_inputs(scope_q)
+    entries = store.list_entries()
+    ports = store.ports()[["id", "name"]].rename(columns={"id": "port_id", "name": "port_name"})
+
+    # Sightings of listed vessels near the scope in time are the other side of the co-location join.
+    wide = scope
+    if since is not None or until is not None or bbox is not None:
+        pad = pd.Timedelta(hours=window_h)
+        wide = store.flag_inputs(SightingQuery(since=None if since is None else since - pad,
+                                               until=None if until is None else until + pad))
+    matches = _best_matches(wide, entries, fuzzy_threshold)
+    parts = []
+
+    # 1. sanctioned-vessel
+    m = matches[matches["sighting_id"].isin(scope["id"])]
+    if len(m):
+        f = m.merge(scope, left_on="sighting_id", right_on="id").merge(ports, on="port_id", how="left")
+        f["severity"] = f["score"] / 100.0
+        f["explanation"] = ("Sighting " + f["sighting_id"].astype(str) + " of " + _who(f) + " " + _where(f) + " on "
+                            + _fmt_time(f["time"]) + " matches " + _listed(f) + ", by "
+                            + f["matched_on"].map(_MATCHED_ON)
+                            + " (score " + f["score"].round(0).astype(int).astype(str) + ").")
+        parts.append(f.assign(rule="sanctioned-vessel", related_sighting_id=pd.NA, distance_m=np.nan,
+                              hours_apart=np.nan))
+
+    # 2. at-sanctioned-vessel-location
+    listed = wide[wide["id"].isin(matches["sighting_id"])]
+    if len(listed) and len(scope):
+        pairs = store.pairs_near(scope, listed, distance_m=distance_m, window_h=window_h)
+        pairs = pairs[~_same_vessel(wide, pairs)]
+        if len(pairs):
+            f = (pairs.merge(scope, left_on="a_id", right_on="id")
+                 .merge(matches, left_on="b_id", right_on="sighting_id", suffixes=("", "_m"))
+                 .merge(wide.add_prefix("related_"), left_on="b_id", right_on="related_id")
+                 .merge(ports, on="port_id", how="left"))
+            f["sighting_id"] = f["a_id"]
+            f["related_sighting_id"] = f["b_id"]
+            f["hours_apart"] = f["hours"].abs()
+            f["severity"] = severity(f["distance_m"], f["hours_apart"], max_distance_m=distance_m, max_hours=window_h)
+            f["explanation"] = ("Sighting " + f["a_id"].astype(str) + " of " + _who(f) + " " + _where(f) + " on "
+                                + _fmt_time(f["time"]) + " was " + f["distance_m"].round(0).astype(int).astype(str)
+                                + " m and " + f["hours_apart"].round(1).astype(str) + " h from sighting "
+                                + f["b_id"].astype(str) + " of " + _who(f, "related_") + ", which matches "
+                                + _listed(f) + ".")
+            parts.append(f.assign(rule="at-sanctioned-vessel-location"))
+
+    # 3. watchlist-port
+    hits = store.watchlist_hits(scope)
+    if len(hits):
+        wl = store.ports()[["id", "name", "reason"]].rename(columns={"id": "port_id", "name": "port_name"})
+        f = hits.merge(scope.drop(columns=["port_id"]), left_on="sighting_id", right_on="id").merge(wl, on="port_id")
+        f["severity"] = 0.5
+        f["explanation"] = ("Sighting " + f["sighting_id"].astype(str) + " of " + _who(f) + " on "
+                            + _fmt_time(f["time"]) + " lies inside watch-listed " + f["port_name"].astype(str)
+                            + (" (" + f["reason"].astype("string") + ")").fillna("") + ".")
+        parts.append(f.assign(rule="watchlist-port", related_sighting_id=pd.NA, distance_m=np.nan,
+                              hours_apart=np.nan, matched_on=None, score=np.nan, list_entry_id=pd.NA, list_key=None))
+
+    # 4. ship-to-ship, among sightings outside every port polygon
+    # port_id is the smallest port containing a sighting, kept current as ports change: NA means at sea.
+    at_sea = wide[wide["port_id"].isna()]
+    if len(at_sea) > 1:
+        pairs = store.self_pairs_near(at_sea, distance_m=sts_distance_m, window_h=sts_window_h)
+        pairs = pairs[pairs["a_id"].isin(scope["id"]) | pairs["b_id"].isin(scope["id"])]
+        pairs = pairs[~_same_vessel(at_sea, pairs)]
+        if len(pairs):
+            f = (pairs.merge(wide, left_on="a_id", right_on="id")
+                 .merge(wide.add_prefix("related_"), left_on="b_id", right_on="related_id"))
+            f["sighting_id"], f["related_sighting_id"] = f["a_id"], f["b_id"]
+            f["hours_apart"] = f["hours"].abs()
+            f["severity"] = severity(f["distance_m"], f["hours_apart"], max_distance_m=sts_distance_m,
+                                     max_hours=sts_window_h)
+            f["explanation"] = ("Sightings " + f["a_id"].astype(str) + " (" + _who(f) + ") and "
+                                + f["b_id"].astype(str) + " (" + _who(f, "related_") + ") were "
+                                + f["distance_m"].round(0).astype(int).astype(str) + " m and "
+                                + (f["hours_apart"] * 60).round(0).astype(int).astype(str)
+                                + " min apart at sea near " + f["lat"].map("{:.4f}".format) + ", "
+                                + f["lon"].map("{:.4f}".format) + " on " + _fmt_time(f["time"])
+                                + ": a candidate ship-to-ship transfer.")
+            parts.append(f.assign(rule="ship-to-ship", port_id=pd.NA, matched_on=None, score=np.nan,
+                                  list_entry_id=pd.NA, list_key=None))
+
+    flags = _assemble(parts)
+    found = {rule: int((flags["rule"] == rule).sum()) for rule in RULES}
+    scope_ids = None
+    if (since, until, bbox) != (None, None, None):
+        # Flags of retracted sightings in scope are withdrawn too, so the scope includes them.
+        scope_ids = store.flag_inputs(SightingQuery(since=since, until=until, bbox=bbox, include_retracted=True))["id"]
+    changes = store.sync_flags(flags, scope_ids=scope_ids, analyst=analyst)
+    return FlagRun(found=found, changes=changes)
+
+
+def _same_vessel(sightings, pairs):
+    """True where both sightings of a pair carry the same identity (a ship is not its own partner)."""
+    keys = vessel_key(sightings.set_index("id")[["name", "imo", "mmsi"]])
+    a = keys.reindex(pairs["a_id"].to_numpy()).reset_index(drop=True)
+    b = keys.reindex(pairs["b_id"].to_numpy()).reset_index(drop=True)
+    return a.eq(b).fillna(False).to_numpy(dtype=bool)
+
+
+def _best_matches(sightings, entries, fuzzy_threshold):
+    """The best list entry per sighting (ties broken by list entry id), with its list facts."""
+    cols = ["sighting_id", "list_entry_id", "list_key", "matched_on", "score", "listed_name", "listed_imo", "list",
+            "program"]
+    if sightings.empty or entries.empty:
+        return pd.DataFrame(columns=cols)
+    m = match_identities(sightings.set_index("id")[["name", "imo", "mmsi"]], entries.set_index("id"),
+                         fuzzy_threshold=fuzzy_threshold, keep="best")
+    m = m.sort_values(["sighting_id", "score", "entry"], ascending=[True, False, True]).drop_duplicates("sighting_id")
+    facts = entries[["id", "name", "imo", "list", "program"]].rename(
+        columns={"id": "entry", "name": "listed_name", "imo": "listed_imo"})
+    # A flag names its entry by list and the list's own id, which survive a new version of the list.
+    facts["list_key"] = entries["list"].astype(str) + "/" + entries["entry_id"].astype(str)
+    m = m.merge(facts, on="entry").rename(columns={"entry": "list_entry_id"})
+    return m[cols].reset_index(drop=True)
+
+
+def _assemble(parts):
+    columns = ["rule", "severity", "sighting_id", "related_sighting_id", "list_entry_id", "list_key", "matched_on",
+               "score", "port_id", "distance_m", "hours_apart", "explanation"]
+    if not parts:
+        flags = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    else:
+        flags = pd.concat([p.reindex(columns=columns) for p in parts], ignore_index=True)
+    for c in ("sighting_id", "related_sighting_id", "list_entry_id", "port_id"):
+        flags[c] = pd.to_numeric(flags[c]).astype("Int64")
+    for c in ("severity", "score", "distance_m", "hours_apart"):
+        flags[c] = pd.to_numeric(flags[c]).astype(float)
+    flags["matched_on"] = flags["matched_on"].astype(object).where(flags["matched_on"].notna(), None)
+    related = flags["related_sighting_id"].astype("string").fillna("")
+    entry = flags["list_key"].astype("string").fillna("")
+    flags["key"] = flags["rule"] + ":" + flags["sighting_id"].astype(str) + ":" + related + ":" + entry
+    return flags.drop(columns=["list_key"])

@@ -1,0 +1,73 @@
+"""Bringing stored flags in line with a fresh run of the rules, the same way on every back end."""
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from shipsight.store.convert import text_times
+
+#: A flag's evidence: what a run computes and what a later run compares.
+FLAG_EVIDENCE = ("rule", "severity", "sighting_id", "related_sighting_id", "list_entry_id", "matched_on", "score",
+                 "port_id", "distance_m", "hours_apart", "explanation")
+_FLOATS = ("severity", "score", "distance_m", "hours_apart")
+_INTS = ("sighting_id", "related_sighting_id", "list_entry_id", "port_id")
+
+
+def _json_value(v):
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _differs(old, new):
+    """Element-wise: does the evidence column differ (floats compared to 1e-6)?"""
+    if old.name in _FLOATS:
+        a, b = old.astype(float).to_numpy(), new.astype(float).to_numpy()
+        return ~(np.isclose(a, b, rtol=0, atol=1e-6) | (np.isnan(a) & np.isnan(b)))
+    a = old.astype(object).where(old.notna(), None).to_numpy()
+    b = new.astype(object).where(new.notna(), None).to_numpy()
+    if old.name in _INTS:
+        a = np.array([None if v is None else int(v) for v in a], dtype=object)
+        b = np.array([None if v is None else int(v) for v in b], dtype=object)
+    return a != b
+
+
+def plan_flag_sync(existing, flags, *, scope_ids=None):
+    """What to insert, update and withdraw to make ``existing`` match ``flags``.
+
+    Both frames carry ``key`` and the :data:`FLAG_EVIDENCE` columns; ``existing``
+    (every stored flag) also ``id`` and ``active``. Only flags touching a
+    sighting of ``scope_ids`` (None: all) are withdrawn when a run no longer
+    finds them. Returns frames ``new``, ``updated`` (with ``id``, ``old`` and
+    ``new`` JSON of the changed fields), ``withdrawn`` (``id``) and ``unchanged``.
+    """
+    both = existing.merge(flags, on="key", how="outer", suffixes=("_old", ""), indicator=True)
+    new = both[both["_merge"] == "right_only"][["key", *FLAG_EVIDENCE]]
+    gone = (both["_merge"] == "left_only") & (both["active"] == 1)
+    if scope_ids is not None:
+        scope = np.asarray(scope_ids)
+        gone &= both["sighting_id_old"].isin(scope) | both["related_sighting_id_old"].isin(scope)
+    withdrawn = both[gone][["id"]]
+    kept = both[both["_merge"] == "both"].reset_index(drop=True)
+    diff = {c: _differs(kept[f"{c}_old"], kept[c]) for c in FLAG_EVIDENCE}
+    reactivated = (kept["active"] != 1).to_numpy()
+    any_diff = np.logical_or.reduce([*diff.values(), reactivated]) if len(kept) else np.zeros(0, bool)
+    updated = kept[any_diff].copy()
+    idx = np.flatnonzero(any_diff)
+    updated["old"] = [json.dumps({c: _json_value(kept.at[i, f"{c}_old"]) for c in FLAG_EVIDENCE if diff[c][i]}
+                                 | ({"active": False} if reactivated[i] else {})) for i in idx]
+    updated["new"] = [json.dumps({c: _json_value(kept.at[i, c]) for c in FLAG_EVIDENCE if diff[c][i]}
+                                 | ({"active": True} if reactivated[i] else {})) for i in idx]
+    return {"new": new, "updated": updated[["id", *FLAG_EVIDENCE, "old", "new"]] if len(updated) else updated,
+            "withdrawn": withdrawn, "unchanged": kept[~any_diff]}
+
+
+def typed_flags(df):
+    """Flag rows as queried, with times as UTC datetimes and ids as nullable integers."""
+    for c in ("time", "related_time", "created_at", "updated_at"):
+        df[c] = text_times(df[c])
+    for c in ("related_sighting_id", "port_id", "list_entry_id"):
+        df[c] = df[c].astype("Int64")
+    df["active"] = df["active"].astype(bool)
+    return df
