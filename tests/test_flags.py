@@ -95,8 +95,10 @@ def test_colocation_options_and_own_sightings(run, listed):
     assert flags_of(run, "at-sanctioned-vessel-location") == []
     run("flag", "--distance-m", 800, "--window-h", 12)
     colo = flags_of(run, "at-sanctioned-vessel-location")
-    # 700 m and 10 h from the first ANGARA sighting, 650 m and 5 h from the second.
-    assert sorted((f["sighting_id"], f["related_sighting_id"]) for f in colo) == [(b, a), (b, a + 1)]
+    # 700 m and 10 h from the first ANGARA sighting, 650 m and 5 h from the second: one flag for the
+    # one listed vessel, with the closer encounter as evidence.
+    assert [(f["sighting_id"], f["related_sighting_id"]) for f in colo] == [(b, a + 1)]
+    assert colo[0]["distance_m"] == pytest.approx(650, abs=0.5) and colo[0]["hours_apart"] == 5
 
 
 def test_watchlist_port_and_nesting(run, ports_file, listed):

@@ -43,12 +43,23 @@ def _validate_one(fields, *, tz, analyst):
     return clean
 
 
-def log_sighting(store, fields, *, tz=None, analyst=None):
+def log_sighting(store, fields, *, tz=None, analyst=None, pixel=None):
     """Log one sighting; ``fields`` as :data:`~shipsight.model.sightings.FIELDS` (or ``wkt``).
+
+    With ``pixel=(row, col)`` (whole numbers, the pixel's centre is meant) the
+    position comes from the scene named by ``fields["scene_id"]`` instead:
+    see :func:`shipsight.scenes.pixel_fields` (time defaults to the scene's;
+    a pixel off the image or on nodata, or a scene file changed since it was
+    registered, is refused).
 
     Returns the new sighting's id.
     """
-    fields = _point_from_wkt({k: v for k, v in fields.items() if v is not None})
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if pixel is not None:
+        from shipsight.scenes import pixel_fields
+
+        fields = pixel_fields(store, fields, pixel)
+    fields = _point_from_wkt(fields)
     clean = _validate_one(fields, tz=tz, analyst=analyst)
     return int(store.add_sightings(clean, analyst=clean["analyst"].iat[0])[0])
 
@@ -79,6 +90,11 @@ def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None,
     if on_invalid not in ON_INVALID:
         raise InputError(f"on_invalid must be one of {', '.join(ON_INVALID)}, not {on_invalid!r}")
     raw = read_sightings_file(path, format=format, layer=layer)
+    if format == "xview3":
+        # Detector scene ids are rarely registered scenes: keep them in the note rather than refuse the rows.
+        from shipsight.scenes import resolve_detector_scenes
+
+        raw = resolve_detector_scenes(store, raw)
     if raw.empty:
         raise InputError("holds no sightings", where=str(path))
     missing = [c for c in ("time", "lon", "lat") if c not in raw.columns]

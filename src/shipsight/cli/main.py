@@ -76,9 +76,10 @@ def cli(ctx, db):
 
 
 def _register():
-    from shipsight.cli import demo, export, flags, history, init, log, portcalls, ports, sanctions, sightings
+    from shipsight.cli import (chip, demo, export, flags, history, init, log, portcalls, ports, sanctions, scenes,
+                               sightings)
 
-    for module in (init, ports, log, sightings, portcalls, sanctions, flags, history, export, demo):
+    for module in (init, ports, scenes, log, sightings, chip, portcalls, sanctions, flags, history, export, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

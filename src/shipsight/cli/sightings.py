@@ -37,10 +37,17 @@ def import_(app, file, format_, on_invalid, layer, tz, analyst, as_json):
     lat, name, imo, mmsi, vessel_type, length_m, heading, confidence, source,
     scene, analyst, note; only time and a position are required.
 
+    --format xview3 reads xView3 / Ai2 vessel-detection CSVs as unreviewed
+    candidates (confidence possible, source "detector: ..."). A detector's
+    scene id is kept as the sighting's scene only when a scene with that id
+    is registered (its time fills in a missing one); otherwise the scene id
+    and pixel go into the note ("detector scene ID, pixel row R col C").
+
     \b
     Example:
       shipsight sightings import samples/sightings.csv
       shipsight sightings import feed.csv --on-invalid skip
+      shipsight sightings import --format xview3 predictions.csv
     """
     result = import_sightings(app.store(), file, format=format_, on_invalid=on_invalid, tz=tz,
                               analyst=analyst, layer=layer)

@@ -7,7 +7,8 @@ Rules (each flag keeps its evidence):
 ``at-sanctioned-vessel-location``
     The sighting lies within ``distance_m`` of a sighting of a listed vessel and
     within ``window_h`` hours of it (another vessel: a ship alongside, a
-    transfer partner, one that takes the listed ship's place).
+    transfer partner, one that takes the listed ship's place). One flag per
+    sighting and listed vessel, with the closest encounter as its evidence.
 ``watchlist-port``
     The sighting lies inside a watch-listed port polygon.
 ``ship-to-ship``
@@ -126,6 +127,9 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
             f["related_sighting_id"] = f["b_id"]
             f["hours_apart"] = f["hours"].abs()
             f["severity"] = severity(f["distance_m"], f["hours_apart"], max_distance_m=distance_m, max_hours=window_h)
+            # One flag per sighting and listed vessel: the closest encounter in space and time is the evidence.
+            f = f.sort_values(["a_id", "list_entry_id", "severity", "distance_m", "b_id"],
+                              ascending=[True, True, False, True, True]).drop_duplicates(["a_id", "list_entry_id"])
             f["explanation"] = ("Sighting " + f["a_id"].astype(str) + " of " + _who(f) + " " + _where(f) + " on "
                                 + _fmt_time(f["time"]) + " was " + f["distance_m"].round(0).astype(int).astype(str)
                                 + " m and " + f["hours_apart"].round(1).astype(str) + " h from sighting "
@@ -216,7 +220,9 @@ def _assemble(parts):
     for c in ("severity", "score", "distance_m", "hours_apart"):
         flags[c] = pd.to_numeric(flags[c]).astype(float)
     flags["matched_on"] = flags["matched_on"].astype(object).where(flags["matched_on"].notna(), None)
-    related = flags["related_sighting_id"].astype("string").fillna("")
+    # A co-location flag is one per sighting and listed vessel, so its related sighting is evidence
+    # (which a later run may update), not identity; a ship-to-ship flag is the pair itself.
+    related = flags["related_sighting_id"].astype("string").fillna("").where(flags["rule"] == "ship-to-ship", "")
     entry = flags["list_key"].astype("string").fillna("")
     flags["key"] = flags["rule"] + ":" + flags["sighting_id"].astype(str) + ":" + related + ":" + entry
     return flags.drop(columns=["list_key"])

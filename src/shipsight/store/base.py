@@ -179,6 +179,8 @@ class Store(ABC):
 
         ports = self.ports()
         ports = ports[ports["watchlist"]]
+        # A sighting inside any port has a port_id; only those can be inside a watch-listed one.
+        s = s[s["port_id"].notna()]
         if ports.empty or s.empty:
             return pd.DataFrame({"sighting_id": pd.Series([], dtype="int64"), "port_id": pd.Series([], dtype="int64")})
         tree = shapely.STRtree(ports.geometry.values)
