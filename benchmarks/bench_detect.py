@@ -1,0 +1,130 @@
+"""Benchmark: ship detection time against a plain rasterio read, and peak memory.
+
+Run::
+
+    python benchmarks/bench_detect.py            # 10,000^2 ratio; RSS at 5k, 10k, 20k
+    python benchmarks/bench_detect.py --quick    # 2,000^2 ratio; RSS at 1k, 2k
+
+Generates float32 GeoTIFFs (tiled 256 x 256, deflate) with
+:func:`shipsight.imagery.synth.make_scene` in a temporary folder (kept
+between runs in ``$TMPDIR/shipsight-bench``), then in this same process:
+
+- baseline: read the whole file with rasterio in 4096 x 4096 windows;
+- ``detect(path, workers=1)``, ``detect(path, workers=2)``, and
+  ``detect(path, use_landmask=False)`` (without the GSHHG helper process,
+  whose start-up -- loading roaring-landmask's bitmap -- is a fixed ~1 s);
+
+and prints detect time / read time (target <= 2 with one worker) and
+megapixels per second. Peak RSS is measured per scene size in a fresh
+subprocess (its VmHWM), so each figure is that size's own peak (target
+< 1 GB); the last column is the largest peak among that subprocess's own
+children (the GSHHG helper, tile workers; an upper bound, as a child's
+``ru_maxrss`` starts from its parent's at fork).
+"""
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.windows import Window
+
+from shipsight.imagery.detect import detect
+from shipsight.imagery.synth import make_scene
+
+CACHE = Path(tempfile.gettempdir()) / "shipsight-bench"
+
+
+def scene(size):
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"sar_{size}.tif"
+    if not path.exists():
+        t = time.perf_counter()
+        n = max(5, size * size // 2_000_000)
+        make_scene(path, width=size, height=size, n_ships=n, ship_db=10, seed=size,
+                   min_separation_m=500)
+        print(f"  generated {path.name} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return path
+
+
+def read_all(path, win=4096):
+    with rasterio.open(path) as src:
+        total = 0.0
+        for r in range(0, src.height, win):
+            for c in range(0, src.width, win):
+                a = src.read(1, window=Window(c, r, min(win, src.width - c), min(win, src.height - r)))
+                total += float(a[0, 0])
+    return total
+
+
+def timed(fn, *args, **kw):
+    t = time.perf_counter()
+    out = fn(*args, **kw)
+    return time.perf_counter() - t, out
+
+
+def hwm_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(size, workers):
+    """Run one detect in this (fresh) process and print its peak RSS in MB."""
+    path = scene(size)
+    t, found = timed(detect, path, workers=workers)
+    # VmHWM, not ru_maxrss: ru_maxrss survives exec and would carry the parent's peak.
+    rss_mb = hwm_mb()
+    kids_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"{rss_mb:.0f} {kids_mb:.0f} {t:.2f} {len(found)}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small scenes, a few seconds")
+    ap.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+
+    size = 2000 if args.quick else 10_000
+    path = scene(size)
+    mpx = size * size / 1e6
+    read_all(path)  # warm the page cache, so both sides read from memory
+    t_read, _ = timed(read_all, path)
+    t_det1, found = timed(detect, path, workers=1)
+    t_read2, _ = timed(read_all, path)
+    t_read = min(t_read, t_read2)
+    t_det2, found2 = timed(detect, path, workers=2)
+    t_nolm, _ = timed(detect, path, workers=1, use_landmask=False)
+    print(f"scene {size} x {size} float32, tiled deflate: {len(found)} detections "
+          f"(workers=2: {len(found2)})")
+    print(f"{'step':<28}{'seconds':>9}{'Mpx/s':>9}{'x read':>9}")
+    for name, t in (("rasterio read (windows)", t_read), ("detect workers=1", t_det1),
+                    ("detect workers=2", t_det2), ("detect w=1, no GSHHG", t_nolm)):
+        print(f"{name:<28}{t:>9.2f}{mpx / t:>9.1f}{t / t_read:>9.2f}")
+    print(f"target: detect workers=1 <= 2.00 x read -> {'met' if t_det1 <= 2 * t_read else 'NOT met'}")
+
+    sizes = (1000, 2000) if args.quick else (5000, 10_000, 20_000)
+    print(f"\n{'size':>8}{'workers':>9}{'peak RSS MB':>13}{'workers RSS MB':>16}{'seconds':>9}{'found':>7}")
+    for s in sizes:
+        scene(s)
+        for w in (1, 2):
+            out = subprocess.run([sys.executable, __file__, "--child", str(s), str(w)],
+                                 capture_output=True, text=True, check=True)
+            rss, kids, t, n = out.stdout.split()
+            print(f"{s:>8}{w:>9}{rss:>13}{kids:>16}{float(t):>9.2f}{n:>7}")
+    print("target: peak RSS < 1024 MB per process for every size")
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()

@@ -1,0 +1,509 @@
+"""Automatic ship detection: a CFAR detector over tiles, with land masking.
+
+:func:`detect` reads a SAR or optical GeoTIFF in windows and returns one
+point per ship-like object with its size, orientation and brightness.
+
+The detector is in the family of SNAP's *Adaptive Thresholding*: each pixel
+is compared with the statistics of a background ring around it (outside a
+guard window that holds the ship itself), and the threshold is set by a
+false-alarm probability. Window sizes are in metres and follow the pixel
+size. The background is measured on a grid of pixel blocks with integral
+images and interpolated between block centres; every pixel is tested first
+against the lowest threshold around it and the few that pass are tested
+exactly. SAR thresholds use the gamma law of multi-look intensity with the
+number of looks estimated from the ring itself, optical thresholds a
+Gaussian law. Bright pixels within ``link`` distance form objects; objects
+much weaker than a bright neighbour and within the reach of its side lobes
+(the crosses and streaks SAR draws around strong scatterers) are absorbed
+into it, so one ship is one detection.
+
+Land never yields a detection: GSHHG land (roaring-landmask), a land
+polygon file, infrastructure polygons, and land seen in the image itself
+(large regions clearly brighter than open water) are all masked, and every
+reported point is checked against GSHHG and the polygons again.
+
+Example
+-------
+>>> import tempfile, os
+>>> from shipsight.imagery.synth import make_scene
+>>> path = os.path.join(tempfile.mkdtemp(), "s.tif")
+>>> truth = make_scene(path, width=800, height=800, n_ships=4, ship_db=12, seed=2)
+>>> found = detect(path)
+>>> len(found)
+4
+"""
+
+import math
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+
+import numpy as np
+import rasterio
+from rasterio.errors import RasterioIOError
+from rasterio.windows import Window
+
+from shipsight.errors import InputError
+from shipsight.imagery.detect_tile import TilePlan, process_tile, read_intensity
+from shipsight.imagery.landmask import land_block_grid, on_land, read_mask_polygons
+
+__all__ = ["detect", "DETECTION_COLUMNS"]
+
+#: Columns of the GeoDataFrame :func:`detect` returns, besides ``geometry``.
+DETECTION_COLUMNS = (
+    "lon", "lat", "row", "col", "length_m", "width_m", "heading_axis_deg",
+    "peak", "mean", "background", "score", "n_pixels",
+)
+
+_KINDS = ("auto", "sar", "optical")
+_SIDELOBE_DB = 10.0  # a side lobe is at least this much weaker than its scatterer
+_SIDELOBE_CAP_PX = 40  # side lobes reach at most this many resolution cells
+_LAND_DB = {"sar": 7.0, "optical": 3.0}  # image land: this much brighter than open water
+_LAND_SMOOTH_M = 75.0  # image land: low-pass radius
+_GDAL_CACHE_MB = 128  # GDAL block cache while detecting (MB)
+_LAND_OPENING_M = 300.0  # image land: narrower than twice this is not land (ships, lobes, wakes)
+
+
+def detect(
+    path,
+    *,
+    band=None,
+    kind="auto",
+    pfa=1e-6,
+    guard_m=500.0,
+    background_m=800.0,
+    min_length_m=None,
+    max_length_m=600.0,
+    link_m=None,
+    land=None,
+    mask_geoms=None,
+    use_landmask=True,
+    water_from_image=True,
+    tile=4096,
+    workers=1,
+    progress=None,
+):
+    """Find ships in a SAR or optical GeoTIFF; one point per ship.
+
+    Parameters
+    ----------
+    path : str or Path
+        A georeferenced raster rasterio can open (GeoTIFF, COG, VRT, ...).
+    band : int or sequence of int, optional
+        1-based band(s). Several bands are averaged into one brightness.
+        Default: band 1 for SAR, all bands (but alpha) for optical.
+    kind : {"auto", "sar", "optical"}
+        ``"auto"`` takes three or more bands, or 8-bit data, as optical and
+        anything else as SAR. SAR may be linear (power or amplitude) or dB
+        of any polarisation; dB is recognised by its negative values (over
+        5 % of a sample of pixels) and turned into linear power.
+    pfa : float
+        Probability that a clutter pixel exceeds the threshold, in (0, 0.01].
+    guard_m, background_m : float
+        Full widths, in metres, of the guard window (holds the ship, kept out
+        of the statistics) and of the background window around it; the ring
+        between them measures the clutter. ``guard_m`` should exceed the
+        longest ship.
+    min_length_m, max_length_m : float
+        Objects outside this range of length are not ships. Default minimum:
+        2.5 ground pixels (a single speckle spike or a pair is not a ship).
+    link_m : float, optional
+        Bright pixels closer than this belong to one object. Default 2.3
+        pixels: bridges the one-pixel gaps speckle leaves in a hull.
+    land : str or Path, optional
+        Vector file of land polygons to mask (any CRS).
+    mask_geoms : GeoSeries or sequence of shapely geometries, optional
+        More land or infrastructure polygons to mask (quays, breakwaters,
+        platforms); a plain sequence is in EPSG:4326. Not port areas: ports
+        are water where ships are.
+    use_landmask : bool
+        Mask GSHHG land (roaring-landmask).
+    water_from_image : bool
+        Also mask land seen in the image: regions brighter than open water
+        by 7 dB (SAR) or 3 dB (optical) and wider than about 600 m. Clouds
+        in optical scenes are masked the same way.
+    tile : int or None
+        Core tile size in pixels (rounded up to whole blocks); each tile is
+        read with an overlap wide enough that results do not depend on it.
+        None: one tile.
+    workers : int
+        Processes; each opens the file itself.
+    progress : callable, optional
+        Called as ``progress(done_tiles, total_tiles)`` after each tile.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per ship, EPSG:4326 points, sorted by row then column, with
+        columns ``lon, lat`` (degrees), ``row, col`` (float pixel centroid,
+        0.0 = centre of the first pixel), ``length_m, width_m`` (from the
+        second moments of the object's pixels along and across its axis),
+        ``heading_axis_deg`` (axis azimuth from true north, 0-180),
+        ``peak, mean`` (brightest and mean pixel, in the image's units: dB
+        if the image is dB), ``background`` (clutter mean at the peak, same
+        units), ``score`` (object mean over clutter mean, dB) and
+        ``n_pixels``. ``attrs`` record the kind, whether the input was dB,
+        the ground pixel size and the parameters used.
+
+    Raises
+    ------
+    InputError
+        Not a raster, no georeference, all nodata, or a bad parameter.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from shipsight.imagery.synth import make_scene
+    >>> p = os.path.join(tempfile.mkdtemp(), "one.tif")
+    >>> _ = make_scene(p, width=400, height=400,
+    ...                ships=[{"row": 200, "col": 200, "length_m": 200, "heading_deg": 60, "db": 15}])
+    >>> d = detect(p)
+    >>> len(d), bool(150 < d.length_m.iloc[0] < 260), bool(45 < d.heading_axis_deg.iloc[0] < 75)
+    (1, True, True)
+    """
+    path = os.fspath(path)
+    _check_params(kind, pfa, guard_m, background_m, min_length_m, max_length_m, tile, workers, link_m)
+    # GDAL's block cache defaults to 5 % of RAM and would grow with the scene;
+    # tiles are read once (halos aside), so a small cache keeps memory flat.
+    with rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB), _LandOracle(use_landmask) as oracle:
+        return _detect(
+            path, band=band, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
+            min_length_m=min_length_m, max_length_m=max_length_m, link_m=link_m, land=land,
+            mask_geoms=mask_geoms, oracle=oracle, water_from_image=water_from_image,
+            tile=tile, workers=workers, progress=progress,
+        )
+
+
+class _LandOracle:
+    """GSHHG land answers from a helper process that lives for one detect call.
+
+    roaring-landmask holds its bitmap (~400 MB) and, once a point near a
+    coast is asked, its polygons (~700 MB more) in memory for the life of
+    the process that loaded them. Asking from a short-lived helper keeps the
+    caller's memory flat; the helper is gone when detect returns.
+    """
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+        self.pool = None
+
+    def __enter__(self):
+        if self.enabled:
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def on_land(self, lon, lat):
+        if not self.enabled:
+            return np.zeros(np.shape(lon), dtype=bool)
+        return self.pool.submit(on_land, lon, lat).result()
+
+    def later_grid(self, transform, crs, nby, nbx, block):
+        """Ask now, answer when called: the helper works while the first tile is read."""
+        return _Later(self.pool.submit(land_block_grid, transform, crs.to_wkt(), nby, nbx, block))
+
+
+class _Later:
+    """The land grid from a pending answer; None when there is no land at all."""
+
+    def __init__(self, future):
+        self.future = future
+        self.value = False
+
+    def __call__(self):
+        if self.value is False:
+            grid = self.future.result()
+            self.value = grid if grid.any() else None
+        return self.value
+
+
+def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_length_m, link_m,
+            land, mask_geoms, oracle, water_from_image, tile, workers, progress):
+    import geopandas as gpd
+    import shapely
+
+    use_landmask = oracle.enabled
+    plan, crs, specs, px_m = _plan(
+        path, band=band, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
+        min_length_m=min_length_m, max_length_m=max_length_m, link_m=link_m, land=land,
+        mask_geoms=mask_geoms, oracle=oracle, water_from_image=water_from_image,
+        tile=tile,
+    )
+    parts = []
+    total = len(specs)
+    if workers == 1 or total == 1:
+        with rasterio.open(path) as src:
+            for i, spec in enumerate(specs):
+                parts.append(process_tile(src, plan, spec))
+                if progress is not None:
+                    progress(i + 1, total)
+    else:
+        if callable(plan.land_blocks):
+            plan.land_blocks = plan.land_blocks()  # workers get the grid itself
+        # spawn, not fork: GDAL's and PROJ's caches must not be shared half-initialised.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(_run_tile, plan, spec) for spec in specs]
+            for i, fut in enumerate(as_completed(futures)):
+                fut.result()
+                if progress is not None:
+                    progress(i + 1, total)
+            parts = [f.result() for f in futures]
+
+    if sum(p["n_valid"] for p in parts) == 0:
+        raise InputError("the raster holds no valid pixels (all nodata or NaN)", where=path)
+    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "n_valid"}
+
+    # Georeference the centroids and drop anything that is on land after all.
+    tr = rasterio.Affine(*plan.transform)
+    xs = tr.c + (cols["col"] + 0.5) * tr.a + (cols["row"] + 0.5) * tr.b
+    ys = tr.f + (cols["col"] + 0.5) * tr.d + (cols["row"] + 0.5) * tr.e
+    lon, lat = _to_lonlat(crs, xs, ys)
+    keep = np.isfinite(lon) & np.isfinite(lat)
+    if use_landmask and keep.any():
+        keep &= ~oracle.on_land(lon, lat)
+    if plan.polygons and keep.any():
+        polys = shapely.union_all(shapely.from_wkb(plan.polygons))
+        keep &= ~shapely.contains_xy(polys, xs, ys)
+
+    peak, mean, bg = cols["peak"], cols["sum"] / np.maximum(cols["n"], 1), cols["background"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = 10.0 * np.log10(mean / bg)  # object over clutter, dB (linear units here)
+        if plan.is_db:
+            peak, mean, bg = (10.0 * np.log10(a) for a in (peak, mean, bg))
+    frame = {
+        "lon": lon, "lat": lat, "row": cols["row"], "col": cols["col"],
+        "length_m": cols["length_m"], "width_m": cols["width_m"],
+        "heading_axis_deg": cols["axis_deg"], "peak": peak, "mean": mean,
+        "background": bg, "score": score, "n_pixels": cols["n"].astype(np.int64),
+    }
+    frame = {k: np.asarray(v)[keep] for k, v in frame.items()}
+    order = np.lexsort((frame["col"], frame["row"]))
+    frame = {k: v[order] for k, v in frame.items()}
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+    gdf.attrs.update(
+        source=path, kind=plan.kind, input_db=plan.is_db, pixel_m=px_m, pfa=pfa,
+        guard_m=guard_m, background_m=background_m, min_length_m=plan.min_length_m,
+        max_length_m=plan.max_length_m, block_px=plan.block, tiles=total,
+    )
+    return gdf
+
+
+_WORKER_SRC = {}
+
+
+def _run_tile(plan, spec):
+    """Worker entry: one open dataset per process, reused across its tiles."""
+    src = _WORKER_SRC.get(plan.path)
+    if src is None:
+        if not _WORKER_SRC:
+            env = rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB)
+            env.__enter__()  # for the life of this worker process
+            _WORKER_SRC["_env"] = env
+        src = _WORKER_SRC[plan.path] = rasterio.open(plan.path)
+    return process_tile(src, plan, spec)
+
+
+def _check_params(kind, pfa, guard_m, background_m, min_length_m, max_length_m, tile, workers, link_m):
+    where = "detect"
+    if kind not in _KINDS:
+        raise InputError(f"kind must be one of {', '.join(_KINDS)}, not {kind!r}", where=where)
+    if not (0 < pfa <= 0.01):
+        raise InputError(f"pfa must be in (0, 0.01], not {pfa!r}", where=where)
+    if not (0 < guard_m < background_m):
+        raise InputError(
+            f"need 0 < guard_m < background_m, got guard_m={guard_m!r}, background_m={background_m!r}",
+            where=where,
+        )
+    if min_length_m is not None and min_length_m < 0:
+        raise InputError("min_length_m must be >= 0", where=where)
+    if max_length_m is None or max_length_m <= 0:
+        raise InputError("max_length_m must be > 0", where=where)
+    if min_length_m is not None and min_length_m > max_length_m:
+        raise InputError("min_length_m exceeds max_length_m", where=where)
+    if tile is not None and (int(tile) != tile or tile < 64):
+        raise InputError(f"tile must be an integer >= 64 pixels or None, not {tile!r}", where=where)
+    if int(workers) != workers or workers < 1:
+        raise InputError(f"workers must be a positive integer, not {workers!r}", where=where)
+    if link_m is not None and link_m <= 0:
+        raise InputError("link_m must be > 0", where=where)
+
+
+def _to_lonlat(crs, xs, ys):
+    from pyproj import Transformer
+
+    if xs.size == 0:
+        return np.empty(0), np.empty(0)
+    t = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    lon, lat = t.transform(xs, ys)
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def _open(path):
+    try:
+        return rasterio.open(path)
+    except RasterioIOError as exc:
+        first = str(exc).splitlines()[0][:160]
+        raise InputError(f"not a raster rasterio can read ({first})", where=path) from None
+
+
+def _jacobian(transform, crs, height, width):
+    """Ground metres (east, north) per +1 column and +1 row, at the scene centre."""
+    from pyproj import Transformer
+
+    from shipsight.geodesy import WGS84
+
+    r, c = height / 2.0, width / 2.0
+    pc = np.array([c, c + 1.0, c])
+    pr = np.array([r, r, r + 1.0])
+    xs = transform.c + pc * transform.a + pr * transform.b
+    ys = transform.f + pc * transform.d + pr * transform.e
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
+    az, _, dist = WGS84.inv([lon[0], lon[0]], [lat[0], lat[0]], list(lon[1:]), list(lat[1:]))
+    az = np.radians(np.asarray(az))
+    dist = np.asarray(dist)
+    east, north = dist * np.sin(az), dist * np.cos(az)
+    return np.array([[east[0], east[1]], [north[0], north[1]]])
+
+
+def _sample_windows(height, width, *, n=4, size=256):
+    """Up to n x n windows spread evenly over the scene, for quick statistics."""
+    if height <= size * n and width <= size * n:
+        return [Window(0, 0, width, height)]
+    rows = np.unique(np.linspace(0, max(height - size, 0), n).astype(int))
+    cols = np.unique(np.linspace(0, max(width - size, 0), n).astype(int))
+    return [Window(c, r, min(size, width - c), min(size, height - r)) for r in rows for c in cols]
+
+
+def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_length_m, link_m,
+          land, mask_geoms, oracle, water_from_image, tile):
+    from scipy.special import gammainccinv
+    from scipy.stats import norm
+
+    with _open(path) as src:
+        if src.crs is None or src.transform == rasterio.Affine.identity():
+            raise InputError(
+                "the raster has no georeference (CRS and transform); georeference it first, "
+                "e.g. with gdal_translate -a_srs/-a_ullr or from its ground control points",
+                where=path,
+            )
+        crs = src.crs
+        transform = src.transform
+        height, width, count = src.height, src.width, src.count
+        if band is None:
+            bands = None
+        else:
+            bands = [band] if np.isscalar(band) else list(band)
+            bad = [b for b in bands if int(b) != b or not (1 <= b <= count)]
+            if bad or not bands:
+                raise InputError(f"band must be between 1 and {count}, got {band!r}", where=path)
+            bands = [int(b) for b in bands]
+        if kind == "auto":
+            optical = (bands is None and count >= 3) or src.dtypes[0] == "uint8" or (
+                bands is not None and len(bands) >= 3
+            )
+            kind = "optical" if optical else "sar"
+        if bands is None:
+            if kind == "sar":
+                bands = [1]
+            else:
+                alpha = rasterio.enums.ColorInterp.alpha
+                bands = [i + 1 for i, ci in enumerate(src.colorinterp) if ci != alpha] or [1]
+        nodata = [src.nodatavals[b - 1] for b in bands]
+        flags = src.mask_flag_enums[bands[0] - 1]
+        use_mask_band = not any(
+            f in (rasterio.enums.MaskFlags.all_valid, rasterio.enums.MaskFlags.nodata) for f in flags
+        )
+
+        jac = _jacobian(transform, crs, height, width)
+        px_m = math.sqrt(abs(np.linalg.det(jac)))
+        guard_px = guard_m / 2.0 / px_m
+        back_px = background_m / 2.0 / px_m
+        block = int(np.clip((back_px - guard_px) // 2, 1, 16))
+        r_guard = max(1, math.ceil(guard_px / block))
+        r_back = max(r_guard + 1, math.ceil(back_px / block))
+        min_len = 2.5 * px_m if min_length_m is None else float(min_length_m)
+        link_px = 2.3 if link_m is None else max(1.0, link_m / px_m)
+
+        probe = TilePlan(
+            path=path, height=height, width=width, transform=tuple(transform)[:6], bands=bands,
+            nodata=nodata, use_mask_band=use_mask_band, kind=kind, is_db=False, block=block,
+            r_guard=r_guard, r_back=r_back, halo=0, pfa=pfa, min_count=0, link_px=link_px,
+            sidelobe_db=_SIDELOBE_DB, sidelobe_cap_px=_SIDELOBE_CAP_PX, min_length_m=min_len,
+            max_length_m=float(max_length_m), jacobian=jac, water_level=np.nan, image_land=False,
+            land_db=_LAND_DB[kind], land_smooth=0, land_opening=0,
+        )
+        samples = [read_intensity(src, probe, w) for w in _sample_windows(height, width)]
+
+    finite = np.concatenate([s[np.isfinite(s)].ravel() for s in samples])
+    if finite.size and kind == "sar":
+        probe.is_db = bool(np.mean(finite < 0) > 0.05)
+    if probe.is_db:
+        samples = [np.power(np.float32(10.0), s / np.float32(10.0)) for s in samples]
+    probe.water_level = _water_level(samples)
+
+    # Block grid of GSHHG land for the whole scene (small: one cell per block).
+    nby, nbx = -(-height // block), -(-width // block)
+    if oracle.enabled:
+        probe.land_blocks = oracle.later_grid(transform, crs, nby, nbx, block)
+
+    geoms = read_mask_polygons(land, mask_geoms, crs=crs)
+    if len(geoms):
+        import shapely
+
+        x0, y0 = transform * (0, 0)
+        x1, y1 = transform * (width, height)
+        pad = background_m
+        scene = shapely.box(min(x0, x1) - pad, min(y0, y1) - pad, max(x0, x1) + pad, max(y0, y1) + pad)
+        geoms = shapely.intersection(geoms[shapely.intersects(geoms, scene)], scene)
+        geoms = geoms[~shapely.is_empty(geoms)]
+        probe.polygons = list(shapely.to_wkb(geoms))
+
+    block_m = block * px_m
+    probe.image_land = bool(water_from_image)
+    probe.land_smooth = max(1, round(_LAND_SMOOTH_M / block_m))
+    probe.land_opening = max(1, round(_LAND_OPENING_M / block_m))
+    # Enough ring pixels for a stable mean and variance: a fifth of a full ring, at least 16.
+    ring_area = ((2 * r_back + 1) ** 2 - (2 * r_guard + 1) ** 2) * block * block
+    probe.min_count = max(16, ring_area // 5)
+    grid = np.log(np.geomspace(0.5, 50.0, 400))
+    probe.enl_table = (grid, gammainccinv(np.exp(grid), pfa) / np.exp(grid))
+    probe.t_gauss = float(norm.isf(pfa))
+
+    # Overlap: background ring + image-land neighbourhood + half the longest object or
+    # a side lobe's reach, so decisions about objects a tile owns see whole-scene pixels.
+    land_r = (probe.land_smooth + 2 * probe.land_opening + 2) * block if water_from_image else 0
+    reach = max(max_length_m / 2.0 / px_m, _SIDELOBE_CAP_PX) + 2 * link_px
+    halo = (r_back + 1) * block + land_r + math.ceil(reach)
+    probe.halo = -(-halo // block) * block
+
+    if tile is None:
+        specs = [(0, 0, height, width)]
+    else:
+        step = -(-int(tile) // block) * block
+        specs = [(r, c, min(step, height - r), min(step, width - c))
+                 for r in range(0, height, step) for c in range(0, width, step)]
+    return probe, crs, specs, px_m
+
+
+def _water_level(samples):
+    """Typical open-water brightness: a low quantile of 8 x 8 block means of the samples."""
+    means = []
+    for s in samples:
+        h, w = (s.shape[0] // 8) * 8, (s.shape[1] // 8) * 8
+        if h == 0 or w == 0:
+            v = s[np.isfinite(s)]
+            if v.size:
+                means.append(np.array([v.mean()]))
+            continue
+        b = s[:h, :w].reshape(h // 8, 8, w // 8, 8)
+        with np.errstate(invalid="ignore"):
+            m = np.nanmean(np.nanmean(b, axis=3), axis=1)
+        means.append(m[np.isfinite(m)].ravel())
+    vals = np.concatenate(means) if means else np.empty(0)
+    vals = vals[np.isfinite(vals)]
+    if vals.size == 0:
+        return float("nan")
+    return float(np.quantile(vals, 0.2))

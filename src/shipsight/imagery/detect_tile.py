@@ -1,0 +1,422 @@
+"""The per-tile work of :func:`shipsight.imagery.detect.detect`.
+
+Kept apart from :mod:`~shipsight.imagery.detect` so that worker processes
+import only numpy, scipy and rasterio. One tile is a core window plus a
+halo wide enough that everything decided about an object whose centroid
+lies in the core (its pixels' thresholds, the water mask under its
+background ring, the side lobes it absorbs) sees the same pixels it would
+see in one whole-scene pass. Each object is then kept only by the tile
+that owns its centroid, so tiled and untiled runs agree exactly.
+
+The steps, all on arrays:
+
+1. read the window, mark nodata/NaN invalid, dB -> linear power;
+2. block sums of x, x**2 and valid counts on a grid of ``block x block``
+   pixels (one pass over the pixels each);
+3. land on that grid (GSHHG, precomputed for the scene; image brightness);
+4. CFAR: background ring statistics by integral images on the block grid,
+   a threshold per block (gamma law with the ring's own number of looks
+   for SAR, Gaussian for optical), bilinear between block centres;
+5. a cheap conservative test of every pixel against the lowest threshold
+   around its block, then the exact test of the few candidates;
+6. candidates linked within ``link_px`` into objects; weak objects within
+   reach of a much brighter one absorbed as its side lobes; second moments.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import rasterio
+from rasterio.windows import Window
+from scipy import ndimage
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from shipsight.imagery.landmask import image_land_blocks, rasterize_polygons
+
+_LN10_10 = math.log(10.0) / 10.0
+
+
+@dataclass
+class TilePlan:
+    """Everything a worker needs; plain data so it pickles."""
+
+    path: str
+    height: int
+    width: int
+    transform: tuple
+    bands: list
+    nodata: list
+    use_mask_band: bool
+    kind: str
+    is_db: bool
+    block: int
+    r_guard: int
+    r_back: int
+    halo: int
+    pfa: float
+    min_count: int
+    link_px: float
+    sidelobe_db: float
+    sidelobe_cap_px: float
+    min_length_m: float
+    max_length_m: float
+    jacobian: np.ndarray  # 2x2: metres (east, north) per +1 col (column 0) and +1 row (column 1)
+    water_level: float
+    image_land: bool
+    land_db: float
+    land_smooth: int
+    land_opening: int
+    land_blocks: object = None  # whole-scene block grid of GSHHG land, or a callable returning it
+    polygons: list = field(default_factory=list)  # WKB, raster CRS
+    enl_table: tuple = ()  # (log L grid, Q^-1(L, pfa) / L) for the SAR gamma threshold
+    t_gauss: float = 4.75  # Gaussian threshold in standard deviations, for optical
+
+
+def read_intensity(src, plan, window):
+    """Read ``window`` as float32 linear intensity, NaN where invalid."""
+    if len(plan.bands) == 1:
+        x = src.read(plan.bands[0], window=window, out_dtype="float32")
+        nd = plan.nodata[0]
+        if nd is not None and not np.isnan(nd):
+            x[x == np.float32(nd)] = np.nan
+    else:
+        stack = src.read(plan.bands, window=window, out_dtype="float32")
+        for i, nd in enumerate(plan.nodata):
+            if nd is not None and not np.isnan(nd):
+                stack[i][stack[i] == np.float32(nd)] = np.nan
+        # Brightness: the mean of the chosen bands (NaN if any band is missing).
+        x = stack.mean(axis=0, dtype=np.float32)
+        del stack
+    if plan.use_mask_band:
+        x[src.read_masks(plan.bands[0], window=window) == 0] = np.nan
+    if plan.is_db:
+        np.multiply(x, np.float32(_LN10_10), out=x)
+        np.exp(x, out=x)
+    return x
+
+
+def _box(a, r):
+    """Sum of ``a`` over the (2r+1)^2 square around each cell, zero outside."""
+    c = np.pad(a, ((r + 1, r), (r + 1, r))).cumsum(0).cumsum(1)
+    k = 2 * r + 1
+    return c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]
+
+
+def block_sums(x, B, valid=None, level=None):
+    """Per ``B x B`` block: sum, sum of squares, valid count, count above ``level``.
+
+    Rows of blocks are summed first (whole contiguous image rows added
+    together, ``B`` at a time), then columns on an array ``B`` times
+    smaller: a few memory-bound passes instead of short strided reductions.
+    ``x`` must hold 0 where ``valid`` is False; ``valid`` None means all valid.
+    """
+    H, W = x.shape
+    nby, nbx = H // B, W // B
+    x3 = x.reshape(nby, B, W)
+    # float32 partial sums of B values are exact enough; float64 from the column step on.
+    acc1 = x3.sum(axis=1)
+    acc2 = np.einsum("ikj,ikj->ij", x3, x3)
+    s1 = acc1.reshape(nby, nbx, B).sum(axis=2, dtype=np.float64)
+    s2 = acc2.reshape(nby, nbx, B).sum(axis=2, dtype=np.float64)
+    if valid is None:
+        n = np.full((nby, nbx), float(B * B))
+    else:
+        n = valid.reshape(nby, B, W).sum(axis=1, dtype=np.int32).reshape(nby, nbx, B).sum(axis=2)
+        n = n.astype(np.float64)
+    nb = None
+    if level is not None:
+        accb = np.zeros((nby, W), dtype=np.int32)
+        for k in range(B):  # B row offsets, each a vectorised compare over 1/B of the tile
+            accb += x3[:, k, :] > level
+        nb = accb.reshape(nby, nbx, B).sum(axis=2)
+    return s1, s2, n, nb
+
+
+def cfar_threshold(s1, s2, n, plan):
+    """Threshold and background mean per block from block sums.
+
+    The background is the ring between the guard square (``r_guard`` blocks
+    each side) and the background square (``r_back``). Where the ring holds
+    fewer than ``min_count`` valid pixels (scene edges, small scenes, next to
+    land) the whole background square is used; where even that is too few,
+    the threshold is infinite: nothing is detected without a background.
+    """
+    big = [_box(a, plan.r_back) for a in (s1, s2, n)]
+    small = [_box(a, plan.r_guard) for a in (s1, s2, n)]
+    ring = [b - s for b, s in zip(big, small)]
+    use_ring = ring[2] >= plan.min_count
+    S1 = np.where(use_ring, ring[0], big[0])
+    S2 = np.where(use_ring, ring[1], big[1])
+    N = np.where(use_ring, ring[2], big[2])
+    ok = N >= plan.min_count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu = S1 / N
+        var = np.maximum(S2 / N - mu * mu, 0.0)
+    if plan.kind == "sar":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            enl = np.clip(mu * mu / var, 0.5, 50.0)
+        enl = np.where(np.isfinite(enl), enl, 50.0)
+        grid, factor = plan.enl_table
+        # Gamma law with the ring's own looks: T = mu * Q^-1(L, pfa) / L, tabulated in L.
+        thr = mu * np.interp(np.log(enl), grid, factor)
+    else:
+        sigma = np.maximum(np.sqrt(var), 0.01 * np.abs(mu))
+        thr = mu + plan.t_gauss * sigma
+    if plan.kind == "sar":
+        ok &= mu > 0
+    thr = np.where(ok, thr, np.inf)
+    mu = np.where(ok, mu, np.nan)
+    return thr, mu
+
+
+def _fill_inf(t):
+    """Replace infinite cells by the largest finite neighbour, for interpolation."""
+    bad = ~np.isfinite(t)
+    if not bad.any():
+        return t
+    neigh = ndimage.maximum_filter(np.where(bad, -np.inf, t), size=3, mode="nearest")
+    out = t.copy()
+    out[bad] = neigh[bad]
+    out[~np.isfinite(out)] = np.inf
+    return out
+
+
+def process_tile(src, plan, spec):
+    """Detect objects in one tile; return those whose centroid the core owns.
+
+    Parameters
+    ----------
+    src : rasterio dataset, open
+    plan : TilePlan
+    spec : (row_off, col_off, height, width)
+        The core window; offsets are multiples of ``plan.block``.
+
+    Returns
+    -------
+    dict of 1-D arrays (one entry per object) plus ``n_valid``, the number
+    of valid pixels in the core.
+    """
+    r0, c0, h, w = spec
+    B = plan.block
+    R0, C0 = max(r0 - plan.halo, 0), max(c0 - plan.halo, 0)
+    R1, C1 = min(r0 + h + plan.halo, plan.height), min(c0 + w + plan.halo, plan.width)
+    win = Window(C0, R0, C1 - C0, R1 - R0)
+    x = read_intensity(src, plan, win)
+    ph, pw = (-x.shape[0]) % B, (-x.shape[1]) % B
+    if ph or pw:
+        x = np.pad(x, ((0, ph), (0, pw)), constant_values=np.nan)
+    H, W = x.shape
+    nby, nbx = H // B, W // B
+
+    # NaN marks every invalid pixel (nodata, masks, outside the scene); a sum
+    # finds out in one cheap pass whether there are any, to skip the masks.
+    clean = bool(np.isfinite(np.sum(x, dtype=np.float64)))
+    if clean:
+        core_valid = h * w
+        valid = None
+    else:
+        valid = np.isfinite(x)
+        core_valid = int(np.count_nonzero(valid[r0 - R0:r0 - R0 + h, c0 - C0:c0 - C0 + w]))
+    if plan.polygons:
+        import shapely
+
+        wt = rasterio.Affine(*plan.transform) * rasterio.Affine.translation(C0, R0)
+        burnt = rasterize_polygons(shapely.from_wkb(plan.polygons), wt, x.shape)
+        if burnt.any():
+            valid = ~burnt if valid is None else valid & ~burnt
+        del burnt
+    if valid is not None:
+        np.copyto(x, 0.0, where=~valid)  # x is now "value where water, 0 elsewhere"
+    level = None
+    if plan.image_land and np.isfinite(plan.water_level):
+        # Half the land contrast (in dB) per pixel: land pixels clear it despite speckle.
+        level = np.float32(plan.water_level * 10 ** (plan.land_db / 20.0))
+    s1, s2, n, nb = block_sums(x, B, valid, level)
+    del valid
+
+    land = np.zeros((nby, nbx), dtype=bool)
+    land_blocks = plan.land_blocks() if callable(plan.land_blocks) else plan.land_blocks
+    if land_blocks is not None:
+        b0, a0 = R0 // B, C0 // B
+        sl = land_blocks[b0:b0 + nby, a0:a0 + nbx]
+        land[:sl.shape[0], :sl.shape[1]] = sl
+    if nb is not None:
+        land |= image_land_blocks(nb, n, smooth=plan.land_smooth, opening=plan.land_opening)
+    s1[land] = 0.0
+    s2[land] = 0.0
+    n[land] = 0.0
+
+    thr, mu = cfar_threshold(s1, s2, n, plan)
+    thr[land] = np.inf
+    tfill = _fill_inf(thr)
+    tlo = ndimage.minimum_filter(tfill, size=3, mode="nearest")
+    tlo[~np.isfinite(thr)] = np.inf
+
+    # Cheap, conservative pass over every pixel; exact test for the few that pass.
+    cand = x.reshape(nby, B, nbx, B) > tlo.astype(np.float32)[:, None, :, None]
+    rr, cc = np.divmod(np.flatnonzero(cand.reshape(H, W)), W)
+    del cand
+    vals = x[rr, cc]
+    fr = (rr - (B - 1) / 2.0) / B
+    fc = (cc - (B - 1) / 2.0) / B
+    tp = ndimage.map_coordinates(tfill, [fr, fc], order=1, mode="nearest")
+    keep = vals > tp
+    rr, cc, vals, tp = rr[keep], cc[keep], vals[keep], tp[keep]
+    fr, fc = fr[keep], fc[keep]
+    del x
+
+    empty = _empty(core_valid)
+    if rr.size == 0:
+        return empty
+    lab, nobj = _link(rr, cc, plan.link_px)
+    keep = _trim_sidelobes(lab, nobj, rr, cc, vals, tp, plan)
+    lab, rr, cc, vals, tp, fr, fc = (a[keep] for a in (lab, rr, cc, vals, tp, fr, fc))
+    objs = _moments(lab, nobj, rr, cc, vals, tp)
+    mu_pk = ndimage.map_coordinates(np.nan_to_num(mu, nan=0.0), [fr[objs["ipk"]], fc[objs["ipk"]]],
+                                    order=1, mode="nearest")
+    objs["background"] = mu_pk
+    alive = _absorb_sidelobes(objs, plan)
+    L, Wd, axis = shape_from_moments(objs["crr"], objs["ccc"], objs["crc"], plan.jacobian)
+    objs["length_m"], objs["width_m"], objs["axis_deg"] = L, Wd, axis
+    ok = alive & (L >= plan.min_length_m) & (L <= plan.max_length_m) & (objs["n"] >= 2)
+    # Ownership: the core window that holds the centroid (index convention: pixel i spans i-0.5..i+0.5).
+    gr = objs["row"] + R0
+    gc = objs["col"] + C0
+    own = (gr >= r0 - 0.5) & (gr < r0 + h - 0.5) & (gc >= c0 - 0.5) & (gc < c0 + w - 0.5)
+    sel = ok & own
+    out = {k: v[sel] for k, v in objs.items() if k != "ipk"}
+    out["row"] = gr[sel]
+    out["col"] = gc[sel]
+    out["peak_row"] = out["peak_row"] + R0
+    out["peak_col"] = out["peak_col"] + C0
+    out["n_valid"] = core_valid
+    return out
+
+
+_FIELDS = ("row", "col", "n", "peak", "sum", "threshold", "crr", "ccc", "crc", "background",
+           "length_m", "width_m", "axis_deg", "peak_row", "peak_col")
+
+
+def _empty(n_valid):
+    out = {k: np.empty(0) for k in _FIELDS}
+    out["n_valid"] = n_valid
+    return out
+
+
+def _link(rr, cc, link_px):
+    """Label candidate pixels: connected when within ``link_px`` of each other."""
+    pts = np.column_stack([rr, cc]).astype(np.float64)
+    pairs = cKDTree(pts).query_pairs(r=link_px, output_type="ndarray")
+    m = pts.shape[0]
+    g = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(m, m))
+    return connected_components(g, directed=False)[::-1]
+
+
+def _trim_sidelobes(lab, nobj, rr, cc, vals, tp, plan):
+    """Drop the pixels of a bright object that are its own side-lobe arms.
+
+    The cross a strong scatterer draws is often contiguous with the ship and
+    would make a 300 m ship a 1.5 km object. Pixels at least 3 cells from
+    the object's peak and no brighter than the impulse-response envelope
+    ``4 peak / (pi d)^2`` there are lobes, not hull; only objects
+    ``sidelobe_db`` above their threshold are trimmed (weaker ones have no
+    visible lobes). Returns a keep mask over pixels.
+    """
+    order = np.lexsort((vals, lab))
+    last = np.r_[np.flatnonzero(np.diff(lab[order])), lab.size - 1]
+    ipk = order[last]  # labels are 0..nobj-1, all present, so ipk[label] is its peak pixel
+    pk = vals[ipk][lab]
+    d = np.hypot(rr - rr[ipk][lab], cc - cc[ipk][lab])
+    bright = (pk / tp[ipk][lab]) >= 10 ** (plan.sidelobe_db / 10.0)
+    envelope = pk * 4.0 / (math.pi * np.maximum(d, 1.0)) ** 2
+    return ~(bright & (d >= 3.0) & (vals <= envelope))
+
+
+def _moments(lab, nobj, rr, cc, vals, tp):
+    """Per-object count, centroid, covariance (pixels), peak, sum, by bincount."""
+    def bc(w):
+        return np.bincount(lab, weights=w, minlength=nobj)
+
+    r = rr.astype(np.float64)
+    c = cc.astype(np.float64)
+    cnt = np.bincount(lab, minlength=nobj).astype(np.float64)
+    mr, mc = bc(r) / cnt, bc(c) / cnt
+    # Centre before squaring: sums of squares of large indices lose precision.
+    dr, dc = r - mr[lab], c - mc[lab]
+    # + 1/12: a pixel is a unit square, so an n-pixel line has variance n^2/12 -> length n.
+    crr = bc(dr * dr) / cnt + 1.0 / 12.0
+    ccc = bc(dc * dc) / cnt + 1.0 / 12.0
+    crc = bc(dr * dc) / cnt
+    order = np.lexsort((vals, lab))
+    last = np.r_[np.flatnonzero(np.diff(lab[order])), lab.size - 1]
+    ipk = order[last]
+    return dict(row=mr, col=mc, n=cnt, peak=vals[ipk].astype(np.float64), sum=bc(vals),
+                threshold=tp[ipk], crr=crr, ccc=ccc, crc=crc, ipk=ipk,
+                peak_row=r[ipk], peak_col=c[ipk])
+
+
+def _absorb_sidelobes(objs, plan):
+    """Mark objects that are side lobes or streaks of a much brighter one.
+
+    A point scatterer's impulse response falls off as ``1 / (pi d)^2`` at
+    ``d`` resolution cells from its peak. An object is taken for a side lobe
+    of a brighter one when its peak is at least ``sidelobe_db`` weaker, lies
+    within ``sidelobe_cap_px`` cells, and is no brighter than that envelope
+    allows at its distance (with 6 dB of margin for speckle on the lobes).
+    A real ship near a bright one is brighter than the envelope and stays.
+    The test needs no orientation, so crosses rotated by a map projection
+    are absorbed too.
+    """
+    peak = objs["peak"]
+    m = peak.size
+    alive = np.ones(m, dtype=bool)
+    ratio = 10 ** (plan.sidelobe_db / 10.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        strength = peak / objs["threshold"]
+    bright = np.flatnonzero(strength >= ratio)
+    if bright.size == 0 or m < 2:
+        return alive
+    pr, pc = objs["peak_row"], objs["peak_col"]
+    for i in bright[np.argsort(-peak[bright])]:
+        if not alive[i]:
+            continue
+        d = np.maximum(np.hypot(pr - pr[i], pc - pc[i]), 1.0)
+        envelope = peak[i] * 4.0 / (math.pi * d) ** 2
+        hit = alive & (d <= plan.sidelobe_cap_px) & (peak * ratio <= peak[i]) & (peak <= envelope)
+        hit[i] = False
+        alive &= ~hit
+    return alive
+
+
+def shape_from_moments(crr, ccc, crc, jac):
+    """Length, width (metres) and axis azimuth (degrees from north, 0-180).
+
+    ``crr, ccc, crc`` are the pixel-unit covariances of an object's pixels
+    (with the 1/12 pixel term); ``jac`` maps a (col, row) pixel step to
+    (east, north) metres. A uniform rectangle of length ``L`` has variance
+    ``L^2 / 12`` along its axis, hence ``L = sqrt(12 * lambda_max)``.
+
+    Examples
+    --------
+    >>> j = np.array([[10.0, 0.0], [0.0, -10.0]])  # 10 m pixels, north up
+    >>> L, W, a = shape_from_moments(np.array([1/12]), np.array([100/12]), np.array([0.0]), j)
+    >>> round(float(L[0])), round(float(W[0])), round(float(a[0]))
+    (100, 10, 90)
+    """
+    crr, ccc, crc = (np.asarray(a, dtype=float) for a in (crr, ccc, crc))
+    # Covariance in (col, row) pixel space, then in (east, north) metres: J C J^T.
+    a11, a12, a21, a22 = jac[0, 0], jac[0, 1], jac[1, 0], jac[1, 1]
+    see = a11 * a11 * ccc + 2 * a11 * a12 * crc + a12 * a12 * crr
+    snn = a21 * a21 * ccc + 2 * a21 * a22 * crc + a22 * a22 * crr
+    sen = a11 * a21 * ccc + (a11 * a22 + a12 * a21) * crc + a12 * a22 * crr
+    tr = see + snn
+    disc = np.sqrt(np.maximum((see - snn) ** 2 / 4.0 + sen * sen, 0.0))
+    lmax = tr / 2.0 + disc
+    lmin = np.maximum(tr / 2.0 - disc, 0.0)
+    # Major-axis direction: angle from east of the eigenvector, then azimuth from north.
+    theta = 0.5 * np.arctan2(2 * sen, see - snn)
+    azimuth = (90.0 - np.degrees(theta)) % 180.0
+    return np.sqrt(12.0 * lmax), np.sqrt(12.0 * lmin), azimuth
