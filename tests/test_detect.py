@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+import shapely
 from rasterio.transform import from_origin
 
 from shipsight.errors import InputError
@@ -103,6 +104,25 @@ def test_gshhg_land_never_reported(tmp_path):
     assert len(detect(p, use_landmask=False)) == 3
     found = detect(p, use_landmask=True)
     assert len(found) == 0
+
+
+def test_open_sea_skips_gshhg_and_harbours_lift_it(tmp_path):
+    # Open sea by the coarse index: GSHHG (and its helper process) are never needed.
+    sea = tmp_path / "sea.tif"
+    make_scene(sea, width=300, height=300, n_ships=2, ship_db=15, seed=13)
+    found = detect(sea)
+    assert found.attrs["gshhg"] == "not needed (open sea)" and len(found) == 2
+    # On GSHHG land (Seoul), a harbour polygon over the scene lets the image decide: all water here.
+    p = tmp_path / "seoul.tif"
+    make_scene(p, width=300, height=300, n_ships=2, ship_db=15, seed=14, origin=(323_000.0, 4_160_000.0))
+    with rasterio.open(p) as src:
+        from rasterio.warp import transform_bounds
+
+        box = shapely.box(*transform_bounds(src.crs, "EPSG:4326", *src.bounds))
+    found = detect(p, harbours=[box])
+    assert found.attrs["gshhg"] == "used" and found.attrs["harbours"] == 1 and len(found) == 2
+    # Land polygons still mask inside harbours.
+    assert len(detect(p, harbours=[box], mask_geoms=[box], **FAST)) == 0
 
 
 @pytest.mark.parametrize("nodata", [None, -9999.0])

@@ -20,7 +20,12 @@ into it, so one ship is one detection.
 Land never yields a detection: GSHHG land (roaring-landmask), a land
 polygon file, infrastructure polygons, and land seen in the image itself
 (large regions clearly brighter than open water) are all masked, and every
-reported point is checked against GSHHG and the polygons again.
+reported point is checked against GSHHG and the polygons again. GSHHG is
+loaded only for scenes within about 10 km of a coast (a small index shipped
+with shipsight says which; see :func:`~shipsight.imagery.landmask.gshhg_cells`).
+Inside ``harbours`` (port polygons) GSHHG's coastline, too coarse for quays
+and basins, is not used: the land seen in the image and the land polygons
+decide there.
 
 Example
 -------
@@ -45,7 +50,7 @@ from rasterio.windows import Window
 
 from shipsight.errors import InputError
 from shipsight.imagery.detect_tile import TilePlan, process_tile, read_intensity
-from shipsight.imagery.landmask import land_block_grid, on_land, read_mask_polygons
+from shipsight.imagery.landmask import gshhg_cells, land_block_grid, on_land, read_mask_polygons
 
 __all__ = ["detect", "DETECTION_COLUMNS"]
 
@@ -61,6 +66,8 @@ _SIDELOBE_CAP_PX = 40  # side lobes reach at most this many resolution cells
 _LAND_DB = {"sar": 7.0, "optical": 3.0}  # image land: this much brighter than open water
 _LAND_SMOOTH_M = 75.0  # image land: low-pass radius
 _GDAL_CACHE_MB = 128  # GDAL block cache while detecting (MB)
+_PFA_GROW_RATIO = 1e3  # hysteresis: pixels this much likelier in clutter may grow an object...
+_PFA_GROW = 1e-3  # ...but no likelier than this
 _LAND_OPENING_M = 300.0  # image land: narrower than twice this is not land (ships, lobes, wakes)
 
 
@@ -78,6 +85,7 @@ def detect(
     land=None,
     mask_geoms=None,
     use_landmask=True,
+    harbours=None,
     water_from_image=True,
     tile=4096,
     workers=1,
@@ -117,7 +125,13 @@ def detect(
         platforms); a plain sequence is in EPSG:4326. Not port areas: ports
         are water where ships are.
     use_landmask : bool
-        Mask GSHHG land (roaring-landmask).
+        Mask GSHHG land (roaring-landmask). Scenes the coarse index finds
+        more than a cell (~11 km) from any coast skip it: nothing to mask.
+    harbours : GeoSeries or sequence of shapely geometries, optional
+        Port, harbour and anchorage polygons (a plain sequence is in
+        EPSG:4326). Inside them GSHHG is not trusted -- its ~100 m coastline
+        fills basins and misses new quays -- and only the land seen in the
+        image (``water_from_image``) and ``land``/``mask_geoms`` mask.
     water_from_image : bool
         Also mask land seen in the image: regions brighter than open water
         by 7 dB (SAR) or 3 dB (optical) and wider than about 600 m. Clouds
@@ -169,7 +183,7 @@ def detect(
         return _detect(
             path, band=band, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
             min_length_m=min_length_m, max_length_m=max_length_m, link_m=link_m, land=land,
-            mask_geoms=mask_geoms, oracle=oracle, water_from_image=water_from_image,
+            mask_geoms=mask_geoms, harbours=harbours, oracle=oracle, water_from_image=water_from_image,
             tile=tile, workers=workers, progress=progress,
         )
 
@@ -185,53 +199,65 @@ class _LandOracle:
 
     def __init__(self, enabled):
         self.enabled = enabled
+        self.status = "used" if enabled else "off"
         self.pool = None
 
     def __enter__(self):
-        if self.enabled:
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
         return self
 
     def __exit__(self, *exc):
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
+    def not_needed(self):
+        """The scene is open sea by the coarse index: never start the helper."""
+        self.enabled = False
+        self.status = "not needed (open sea)"
+
+    def _submit(self, fn, *args):
+        if self.pool is None:  # started on first use: open-sea scenes never pay for it
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        return self.pool.submit(fn, *args)
+
     def on_land(self, lon, lat):
         if not self.enabled:
             return np.zeros(np.shape(lon), dtype=bool)
-        return self.pool.submit(on_land, lon, lat).result()
+        return self._submit(on_land, lon, lat).result()
 
-    def later_grid(self, transform, crs, nby, nbx, block):
+    def later_grid(self, transform, crs, nby, nbx, block, exempt=None):
         """Ask now, answer when called: the helper works while the first tile is read."""
-        return _Later(self.pool.submit(land_block_grid, transform, crs.to_wkt(), nby, nbx, block))
+        return _Later(self._submit(land_block_grid, transform, crs.to_wkt(), nby, nbx, block), exempt)
 
 
 class _Later:
-    """The land grid from a pending answer; None when there is no land at all."""
+    """The land grid from a pending answer, less ``exempt`` blocks; None when no land is left."""
 
-    def __init__(self, future):
+    def __init__(self, future, exempt=None):
         self.future = future
+        self.exempt = exempt
         self.value = False
 
     def __call__(self):
         if self.value is False:
             grid = self.future.result()
+            if self.exempt is not None:
+                grid &= ~self.exempt
             self.value = grid if grid.any() else None
         return self.value
 
 
 def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_length_m, link_m,
-            land, mask_geoms, oracle, water_from_image, tile, workers, progress):
+            land, mask_geoms, harbours, oracle, water_from_image, tile, workers, progress):
     import geopandas as gpd
     import shapely
 
-    use_landmask = oracle.enabled
-    plan, crs, specs, px_m = _plan(
+    plan, crs, specs, px_m, harbour_geoms = _plan(
         path, band=band, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
         min_length_m=min_length_m, max_length_m=max_length_m, link_m=link_m, land=land,
-        mask_geoms=mask_geoms, oracle=oracle, water_from_image=water_from_image,
+        mask_geoms=mask_geoms, harbours=harbours, oracle=oracle, water_from_image=water_from_image,
         tile=tile,
     )
+    use_landmask = oracle.enabled
     parts = []
     total = len(specs)
     if workers == 1 or total == 1:
@@ -263,7 +289,11 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
     lon, lat = _to_lonlat(crs, xs, ys)
     keep = np.isfinite(lon) & np.isfinite(lat)
     if use_landmask and keep.any():
-        keep &= ~oracle.on_land(lon, lat)
+        ask = keep.copy()
+        if len(harbour_geoms):  # GSHHG has no say inside harbours; ask it about the rest only
+            ask &= ~shapely.contains_xy(shapely.union_all(harbour_geoms), xs, ys)
+        if ask.any():
+            keep[ask] &= ~oracle.on_land(lon[ask], lat[ask])
     if plan.polygons and keep.any():
         polys = shapely.union_all(shapely.from_wkb(plan.polygons))
         keep &= ~shapely.contains_xy(polys, xs, ys)
@@ -286,7 +316,8 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
     gdf.attrs.update(
         source=path, kind=plan.kind, input_db=plan.is_db, pixel_m=px_m, pfa=pfa,
         guard_m=guard_m, background_m=background_m, min_length_m=plan.min_length_m,
-        max_length_m=plan.max_length_m, block_px=plan.block, tiles=total,
+        max_length_m=plan.max_length_m, block_px=plan.block, tiles=total, gshhg=oracle.status,
+        harbours=len(harbour_geoms),
     )
     return gdf
 
@@ -378,7 +409,7 @@ def _sample_windows(height, width, *, n=4, size=256):
 
 
 def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_length_m, link_m,
-          land, mask_geoms, oracle, water_from_image, tile):
+          land, mask_geoms, harbours, oracle, water_from_image, tile):
     from scipy.special import gammainccinv
     from scipy.stats import norm
 
@@ -444,10 +475,21 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
         samples = [np.power(np.float32(10.0), s / np.float32(10.0)) for s in samples]
     probe.water_level = _water_level(samples)
 
-    # Block grid of GSHHG land for the whole scene (small: one cell per block).
+    # Block grid of GSHHG land for the whole scene (small: one cell per block),
+    # unless the coarse index says the scene is open sea.
     nby, nbx = -(-height // block), -(-width // block)
+    box = _scene_lonlat_box(transform, crs, height, width)
+    if oracle.enabled and box is not None and gshhg_cells(*box) == "sea":
+        oracle.not_needed()
+    harbour_geoms = _harbours_near(harbours, box, crs)
     if oracle.enabled:
-        probe.land_blocks = oracle.later_grid(transform, crs, nby, nbx, block)
+        exempt = None
+        if len(harbour_geoms):
+            from shipsight.imagery.landmask import rasterize_polygons
+
+            grid_tr = transform @ rasterio.Affine.scale(block)
+            exempt = rasterize_polygons(harbour_geoms, grid_tr, (nby, nbx))
+        probe.land_blocks = oracle.later_grid(transform, crs, nby, nbx, block, exempt)
 
     geoms = read_mask_polygons(land, mask_geoms, crs=crs)
     if len(geoms):
@@ -471,6 +513,10 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
     grid = np.log(np.geomspace(0.5, 50.0, 400))
     probe.enl_table = (grid, gammainccinv(np.exp(grid), pfa) / np.exp(grid))
     probe.t_gauss = float(norm.isf(pfa))
+    pfa_grow = min(_PFA_GROW, max(pfa, 1e-12) * _PFA_GROW_RATIO)
+    pfa_grow = max(pfa_grow, pfa)
+    probe.enl_table_grow = (grid, gammainccinv(np.exp(grid), pfa_grow) / np.exp(grid))
+    probe.t_gauss_grow = float(norm.isf(pfa_grow))
 
     # Overlap: background ring + image-land neighbourhood + half the longest object or
     # a side lobe's reach, so decisions about objects a tile owns see whole-scene pixels.
@@ -485,7 +531,43 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
         step = -(-int(tile) // block) * block
         specs = [(r, c, min(step, height - r), min(step, width - c))
                  for r in range(0, height, step) for c in range(0, width, step)]
-    return probe, crs, specs, px_m
+    return probe, crs, specs, px_m, harbour_geoms
+
+
+def _harbours_near(harbours, box, crs):
+    """Harbour polygons that may touch the scene, in the raster's CRS (a shapely array)."""
+    import geopandas as gpd
+    import shapely
+
+    if harbours is None:
+        return np.empty(0, dtype=object)
+    series = harbours.geometry if hasattr(harbours, "geometry") else harbours
+    if not isinstance(series, gpd.GeoSeries):
+        series = gpd.GeoSeries(list(series), crs="EPSG:4326")
+    elif series.crs is None:
+        series = series.set_crs("EPSG:4326")
+    series = series.to_crs("EPSG:4326")
+    if box is not None:
+        # A port across the world would project to garbage in a local CRS: keep the near ones only.
+        near = shapely.box(box[0] - 0.1, box[1] - 0.1, box[2] + 0.1, box[3] + 0.1)
+        series = series[shapely.intersects(series.values, near)]
+    return read_mask_polygons(None, series, crs=crs)
+
+
+def _scene_lonlat_box(transform, crs, height, width, n=33):
+    """(lon_min, lat_min, lon_max, lat_max) of the scene, from points along its border.
+
+    None off the projection's domain or across the antimeridian.
+    """
+    t = np.linspace(0.0, 1.0, n)
+    rows = np.concatenate([np.zeros(n), np.full(n, float(height)), t * height, t * height])
+    cols = np.concatenate([t * width, t * width, np.zeros(n), np.full(n, float(width))])
+    xs = transform.c + cols * transform.a + rows * transform.b
+    ys = transform.f + cols * transform.d + rows * transform.e
+    lon, lat = _to_lonlat(crs, xs, ys)  # inf outside the projection's domain
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()) or np.ptp(lon) > 180.0:
+        return None
+    return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
 
 
 def _water_level(samples):

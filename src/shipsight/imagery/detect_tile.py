@@ -19,7 +19,11 @@ The steps, all on arrays:
    for SAR, Gaussian for optical), bilinear between block centres;
 5. a cheap conservative test of every pixel against the lowest threshold
    around its block, then the exact test of the few candidates;
-6. candidates linked within ``link_px`` into objects; weak objects within
+6. hysteresis: pixels above a second, lower threshold (false-alarm
+   probability ``pfa_grow``) join an object when linked to it, so a large
+   low-contrast hull whose brightest pixels are scattered comes out whole,
+   not as several ships; objects of low pixels only are dropped;
+7. candidates linked within ``link_px`` into objects; weak objects within
    reach of a much brighter one absorbed as its side lobes; second moments.
 """
 
@@ -37,6 +41,7 @@ from scipy.spatial import cKDTree
 from shipsight.imagery.landmask import image_land_blocks, rasterize_polygons
 
 _LN10_10 = math.log(10.0) / 10.0
+MIN_SEEDS = 2  # pixels above the detection threshold an object needs
 
 
 @dataclass
@@ -73,6 +78,8 @@ class TilePlan:
     polygons: list = field(default_factory=list)  # WKB, raster CRS
     enl_table: tuple = ()  # (log L grid, Q^-1(L, pfa) / L) for the SAR gamma threshold
     t_gauss: float = 4.75  # Gaussian threshold in standard deviations, for optical
+    enl_table_grow: tuple = ()  # the same at pfa_grow: the hysteresis (growing) threshold
+    t_gauss_grow: float = 3.09
 
 
 def read_intensity(src, plan, window):
@@ -159,17 +166,20 @@ def cfar_threshold(s1, s2, n, plan):
         with np.errstate(invalid="ignore", divide="ignore"):
             enl = np.clip(mu * mu / var, 0.5, 50.0)
         enl = np.where(np.isfinite(enl), enl, 50.0)
-        grid, factor = plan.enl_table
+        log_enl = np.log(enl)
         # Gamma law with the ring's own looks: T = mu * Q^-1(L, pfa) / L, tabulated in L.
-        thr = mu * np.interp(np.log(enl), grid, factor)
+        thr = mu * np.interp(log_enl, *plan.enl_table)
+        grow = mu * np.interp(log_enl, *plan.enl_table_grow) if plan.enl_table_grow else thr
     else:
         sigma = np.maximum(np.sqrt(var), 0.01 * np.abs(mu))
         thr = mu + plan.t_gauss * sigma
+        grow = mu + plan.t_gauss_grow * sigma
     if plan.kind == "sar":
         ok &= mu > 0
     thr = np.where(ok, thr, np.inf)
+    grow = np.minimum(np.where(ok, grow, np.inf), thr)
     mu = np.where(ok, mu, np.nan)
-    return thr, mu
+    return thr, mu, grow
 
 
 def _fill_inf(t):
@@ -249,29 +259,41 @@ def process_tile(src, plan, spec):
     s2[land] = 0.0
     n[land] = 0.0
 
-    thr, mu = cfar_threshold(s1, s2, n, plan)
+    thr, mu, grow = cfar_threshold(s1, s2, n, plan)
     thr[land] = np.inf
+    grow[land] = np.inf
     tfill = _fill_inf(thr)
-    tlo = ndimage.minimum_filter(tfill, size=3, mode="nearest")
-    tlo[~np.isfinite(thr)] = np.inf
+    gfill = _fill_inf(grow)
+    tlo = ndimage.minimum_filter(gfill, size=3, mode="nearest")
+    tlo[~np.isfinite(grow)] = np.inf
 
-    # Cheap, conservative pass over every pixel; exact test for the few that pass.
+    # Cheap, conservative pass over every pixel (against the lower, growing threshold);
+    # exact tests for the few that pass.
     cand = x.reshape(nby, B, nbx, B) > tlo.astype(np.float32)[:, None, :, None]
     rr, cc = np.divmod(np.flatnonzero(cand.reshape(H, W)), W)
     del cand
     vals = x[rr, cc]
     fr = (rr - (B - 1) / 2.0) / B
     fc = (cc - (B - 1) / 2.0) / B
+    keep = vals > ndimage.map_coordinates(gfill, [fr, fc], order=1, mode="nearest")
+    rr, cc, vals, fr, fc = rr[keep], cc[keep], vals[keep], fr[keep], fc[keep]
     tp = ndimage.map_coordinates(tfill, [fr, fc], order=1, mode="nearest")
-    keep = vals > tp
-    rr, cc, vals, tp = rr[keep], cc[keep], vals[keep], tp[keep]
-    fr, fc = fr[keep], fc[keep]
     del x
 
     empty = _empty(core_valid)
     if rr.size == 0:
         return empty
     lab, nobj = _link(rr, cc, plan.link_px)
+    # Hysteresis: an object needs pixels above the detection threshold (two: a lone spike of
+    # heavy-tailed clutter with its grown neighbours is not a ship); the rest only grow it.
+    seeded = np.bincount(lab, weights=(vals > tp), minlength=nobj) >= MIN_SEEDS
+    keep = seeded[lab]
+    if not keep.all():
+        rr, cc, vals, tp, fr, fc = (a[keep] for a in (rr, cc, vals, tp, fr, fc))
+        if rr.size == 0:
+            return empty
+        _, lab = np.unique(lab[keep], return_inverse=True)
+        nobj = int(lab.max()) + 1
     keep = _trim_sidelobes(lab, nobj, rr, cc, vals, tp, plan)
     lab, rr, cc, vals, tp, fr, fc = (a[keep] for a in (lab, rr, cc, vals, tp, fr, fc))
     objs = _moments(lab, nobj, rr, cc, vals, tp)
@@ -281,7 +303,15 @@ def process_tile(src, plan, spec):
     alive = _absorb_sidelobes(objs, plan)
     L, Wd, axis = shape_from_moments(objs["crr"], objs["ccc"], objs["crc"], plan.jacobian)
     objs["length_m"], objs["width_m"], objs["axis_deg"] = L, Wd, axis
-    ok = alive & (L >= plan.min_length_m) & (L <= plan.max_length_m) & (objs["n"] >= 2)
+    # The shortest-ship test looks at the seed pixels alone: growing a bright point target's
+    # halo (a quay light, a buoy) must not lengthen it into a ship.
+    seed = vals > tp
+    if seed.all():
+        L_seed = L
+    else:
+        sl = _moments(lab[seed], nobj, rr[seed], cc[seed], vals[seed], tp[seed], counts_only=True)
+        L_seed = shape_from_moments(sl["crr"], sl["ccc"], sl["crc"], plan.jacobian)[0]
+    ok = alive & (L_seed >= plan.min_length_m) & (L <= plan.max_length_m) & (objs["n"] >= 2)
     # Ownership: the core window that holds the centroid (index convention: pixel i spans i-0.5..i+0.5).
     gr = objs["row"] + R0
     gc = objs["col"] + C0
@@ -335,7 +365,7 @@ def _trim_sidelobes(lab, nobj, rr, cc, vals, tp, plan):
     return ~(bright & (d >= 3.0) & (vals <= envelope))
 
 
-def _moments(lab, nobj, rr, cc, vals, tp):
+def _moments(lab, nobj, rr, cc, vals, tp, counts_only=False):
     """Per-object count, centroid, covariance (pixels), peak, sum, by bincount."""
     def bc(w):
         return np.bincount(lab, weights=w, minlength=nobj)
@@ -343,13 +373,16 @@ def _moments(lab, nobj, rr, cc, vals, tp):
     r = rr.astype(np.float64)
     c = cc.astype(np.float64)
     cnt = np.bincount(lab, minlength=nobj).astype(np.float64)
-    mr, mc = bc(r) / cnt, bc(c) / cnt
-    # Centre before squaring: sums of squares of large indices lose precision.
-    dr, dc = r - mr[lab], c - mc[lab]
-    # + 1/12: a pixel is a unit square, so an n-pixel line has variance n^2/12 -> length n.
-    crr = bc(dr * dr) / cnt + 1.0 / 12.0
-    ccc = bc(dc * dc) / cnt + 1.0 / 12.0
-    crc = bc(dr * dc) / cnt
+    with np.errstate(invalid="ignore", divide="ignore"):  # counts_only: objects may have no pixel here
+        mr, mc = bc(r) / cnt, bc(c) / cnt
+        # Centre before squaring: sums of squares of large indices lose precision.
+        dr, dc = r - mr[lab], c - mc[lab]
+        # + 1/12: a pixel is a unit square, so an n-pixel line has variance n^2/12 -> length n.
+        crr = bc(dr * dr) / cnt + 1.0 / 12.0
+        ccc = bc(dc * dc) / cnt + 1.0 / 12.0
+        crc = bc(dr * dc) / cnt
+    if counts_only:
+        return dict(n=cnt, crr=crr, ccc=ccc, crc=crc)
     order = np.lexsort((vals, lab))
     last = np.r_[np.flatnonzero(np.diff(lab[order])), lab.size - 1]
     ipk = order[last]

@@ -13,6 +13,12 @@ Three sources, each for what it does best:
   too coarse (harbours, new quays, reclaimed land): large connected regions
   clearly brighter than open water.
 
+Loading the GSHHG bitmap costs about 0.7 s and 400 MB, its polygons 3 s and
+900 MB more. :func:`gshhg_cells` answers first, from a small index shipped
+with shipsight (``data/gshhg_coast_index.npz``, 0.1 degree cells, built from
+the same GSHHG polygons by :func:`build_coast_index`), whether a box holds
+any coast or land at all: an open-sea scene never loads roaring-landmask.
+
 Example
 -------
 >>> on_land([129.0, 131.0], [35.17, 39.0]).tolist()   # Busan; Sea of Japan
@@ -20,6 +26,7 @@ Example
 """
 
 import functools
+from pathlib import Path
 
 import numpy as np
 
@@ -35,7 +42,12 @@ __all__ = [
     "image_land_blocks",
     "lonlat_grid",
     "land_block_grid",
+    "gshhg_cells",
+    "build_coast_index",
 ]
+
+#: The coarse GSHHG index (see :func:`build_coast_index`).
+COAST_INDEX = Path(__file__).with_name("data") / "gshhg_coast_index.npz"
 
 
 @functools.lru_cache(maxsize=1)
@@ -297,3 +309,89 @@ def land_block_grid(transform, crs_wkt, nby, nbx, block, *, chunk=256):
         lon, lat = lonlat_grid(transform, crs_wkt, rows, cols)
         out[i:i + rows.size] = on_land(lon, lat)
     return out
+
+
+# ------------------------------------------------------- coarse GSHHG index
+
+
+@functools.lru_cache(maxsize=1)
+def _coast_index():
+    """``(state, res)``: uint8 grid, 0 sea / 1 land / 2 coast, rows from 90 N; None if absent."""
+    if not COAST_INDEX.exists():
+        return None
+    with np.load(COAST_INDEX) as z:
+        shape = tuple(int(v) for v in z["shape"])
+        n = shape[0] * shape[1]
+        coast = np.unpackbits(z["coast"])[:n].reshape(shape).astype(bool)
+        land = np.unpackbits(z["land"])[:n].reshape(shape).astype(bool)
+        res = float(z["res"])
+    state = np.where(coast, 2, np.where(land, 1, 0)).astype(np.uint8)
+    return state, res
+
+
+def gshhg_cells(lon_min, lat_min, lon_max, lat_max):
+    """What GSHHG holds in a lon/lat box: ``"sea"``, ``"land"``, ``"coast"`` or None.
+
+    ``"sea"``: no land and no coastline anywhere in the box, so no point in it
+    is on land and :func:`on_land` need not be asked. ``"land"``: all land.
+    ``"coast"``: a coastline is within a cell (about 11 km) of the box. None:
+    the index is missing or the box crosses the antimeridian; ask
+    :func:`on_land`. Conservative: the index marks every 0.1 degree cell a
+    coastline touches, and the cells next to those, as coast.
+
+    Examples
+    --------
+    >>> gshhg_cells(130.0, 39.0, 131.0, 39.8)     # Sea of Japan
+    'sea'
+    >>> gshhg_cells(128.9, 35.0, 129.2, 35.2)     # Busan
+    'coast'
+    """
+    index = _coast_index()
+    if index is None or not (lon_min <= lon_max) or not np.all(np.isfinite([lon_min, lat_min, lon_max, lat_max])):
+        return None
+    state, res = index
+    nrow, ncol = state.shape
+    r0 = int(np.clip(np.floor((90.0 - lat_max) / res), 0, nrow - 1))
+    r1 = int(np.clip(np.floor((90.0 - lat_min) / res), 0, nrow - 1))
+    c0 = int(np.clip(np.floor((lon_min + 180.0) / res), 0, ncol - 1))
+    c1 = int(np.clip(np.floor((lon_max + 180.0) / res), 0, ncol - 1))
+    cells = state[r0:r1 + 1, c0:c1 + 1]
+    if (cells == 0).all():
+        return "sea"
+    if (cells == 1).all():
+        return "land"
+    return "coast"
+
+
+def build_coast_index(out=COAST_INDEX, *, res=0.1):
+    """Write the coarse GSHHG index :func:`gshhg_cells` reads.
+
+    Every ``res``-degree cell that a GSHHG shoreline (roaring-landmask's
+    full-resolution polygons, outer and inner rings) touches is coast, and so
+    are its eight neighbours (a margin for rasterisation at cell edges); of
+    the other cells, those whose centre is inside a polygon are land.
+    Needs about 20 s and 2.5 GB once; run it when roaring-landmask's GSHHG
+    data change::
+
+        python -c "from shipsight.imagery.landmask import build_coast_index; build_coast_index()"
+    """
+    import shapely
+    from rasterio.features import rasterize
+    from rasterio.transform import from_origin
+    from roaring_landmask import LandmaskProvider, Shapes
+    from scipy import ndimage
+
+    polys = shapely.get_parts(shapely.from_wkb(Shapes.wkb(LandmaskProvider.Gshhg)))
+    shape = (int(round(180 / res)), int(round(360 / res)))
+    tr = from_origin(-180.0, 90.0, res, res)
+    coast = rasterize(((g, 1) for g in shapely.boundary(polys)), out_shape=shape, transform=tr,
+                      all_touched=True, dtype="uint8").astype(bool)
+    # Columns wrap at +-180: pad by one column from the other side before growing the margin.
+    wrapped = np.pad(coast, ((0, 0), (1, 1)), mode="wrap")
+    coast = ndimage.binary_dilation(wrapped, structure=np.ones((3, 3), dtype=bool))[:, 1:-1]
+    land = rasterize(((g, 1) for g in polys), out_shape=shape, transform=tr, dtype="uint8").astype(bool)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, coast=np.packbits(coast), land=np.packbits(land & ~coast),
+                        shape=np.array(shape), res=np.array(res))
+    _coast_index.cache_clear()
+    return Path(out)

@@ -1,0 +1,153 @@
+"""``shipsight detect``: find ships in a SAR or optical scene; save them as candidate sightings."""
+
+import sys
+import time
+
+import click
+
+from shipsight.cli.options import analyst_option, json_option, overwrite_option
+from shipsight.cli.output import echo_err, echo_json, echo_table, records
+from shipsight.detections import detect_scene, save_detections
+
+TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axis_deg", "score"]
+
+
+class _Progress:
+    """A rich progress bar on stderr, drawn only when stderr is a terminal (stdout stays clean)."""
+
+    def __init__(self):
+        self.bar = None
+        self.task = None
+
+    def __enter__(self):
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("detecting"), BarColumn(), TextColumn("{task.completed}/{task.total} tiles"),
+                                TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self.bar.__enter__()
+        return self
+
+    def __call__(self, done, total):
+        if self.bar is None:
+            return
+        if self.task is None:
+            self.task = self.bar.add_task("detect", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+@click.command()
+@click.argument("image", required=False, type=click.Path(dir_okay=False))
+@click.option("--scene", "scene_id", help="Registered scene the image is (or, without IMAGE, the scene to read).")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Write the detections to this file: GeoJSON (.geojson), or another export format by extension.")
+@overwrite_option
+@click.option("--save", is_flag=True,
+              help="Save the detections as candidate sightings (confidence possible) of the scene; re-runs add none twice.")
+@click.option("--pfa", type=float, default=1e-6, show_default=True, help="False-alarm probability per clutter pixel.")
+@click.option("--guard-m", type=float, default=500.0, show_default=True,
+              help="Guard window width in metres (longer than the longest ship).")
+@click.option("--background-m", type=float, default=800.0, show_default=True,
+              help="Background window width in metres (the clutter ring lies between guard and background).")
+@click.option("--min-length-m", type=float, help="Shortest object kept, metres (default 2.5 pixels).")
+@click.option("--max-length-m", type=float, default=600.0, show_default=True, help="Longest object kept, metres.")
+@click.option("--band", type=int, multiple=True, help="1-based band; repeat to average several (optical brightness).")
+@click.option("--kind", type=click.Choice(["auto", "sar", "optical"]), default="auto", show_default=True,
+              help="auto: 3+ bands or 8-bit data is optical, anything else SAR (linear or dB).")
+@click.option("--land", type=click.Path(dir_okay=False), help="Vector file of land polygons to mask (any CRS).")
+@click.option("--no-landmask", is_flag=True, help="Do not mask GSHHG land (roaring-landmask).")
+@click.option("--no-ports", is_flag=True,
+              help="Do not use the store's port polygons (inside them the image, not GSHHG, decides what is water).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes to use.")
+@analyst_option
+@json_option
+@click.pass_obj
+def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_m, min_length_m, max_length_m, band,
+           kind, land, no_landmask, no_ports, workers, analyst, as_json):
+    """Find ships in a SAR or optical GeoTIFF with a CFAR detector; print, write or save them.
+
+    SAR may be linear power or dB, any polarisation; optical is one band or
+    the brightness of several. Each object gets lon/lat, pixel row/col
+    (0.0 = centre of the first pixel), length and width in metres from its
+    orientation, the hull axis (0-180 from north), peak and mean value and a
+    score (dB over clutter). GSHHG land, --land polygons and land seen in the
+    image are masked; inside the store's port polygons the image, not GSHHG,
+    says where the water is.
+
+    --save stores them as candidate sightings (source "detector:
+    shipsight-cfar", confidence possible, the scene's time and the pixel) to
+    confirm or retract like any other; a re-run adds none twice. It needs a
+    registered scene: --scene ID, or IMAGE is looked up among the registered
+    scenes (path, then SHA-256) and else registered under its file name if
+    its tags carry the acquisition time.
+
+    \b
+    Example:
+      shipsight detect S1A_20210105_vv_db.tif --out ships.geojson
+      shipsight scenes add S1A.tif --acquired 2021-01-05T01:50:00Z --id S1A
+      shipsight detect --scene S1A --save --workers 2
+    """
+    store = app.store()
+    if out is not None:
+        _check_out(out, overwrite)  # before the work, so a refused output costs nothing
+    started = time.perf_counter()
+    with _Progress() as progress:
+        found = detect_scene(store, image, scene_id=scene_id, band=list(band) or None, kind=kind, pfa=pfa,
+                             guard_m=guard_m, background_m=background_m, min_length_m=min_length_m,
+                             max_length_m=max_length_m, land=land, use_landmask=not no_landmask,
+                             use_ports=not no_ports, workers=workers, progress=progress)
+    seconds = time.perf_counter() - started
+    saved = None
+    if save:
+        saved = save_detections(store, found, scene_id=found.attrs.get("scene_id"), analyst=analyst)
+        if saved.registered:
+            echo_err(f"registered {found.attrs['source']} as scene {saved.scene_id} (time from its tags)")
+    written = None
+    if out is not None:
+        from shipsight.io.export import write_layer
+
+        written = write_layer(found, out, layer="detections", overwrite=overwrite)
+
+    if as_json:
+        echo_json({"source": found.attrs["source"], "scene_id": saved.scene_id if saved else found.attrs["scene_id"],
+                   "kind": found.attrs["kind"], "input_db": found.attrs["input_db"],
+                   "pixel_m": found.attrs["pixel_m"], "gshhg": found.attrs["gshhg"], "seconds": round(seconds, 3),
+                   "out": None if written is None else str(written),
+                   "saved_ids": saved.new_ids if saved else [], "already_saved": saved.already if saved else 0,
+                   "detections": records(found)})
+        return
+    show = found.copy()
+    # Degrees to 5 decimals (about a metre), pixels to a tenth: what a person can use.
+    for c, fmt in (("lon", "{:.5f}"), ("lat", "{:.5f}"), ("row", "{:.1f}"), ("col", "{:.1f}")):
+        show[c] = show[c].map(fmt.format)
+    echo_table(show, TABLE_COLUMNS, title="detections")
+    a = found.attrs
+    click.echo(f"{len(found)} ship{'s' * (len(found) != 1)} in {a['source']} ({a['kind']}"
+               f"{', dB' if a['input_db'] else ''}, {a['pixel_m']:.1f} m pixels) in {seconds:.1f} s; "
+               f"GSHHG {a['gshhg']}, {a['ports_used']} port polygon{'s' * (a['ports_used'] != 1)} as harbours")
+    if written is not None:
+        click.echo(f"wrote {written}")
+    if saved is not None:
+        ids = saved.new_ids
+        span = "" if not ids else f" (ids {ids[0]}-{ids[-1]})" if len(ids) > 1 else f" (id {ids[0]})"
+        click.echo(f"saved {len(ids)} candidate sighting{'s' * (len(ids) != 1)}{span} of scene {saved.scene_id}; "
+                   f"{saved.already} already in the log")
+
+
+def _check_out(out, overwrite):
+    from pathlib import Path
+
+    from shipsight.errors import InputError
+    from shipsight.io.export import format_for
+
+    format_for(out)  # an unknown extension is refused with the list of formats
+    if Path(out).exists() and not overwrite:
+        raise InputError("exists; pass --overwrite to replace it", where=str(out))
+
+
+COMMANDS = [detect]
