@@ -2,7 +2,6 @@
 
 import json
 import math
-import sys
 from datetime import datetime
 
 import click
@@ -80,9 +79,16 @@ def echo_table(df, columns, *, title=None):
     _console().print(table)
 
 
+def echo_record(record, *, as_json=False):
+    """One record: JSON for pipes, else one aligned ``field  value`` line per field."""
+    if as_json:
+        echo_json(record)
+        return
+    width = max(map(len, record))
+    for key, value in record.items():
+        click.echo(f"{key:<{width}}  {'' if value is None else value}")
+
+
 def echo_err(message):
     click.echo(message, err=True)
 
-
-def stdout_is_tty():
-    return sys.stdout.isatty()

@@ -5,7 +5,7 @@ import click
 from shipsight.cli.options import (
     analyst_option, bbox_option, field_values, json_option, since_option, sighting_fields, tz_option, until_option,
 )
-from shipsight.cli.output import echo_err, echo_geojson, echo_json, echo_table, records
+from shipsight.cli.output import echo_err, echo_geojson, echo_json, echo_record, echo_table, records
 from shipsight.io.sightings import FORMATS
 from shipsight.sightings import ON_INVALID, edit_sighting, import_sightings
 from shipsight.store import SightingQuery
@@ -101,13 +101,7 @@ def show(app, sighting_id, as_json):
     Example:
       shipsight sightings show 12
     """
-    row = records(app.store(create=False).sighting(sighting_id))
-    if as_json:
-        echo_json(row[0])
-    else:
-        width = max(map(len, row[0]))
-        for key, value in row[0].items():
-            click.echo(f"{key:<{width}}  {'' if value is None else value}")
+    echo_record(records(app.store(create=False).sighting(sighting_id))[0], as_json=as_json)
 
 
 @sightings.command("edit")

@@ -16,7 +16,8 @@ Rules (each flag keeps its evidence):
     ``sts_window_h`` of each other, both outside every port polygon.
 
 The joins run where the store runs them (in process for SQLite, in SQL for
-PostGIS); matching and explanations are vectorised here.
+PostGIS); matching is vectorised here. Flags store evidence only; their
+explanations are rendered when read (:mod:`shipsight.explain`).
 """
 
 from dataclasses import dataclass
@@ -30,7 +31,6 @@ from shipsight.rules.severity import severity
 from shipsight.sanctions import match_identities
 from shipsight.store import SightingQuery
 
-_MATCHED_ON = {"imo": "IMO", "mmsi": "MMSI", "name": "name"}
 RULES = ("sanctioned-vessel", "at-sanctioned-vessel-location", "watchlist-port", "ship-to-ship")
 DEFAULTS = {"distance_m": 500.0, "window_h": 72.0, "sts_distance_m": 300.0, "sts_window_h": 1.0}
 
@@ -41,31 +41,6 @@ class FlagRun:
 
     found: dict
     changes: dict
-
-
-def _fmt_time(series):
-    return series.dt.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _who(frame, prefix=""):
-    """'ANGARA (IMO 9179842)', 'IMO 9179842', or 'an unidentified vessel', per row."""
-    name = frame[f"{prefix}name"].astype("string").str.strip().replace("", pd.NA)
-    imo = ("IMO " + frame[f"{prefix}imo"].astype("string")).fillna(("MMSI " + frame[f"{prefix}mmsi"].astype("string")))
-    both = name + " (" + imo + ")"
-    return both.fillna(name).fillna(imo).fillna("an unidentified vessel").astype(object)
-
-
-def _where(frame, prefix=""):
-    port = frame[f"{prefix}port_name"].astype("string")
-    sea = ("at sea near " + frame[f"{prefix}lat"].map("{:.4f}".format) + ", " + frame[f"{prefix}lon"].map("{:.4f}".format))
-    return ("at " + port).fillna(sea).astype(object)
-
-
-def _listed(frame):
-    """'ANGARA (IMO 9179842) on OFAC SDN under RUSSIA-EO14024', per row."""
-    imo = (" (IMO " + frame["listed_imo"].astype("string") + ")").fillna("")
-    return (frame["listed_name"].astype(str) + imo.astype(str) + " on " + frame["list"].astype(str) + " under "
-            + frame["program"].fillna("no program").astype(str))
 
 
 def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=DEFAULTS["distance_m"],
@@ -90,7 +65,6 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
     scope_q = SightingQuery(since=since, until=until, bbox=bbox)
     scope = store.flag_inputs(scope_q)
     entries = store.list_entries()
-    ports = store.ports()[["id", "name"]].rename(columns={"id": "port_id", "name": "port_name"})
 
     # Sightings of listed vessels near the scope in time are the other side of the co-location join.
     wide = scope
@@ -104,12 +78,8 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
     # 1. sanctioned-vessel
     m = matches[matches["sighting_id"].isin(scope["id"])]
     if len(m):
-        f = m.merge(scope, left_on="sighting_id", right_on="id").merge(ports, on="port_id", how="left")
+        f = m.merge(scope, left_on="sighting_id", right_on="id")
         f["severity"] = f["score"] / 100.0
-        f["explanation"] = ("Sighting " + f["sighting_id"].astype(str) + " of " + _who(f) + " " + _where(f) + " on "
-                            + _fmt_time(f["time"]) + " matches " + _listed(f) + ", by "
-                            + f["matched_on"].map(_MATCHED_ON)
-                            + " (score " + f["score"].round(0).astype(int).astype(str) + ").")
         parts.append(f.assign(rule="sanctioned-vessel", related_sighting_id=pd.NA, distance_m=np.nan,
                               hours_apart=np.nan))
 
@@ -120,9 +90,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
         pairs = pairs[~_same_vessel(wide, pairs)]
         if len(pairs):
             f = (pairs.merge(scope, left_on="a_id", right_on="id")
-                 .merge(matches, left_on="b_id", right_on="sighting_id", suffixes=("", "_m"))
-                 .merge(wide.add_prefix("related_"), left_on="b_id", right_on="related_id")
-                 .merge(ports, on="port_id", how="left"))
+                 .merge(matches, left_on="b_id", right_on="sighting_id", suffixes=("", "_m")))
             f["sighting_id"] = f["a_id"]
             f["related_sighting_id"] = f["b_id"]
             f["hours_apart"] = f["hours"].abs()
@@ -130,22 +98,12 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
             # One flag per sighting and listed vessel: the closest encounter in space and time is the evidence.
             f = f.sort_values(["a_id", "list_entry_id", "severity", "distance_m", "b_id"],
                               ascending=[True, True, False, True, True]).drop_duplicates(["a_id", "list_entry_id"])
-            f["explanation"] = ("Sighting " + f["a_id"].astype(str) + " of " + _who(f) + " " + _where(f) + " on "
-                                + _fmt_time(f["time"]) + " was " + f["distance_m"].round(0).astype(int).astype(str)
-                                + " m and " + f["hours_apart"].round(1).astype(str) + " h from sighting "
-                                + f["b_id"].astype(str) + " of " + _who(f, "related_") + ", which matches "
-                                + _listed(f) + ".")
             parts.append(f.assign(rule="at-sanctioned-vessel-location"))
 
     # 3. watchlist-port
     hits = store.watchlist_hits(scope)
     if len(hits):
-        wl = store.ports()[["id", "name", "reason"]].rename(columns={"id": "port_id", "name": "port_name"})
-        f = hits.merge(scope.drop(columns=["port_id"]), left_on="sighting_id", right_on="id").merge(wl, on="port_id")
-        f["severity"] = 0.5
-        f["explanation"] = ("Sighting " + f["sighting_id"].astype(str) + " of " + _who(f) + " on "
-                            + _fmt_time(f["time"]) + " lies inside watch-listed " + f["port_name"].astype(str)
-                            + (" (" + f["reason"].astype("string") + ")").fillna("") + ".")
+        f = hits.assign(severity=0.5)
         parts.append(f.assign(rule="watchlist-port", related_sighting_id=pd.NA, distance_m=np.nan,
                               hours_apart=np.nan, matched_on=None, score=np.nan, list_entry_id=pd.NA, list_key=None))
 
@@ -157,19 +115,10 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
         pairs = pairs[pairs["a_id"].isin(scope["id"]) | pairs["b_id"].isin(scope["id"])]
         pairs = pairs[~_same_vessel(at_sea, pairs)]
         if len(pairs):
-            f = (pairs.merge(wide, left_on="a_id", right_on="id")
-                 .merge(wide.add_prefix("related_"), left_on="b_id", right_on="related_id"))
-            f["sighting_id"], f["related_sighting_id"] = f["a_id"], f["b_id"]
+            f = pairs.assign(sighting_id=pairs["a_id"], related_sighting_id=pairs["b_id"])
             f["hours_apart"] = f["hours"].abs()
             f["severity"] = severity(f["distance_m"], f["hours_apart"], max_distance_m=sts_distance_m,
                                      max_hours=sts_window_h)
-            f["explanation"] = ("Sightings " + f["a_id"].astype(str) + " (" + _who(f) + ") and "
-                                + f["b_id"].astype(str) + " (" + _who(f, "related_") + ") were "
-                                + f["distance_m"].round(0).astype(int).astype(str) + " m and "
-                                + (f["hours_apart"] * 60).round(0).astype(int).astype(str)
-                                + " min apart at sea near " + f["lat"].map("{:.4f}".format) + ", "
-                                + f["lon"].map("{:.4f}".format) + " on " + _fmt_time(f["time"])
-                                + ": a candidate ship-to-ship transfer.")
             parts.append(f.assign(rule="ship-to-ship", port_id=pd.NA, matched_on=None, score=np.nan,
                                   list_entry_id=pd.NA, list_key=None))
 
@@ -210,7 +159,7 @@ def _best_matches(sightings, entries, fuzzy_threshold):
 
 def _assemble(parts):
     columns = ["rule", "severity", "sighting_id", "related_sighting_id", "list_entry_id", "list_key", "matched_on",
-               "score", "port_id", "distance_m", "hours_apart", "explanation"]
+               "score", "port_id", "distance_m", "hours_apart"]
     if not parts:
         flags = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
     else:

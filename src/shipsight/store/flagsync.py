@@ -5,11 +5,13 @@ import json
 import numpy as np
 import pandas as pd
 
+from shipsight.explain import explain
 from shipsight.store.convert import text_times
 
-#: A flag's evidence: what a run computes and what a later run compares.
+#: A flag's evidence: what a run computes and what a later run compares. The sentence that
+#: explains a flag is rendered from it when read (:mod:`shipsight.explain`), not stored.
 FLAG_EVIDENCE = ("rule", "severity", "sighting_id", "related_sighting_id", "list_entry_id", "matched_on", "score",
-                 "port_id", "distance_m", "hours_apart", "explanation")
+                 "port_id", "distance_m", "hours_apart")
 _FLOATS = ("severity", "score", "distance_m", "hours_apart")
 _INTS = ("sighting_id", "related_sighting_id", "list_entry_id", "port_id")
 
@@ -64,10 +66,12 @@ def plan_flag_sync(existing, flags, *, scope_ids=None):
 
 
 def typed_flags(df):
-    """Flag rows as queried, with times as UTC datetimes and ids as nullable integers."""
+    """Flag rows as queried, with times as UTC datetimes, ids as nullable integers, and
+    each flag's ``explanation``."""
     for c in ("time", "related_time", "created_at", "updated_at"):
         df[c] = text_times(df[c])
     for c in ("related_sighting_id", "port_id", "list_entry_id"):
         df[c] = df[c].astype("Int64")
     df["active"] = df["active"].astype(bool)
+    df["explanation"] = explain(df)
     return df

@@ -139,7 +139,6 @@ _V1 = [
         port_id INTEGER REFERENCES ports(id),
         distance_m REAL,
         hours_apart REAL,
-        explanation TEXT NOT NULL,
         active INTEGER NOT NULL DEFAULT 1,
         status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'confirmed', 'dismissed')),
         review_note TEXT,
