@@ -14,8 +14,11 @@ from shipsight.portcalls import store_port_calls
 from shipsight.rules.engine import run_flags
 from shipsight.sightings import import_sightings
 from shipsight.store import SightingQuery, is_server_url, open_store
+from shipsight.vessels import import_vessels
 
 DEMO_ANALYST = "demo"
+#: The year the sample's cap tracker looks at: DPRK tankers loading at Vostochny.
+DEMO_CAP_YEAR = 2024
 
 
 def find_samples(path=None):
@@ -38,10 +41,18 @@ class DemoResult:
     lists: list = field(default_factory=list)
     flag_run: object = None
     flags: object = None
+    vessels: int = 0
+    cap: object = None
+    report: Path | None = None
 
 
-def build_demo(db, *, samples=None):
+def build_demo(db, *, samples=None, report=None, chart=None):
     """Build the sample scenario into a fresh store at ``db`` (a file is replaced).
+
+    Also loads the illustrative tanker deadweights (``samples/vessels.csv``)
+    and runs the cap tracker for :data:`DEMO_CAP_YEAR` at the watch-listed
+    ports; with ``report`` and ``chart`` paths, writes the map report and the
+    cap chart there (replacing them: they are the demo's own outputs).
 
     Examples
     --------
@@ -65,4 +76,11 @@ def build_demo(db, *, samples=None):
         result.sightings = store.sightings(SightingQuery())
         result.port_calls = store_port_calls(store)
         result.flags = store.flags()
+        if (samples / "vessels.csv").exists():
+            result.vessels = import_vessels(store, samples / "vessels.csv", analyst=DEMO_ANALYST)
+        from shipsight.outputs import store_cap, write_report
+
+        result.cap = store_cap(store, year=DEMO_CAP_YEAR, chart=chart, overwrite=True)
+        if report is not None:
+            result.report, _ = write_report(store, report, title="shipsight demo: the sample scenario", overwrite=True)
     return result

@@ -2,32 +2,154 @@
 
 One place that says what each exported layer holds, shared by export, the map
 report and evidence packs.
+
+Filters (all optional, all layers unless said otherwise):
+
+- ``since``/``until``: sightings and flags by the (flagged) sighting's time,
+  scenes by acquisition time, port calls by the sightings they are built from;
+- ``bbox``: ``(minlon, minlat, maxlon, maxlat)``, minlon > maxlon crossing the
+  antimeridian; a flag is kept when either of its sightings is inside;
+- ``port``: a port's id or name, including the berths and terminals inside
+  it; a flag is kept when either of its sightings is inside, a scene when its
+  footprint touches the port;
+- ``rule``: flags only (refused for other layers rather than ignored).
 """
 
 import json
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import shapely
 
-from shipsight.errors import InputError
+from shipsight.errors import InputError, NotFoundError
 from shipsight.portcalls import store_port_calls
+from shipsight.rules.engine import RULES
+from shipsight.rules.severity import severity_label
 from shipsight.store import SightingQuery
 
 LAYER_NAMES = ("sightings", "flags", "ports", "scenes", "port-calls")
 
+#: The filters each layer takes.
+FILTERS = {
+    "sightings": ("since", "until", "bbox", "port"),
+    "flags": ("since", "until", "bbox", "port", "rule"),
+    "ports": ("bbox", "port"),
+    "scenes": ("since", "until", "bbox", "port"),
+    "port-calls": ("since", "until", "bbox", "port"),
+}
+
+#: The fields of a flag record, in the order scripts see them (``flags list --json``, the flags layer).
+FLAG_RECORD = ["id", "rule", "severity", "level", "sighting_id", "related_sighting_id", "name", "imo", "mmsi",
+               "listed_name", "listed_imo", "list", "program", "matched_on", "score", "port", "distance_m",
+               "hours_apart", "status", "explanation", "time", "lon", "lat", "related_time", "related_lon",
+               "related_lat", "review_note", "active", "created_at", "updated_at"]
+
+
+def flag_records(frame):
+    """Flags as :meth:`Store.flags` gives them, cut to :data:`FLAG_RECORD` with the severity ``level``.
+
+    >>> import pandas as pd
+    >>> row = {c: [None] for c in FLAG_RECORD if c != "level"} | {"severity": [0.8]}
+    >>> flag_records(pd.DataFrame(row))["level"].tolist()
+    ['high']
+    """
+    frame = frame.assign(level=severity_label(frame["severity"].to_numpy(float)) if len(frame) else [])
+    return frame[FLAG_RECORD]
+
+
+def port_area(store, port):
+    """The area a ``port`` filter means: the named port's polygon (id or case-insensitive name).
+
+    Raises
+    ------
+    NotFoundError
+        No port of that id or name.
+    """
+    ports = store.ports()
+    key = str(port).strip()
+    hit = ports[(ports["id"].astype(str) == key) | (ports["name"].str.lower() == key.lower())]
+    if hit.empty:
+        raise NotFoundError(f"unknown port {port!r}; see 'shipsight ports list'")
+    return shapely.union_all(hit.geometry.values)
+
+
+def _bbox_area(bbox):
+    minx, miny, maxx, maxy = bbox
+    if minx <= maxx:
+        return shapely.box(minx, miny, maxx, maxy)
+    # minlon > maxlon: the box crosses the antimeridian.
+    return shapely.union_all([shapely.box(minx, miny, 180, maxy), shapely.box(-180, miny, maxx, maxy)])
+
 
 def _bbox_mask(gdf, bbox):
-    minx, miny, maxx, maxy = bbox
-    boxes = [shapely.box(minx, miny, maxx, maxy)] if minx <= maxx else [
-        shapely.box(minx, miny, 180, maxy), shapely.box(-180, miny, maxx, maxy)]
-    return shapely.intersects(shapely.union_all(boxes), gdf.geometry.values)
+    return shapely.intersects(_bbox_area(bbox), gdf.geometry.values)
+
+
+def _check_rule(rule):
+    if rule is not None and rule not in RULES:
+        raise InputError(f"unknown rule {rule!r}; use one of {', '.join(RULES)}", where="--rule")
+
+
+def flags_layer(store, *, since=None, until=None, bbox=None, port=None, rule=None, status=None,
+                include_withdrawn=False):
+    """The flags as a layer: :data:`FLAG_RECORD` fields, the flagged sighting's point as
+    ``geometry`` and the related sighting's point (or None) as ``related_geometry``.
+
+    ``since``/``until`` apply to the flagged sighting's time; ``bbox`` and ``port``
+    keep a flag when either of its sightings is inside (a ship-to-ship pair
+    half in the area belongs to it).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from shipsight.store import open_store
+    >>> flags_layer(open_store(os.path.join(tempfile.mkdtemp(), "x.db"))).columns[-2:].tolist()
+    ['geometry', 'related_geometry']
+    """
+    _check_rule(rule)
+    frame = flag_records(store.flags(rule=rule, status=status, include_withdrawn=include_withdrawn))
+    frame = frame.reset_index(drop=True)
+    lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
+    rlon, rlat = frame["related_lon"].to_numpy(float), frame["related_lat"].to_numpy(float)
+    point = shapely.points(np.column_stack([lon, lat])) if len(frame) else np.empty(0, dtype=object)
+    related = np.full(len(frame), None, dtype=object)
+    has = np.isfinite(rlon) & np.isfinite(rlat)
+    if has.any():
+        related[has] = shapely.points(np.column_stack([rlon[has], rlat[has]]))
+    keep = np.ones(len(frame), dtype=bool)
+    if since is not None:
+        keep &= (frame["time"] >= pd.Timestamp(since)).to_numpy()
+    if until is not None:
+        keep &= (frame["time"] <= pd.Timestamp(until)).to_numpy()
+    for area in ([_bbox_area(bbox)] if bbox is not None else []) + ([port_area(store, port)] if port is not None else []):
+        # shapely treats None as missing: intersects(area, None) is False.
+        keep &= shapely.intersects(area, point) | shapely.intersects(area, related)
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(point, crs="EPSG:4326", index=frame.index))
+    gdf["related_geometry"] = gpd.GeoSeries(related, crs="EPSG:4326", index=frame.index)
+    return gdf[keep].reset_index(drop=True)
 
 
 def layer_frame(store, name, *, since=None, until=None, bbox=None, port=None, rule=None):
-    """One layer as a GeoDataFrame in EPSG:4326.
+    """One layer as a GeoDataFrame in EPSG:4326, the filters applied (see the module).
 
     Filters that do not apply to a layer are refused rather than ignored
-    (``rule`` only for flags).
+    (``rule`` only for flags); an unknown port is an error, not an empty layer.
+
+    Parameters
+    ----------
+    store : Store
+    name : str
+        One of :data:`LAYER_NAMES`.
+    since, until : datetime, optional
+        Aware UTC times.
+    bbox : tuple of float, optional
+    port : str or int, optional
+    rule : str, optional
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
 
     Examples
     --------
@@ -38,15 +160,22 @@ def layer_frame(store, name, *, since=None, until=None, bbox=None, port=None, ru
     """
     if name not in LAYER_NAMES:
         raise InputError(f"unknown layer {name!r}; use one of {', '.join(LAYER_NAMES)}")
-    if rule is not None and name != "flags":
-        raise InputError(f"--rule filters flags, not {name}")
+    given = {"since": since, "until": until, "bbox": bbox, "port": port, "rule": rule}
+    refused = [k for k, v in given.items() if v is not None and k not in FILTERS[name]]
+    if refused:
+        options = "/".join(f"--{k}" for k in refused)
+        raise InputError(f"{options} cannot filter {name}; it takes {', '.join('--' + f for f in FILTERS[name])}")
+    if name == "flags":
+        return flags_layer(store, since=since, until=until, bbox=bbox, port=port, rule=rule)
     if name == "sightings":
         return store.sightings(SightingQuery(port=port, since=since, until=until, bbox=bbox))
     if name == "ports":
         frame = store.ports()
         if port is not None:
-            key = str(port).lower()
-            frame = frame[(frame["id"].astype(str) == key) | (frame["name"].str.lower() == key)]
+            # The port itself and the berths and terminals inside it.
+            area = port_area(store, port)
+            inside = shapely.covered_by(frame.geometry.values, shapely.buffer(area, 1e-9))
+            frame = frame[inside]
         return frame[_bbox_mask(frame, bbox)] if bbox is not None and len(frame) else frame
     if name == "port-calls":
         calls = store_port_calls(store, port=port, since=since, until=until)
@@ -55,14 +184,40 @@ def layer_frame(store, name, *, since=None, until=None, bbox=None, port=None, ru
         frame = gpd.GeoDataFrame(calls, geometry=gpd.GeoSeries(geom, crs="EPSG:4326", index=calls.index))
         frame["sighting_ids"] = frame["sighting_ids"].map(lambda ids: ",".join(map(str, ids)))
         return frame[_bbox_mask(frame, bbox)] if bbox is not None and len(frame) else frame
-    if name == "scenes":
-        frame = store.scenes()
-        # Lists and dicts do not fit GIS fields: keep them as JSON text.
-        for column in ("transform", "dtypes", "stac"):
+    # scenes
+    frame = store.scenes().drop(columns="geom", errors="ignore")
+    if "created_at" in frame.columns and not isinstance(frame["created_at"].dtype, pd.DatetimeTZDtype):
+        frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True, format="ISO8601")
+    # Lists and dicts do not fit GIS fields: keep them as JSON text.
+    for column in ("transform", "dtypes", "stac"):
+        if column in frame.columns:
             frame[column] = frame[column].map(lambda v: None if v is None else json.dumps(v))
-        if since is not None:
-            frame = frame[frame["acquired"] >= since]
-        if until is not None:
-            frame = frame[frame["acquired"] <= until]
-        return frame[_bbox_mask(frame, bbox)] if bbox is not None and len(frame) else frame
-    return store.flag_records(since=since, until=until, bbox=bbox, port=port, rule=rule)
+    if since is not None:
+        frame = frame[frame["acquired"] >= since]
+    if until is not None:
+        frame = frame[frame["acquired"] <= until]
+    if port is not None and len(frame):
+        frame = frame[shapely.intersects(port_area(store, port), frame.geometry.values)]
+    elif port is not None:
+        port_area(store, port)
+    return frame[_bbox_mask(frame, bbox)] if bbox is not None and len(frame) else frame
+
+
+def all_layers(store, *, since=None, until=None, bbox=None, port=None, rule=None):
+    """Every layer, each with the filters it takes (``rule`` only narrows flags, ``since``/``until`` not ports).
+
+    Returns
+    -------
+    dict of str -> geopandas.GeoDataFrame
+        Keyed by :data:`LAYER_NAMES`, in that order.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from shipsight.store import open_store
+    >>> list(all_layers(open_store(os.path.join(tempfile.mkdtemp(), "x.db"))))
+    ['sightings', 'flags', 'ports', 'scenes', 'port-calls']
+    """
+    given = {"since": since, "until": until, "bbox": bbox, "port": port, "rule": rule}
+    return {name: layer_frame(store, name, **{k: v for k, v in given.items() if k in FILTERS[name]})
+            for name in LAYER_NAMES}

@@ -1,9 +1,12 @@
 """``shipsight demo``: build the sample scenario and show what it finds."""
 
+from pathlib import Path
+
 import click
 
 from shipsight.cli.output import echo_table
-from shipsight.demo import build_demo
+from shipsight.demo import DEMO_CAP_YEAR, build_demo
+from shipsight.store import is_server_url
 
 
 @click.command()
@@ -19,7 +22,8 @@ def demo(out, samples):
       shipsight demo
       shipsight --db demo.db sightings list --port Rajin
     """
-    result = build_demo(out, samples=samples)
+    stem = "shipsight-demo" if is_server_url(out) else str(Path(out).with_suffix(""))
+    result = build_demo(out, samples=samples, report=f"{stem}.html", chart=f"{stem}-cap-{DEMO_CAP_YEAR}.png")
     ports = result.ports
     click.echo(f"Built {result.db}: {len(ports)} ports ({int(ports['watchlist'].sum())} watch-listed), "
                f"{len(result.sightings)} sightings.")
@@ -41,7 +45,18 @@ def demo(out, samples):
                 click.echo(f"  [{row['id']}] {row['explanation']}")
             if len(some) > 6:
                 click.echo(f"  ... and {len(some) - 6} more: shipsight --db {result.db} flags list --rule {rule}")
-    click.echo(f"\nExplore it: shipsight --db {result.db} flags list   (or sightings list, port-calls, history)")
+    cap = result.cap.result
+    click.echo(f"\nOil-cap tracker {cap.year} at watch-listed ports ({result.vessels} tanker deadweights from "
+               f"samples/vessels.csv, illustrative): {len(cap.calls)} tanker calls counted, {len(cap.unknown)} not.")
+    totals = cap.totals()
+    for label in cap.scenarios:
+        passed = cap.passed[label]
+        click.echo(f"  {label} laden: {totals[label]:,.0f} bbl of the {cap.cap_barrels:,.0f} cap"
+                   + (f", passed in {passed}" if passed else ", not passed"))
+    click.echo(f"\nMap report: {result.report}")
+    click.echo(f"Cap chart:  {result.cap.chart}")
+    click.echo(f"\nExplore it: shipsight --db {result.db} flags list   (or sightings list, port-calls, history, "
+               f"cap --year {cap.year})")
 
 
 COMMANDS = [demo]

@@ -4,42 +4,54 @@ import click
 
 from shipsight.cli.options import bbox_option, overwrite_option, since_option, until_option
 from shipsight.io.export import FORMATS, write_layer, write_layers
-from shipsight.layers import LAYER_NAMES, layer_frame
+from shipsight.layers import LAYER_NAMES, all_layers, layer_frame
+from shipsight.rules.engine import RULES
+
+#: What each format is, for --help.
+_FORMAT_HELP = "; ".join(f"{name}: {'/'.join(spec['extensions'])}" for name, spec in FORMATS.items())
 
 
 @click.command()
 @click.argument("out", type=click.Path(dir_okay=False))
 @click.option("--layer", type=click.Choice(LAYER_NAMES + ("all",)), default="sightings", show_default=True,
               help="What to export; 'all' writes every layer into one GeoPackage.")
-@click.option("--format", "format_", type=click.Choice(tuple(FORMATS)),
-              help="Output format (default: from OUT's extension).")
+@click.option("--format", "format_",
+              help=f"Output format (default: from OUT's extension). Supported: {_FORMAT_HELP}.")
 @since_option
 @until_option
 @bbox_option
-@click.option("--port", help="Only inside this port (id or name).")
-@click.option("--rule", help="Only flags of this rule.")
+@click.option("--port", help="Only inside this port (id or name), with the berths and terminals inside it.")
+@click.option("--rule", type=click.Choice(RULES), help="Only flags of this rule (flags and all).")
 @overwrite_option
 @click.pass_obj
 def export(app, out, layer, format_, since, until, bbox, port, rule, overwrite):
     """Export a layer of the log to a GIS file in EPSG:4326.
+
+    Field types are kept where the format can hold them (UTC datetimes,
+    integers); Shapefile names are cut to 10 characters with the mapping
+    written to OUT.fields.csv; KML has a placemark per feature with time
+    stamps for Google Earth's time slider. Flags carry both sightings, with a
+    line between them for co-location and ship-to-ship flags. An unknown
+    format or extension is refused, and an existing OUT is kept unless
+    --overwrite.
 
     \b
     Example:
       shipsight export --layer sightings --format gpkg sightings.gpkg
       shipsight export --layer all log.gpkg
       shipsight export --layer flags --rule ship-to-ship sts.kml
+      shipsight export --layer port-calls --port Vostochny --since 2024-01-01 calls.geojson
     """
     store = app.store(create=False)
-    filters = dict(since=since, until=until, bbox=bbox, port=port)
+    filters = dict(since=since, until=until, bbox=bbox, port=port, rule=rule)
     if layer == "all":
-        frames = {name: layer_frame(store, name, **filters, rule=rule if name == "flags" else None)
-                  for name in LAYER_NAMES}
-        if format_ not in (None, "gpkg"):
+        if format_ is not None and format_.lower() != "gpkg":
             raise click.BadParameter("--layer all writes one GeoPackage; use --format gpkg", param_hint="--format")
+        frames = all_layers(store, **filters)
         path = write_layers(frames, out, overwrite=overwrite)
         click.echo(f"wrote {', '.join(f'{len(f)} {n}' for n, f in frames.items())} to {path}")
         return
-    frame = layer_frame(store, layer, **filters, rule=rule)
+    frame = layer_frame(store, layer, **filters)
     path = write_layer(frame, out, layer=layer, format=format_, overwrite=overwrite)
     click.echo(f"wrote {len(frame)} {layer} to {path}")
 

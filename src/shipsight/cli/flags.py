@@ -3,16 +3,13 @@
 import click
 
 from shipsight.cli.options import analyst_option, bbox_option, json_option, since_option, until_option
-from shipsight.cli.output import echo_json, echo_table, records
+from shipsight.cli.output import echo_json, echo_record, echo_table, records
+from shipsight.layers import FLAG_RECORD, flag_records
 from shipsight.rules.engine import DEFAULTS, RULES, run_flags
-from shipsight.rules.severity import severity_label
 
 STATUSES = ("open", "confirmed", "dismissed")
-#: The fields of a flag record, in the order scripts see them.
-RECORD = ["id", "rule", "severity", "level", "sighting_id", "related_sighting_id", "name", "imo", "mmsi",
-          "listed_name", "listed_imo", "list", "program", "matched_on", "score", "port", "distance_m",
-          "hours_apart", "status", "explanation", "time", "lon", "lat", "related_time", "related_lon",
-          "related_lat", "review_note", "active", "created_at", "updated_at"]
+#: The fields of a flag record, in the order scripts see them (defined once, in the library).
+RECORD = FLAG_RECORD
 
 
 @click.command()
@@ -52,12 +49,6 @@ def flag(app, since, until, bbox, distance_m, window_h, sts_distance_m, sts_wind
     click.echo(f"flags found: {found}")
     click.echo(f"changes: {c['new']} new, {c['updated']} updated, {c['withdrawn']} withdrawn, "
                f"{c['unchanged']} unchanged")
-
-
-def flag_records(frame):
-    """Flags as the records scripts read (``flags list --json``)."""
-    frame = frame.assign(level=severity_label(frame["severity"].to_numpy(float)) if len(frame) else [])
-    return frame[RECORD]
 
 
 @click.group()
@@ -103,13 +94,7 @@ def show(app, flag_id, as_json):
     frame = app.store(create=False).flags(ids=[flag_id], include_withdrawn=True)
     if frame.empty:
         raise NotFoundError(f"no flag {flag_id}; list them with 'shipsight flags list'")
-    row = records(flag_records(frame))[0]
-    if as_json:
-        echo_json(row)
-    else:
-        width = max(map(len, row))
-        for key, value in row.items():
-            click.echo(f"{key:<{width}}  {'' if value is None else value}")
+    echo_record(records(flag_records(frame))[0], as_json=as_json)
 
 
 @flags.command("review")

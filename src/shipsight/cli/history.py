@@ -8,7 +8,7 @@ from shipsight.cli.options import json_option
 from shipsight.cli.output import echo_json, echo_table, records
 from shipsight.errors import InputError
 
-ENTITIES = ("sighting", "port", "scene", "flag", "list")
+ENTITIES = ("sighting", "port", "scene", "flag", "list", "vessel")
 
 
 def parse_target(target):
@@ -31,7 +31,7 @@ def parse_target(target):
 def history(app, target, as_json):
     """Show the audit log: who changed what, when, old and new values.
 
-    ID is a sighting id, or KIND:ID for other records (flag:3, port:2, scene:ID).
+    ID is a sighting id, or KIND:ID for other records (flag:3, port:2, scene:ID, vessel:IMO).
 
     \b
     Example:

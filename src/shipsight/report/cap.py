@@ -302,7 +302,8 @@ def plot_cap(result, out_png, *, title=None):
             ax.annotate(f"cap passed {result.passed[label]}", (m - 0.5, cumulative[m]), textcoords="offset points",
                         xytext=(-40, 8), fontsize=8, color=line.get_color())
     ax.axhline(result.cap_barrels, color="black", linestyle="--", linewidth=1.2)
-    ax.text(0.2, result.cap_barrels, f" cap {result.cap_barrels:,.0f} bbl", va="bottom", fontsize=9)
+    # At the right end: the legend sits top left and would hide it there.
+    ax.text(11.9, result.cap_barrels, f"cap {result.cap_barrels:,.0f} bbl", va="bottom", ha="right", fontsize=9)
     ax.set_xlim(0, 12)
     ax.set_xticks(np.arange(0.5, 12, 1.0), ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])
     ax.set_ylim(0, max(result.cap_barrels, float(result.monthly.filter(like="cumulative").to_numpy().max(initial=0))) * 1.15)

@@ -105,6 +105,10 @@ def coastline(bounds, *, max_vertices=60_000):
     clipped = shapely.clip_by_rect(hits, minx, miny, maxx, maxy)
     clipped = clipped[~shapely.is_empty(clipped)]
     tolerance = max(maxx - minx, maxy - miny) / 4000.0
+    # Islets smaller than a few pixels of the map cannot be seen; dropping them
+    # first keeps a wide area (a report that spans the antimeridian covers the
+    # world) from simplifying and merging 180,000 polygons at full resolution.
+    clipped = clipped[shapely.area(clipped) >= (2.0 * tolerance) ** 2]
     while True:
         simple = shapely.simplify(clipped, tolerance, preserve_topology=True)
         if int(shapely.get_num_coordinates(simple).sum()) <= max_vertices:
