@@ -22,9 +22,71 @@ def shared(relative):
     return path
 
 
-@pytest.fixture(params=["sqlite"])
+#: A PostgreSQL server with PostGIS for the tests (see README, "Team store on PostGIS").
+PG_URL = os.environ.get("SHIPSIGHT_TEST_PG_URL")
+PG_HOWTO = ("PostGIS tests need a server: as root run `source .ci/postgis.sh && start_postgis` "
+            "(Debian packages postgresql-15 and postgresql-15-postgis-3), which sets SHIPSIGHT_TEST_PG_URL")
+
+
+def pg_database_url(name):
+    """SHIPSIGHT_TEST_PG_URL with its database replaced by ``name``."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(PG_URL)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def pg_admin():
+    """An autocommit connection to the test server's own database, for CREATE/DROP DATABASE."""
+    import psycopg
+
+    return psycopg.connect(PG_URL, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A database with PostGIS and the newest schema, copied for each test (fast)."""
+    if not PG_URL:
+        pytest.skip(PG_HOWTO)
+    from shipsight.store.postgis import PostgisStore
+
+    name = f"shipsight_tpl_{os.getpid()}"
+    with pg_admin() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    PostgisStore(pg_database_url(name)).close()
+    yield name
+    with pg_admin() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_url(pg_template):
+    """A fresh PostGIS store of its own for one test, dropped afterwards."""
+    import uuid
+
+    name = f"shipsight_t_{uuid.uuid4().hex[:12]}"
+    with pg_admin() as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    yield pg_database_url(name)
+    with pg_admin() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def is_postgis(db):
+    """True when a test's store is the PostGIS one."""
+    return str(db).startswith("postgresql://")
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
 def db(request, tmp_path):
-    """Where the store lives: a SQLite file (the PostGIS back end joins in test_postgis)."""
+    """Where the store lives: a SQLite file, or a fresh database on the PostGIS test server.
+
+    Every test taking ``db`` (or ``run``) runs on both back ends; the PostGIS
+    run skips, saying how to enable it, without SHIPSIGHT_TEST_PG_URL.
+    """
+    if request.param == "postgis":
+        return request.getfixturevalue("pg_url")
     return str(tmp_path / "log.db")
 
 

@@ -7,7 +7,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from conftest import write_csv
+from conftest import is_postgis, write_csv
 
 T = "2023-10-05T02:10:00Z"
 
@@ -210,6 +210,18 @@ def test_edit_and_retract_are_audited_never_deleted(with_ports):
     assert history[2]["old"]["lon"] == 130.2985 and history[2]["new"]["lon"] == 131.0
     assert history[3]["reason"] == "cloud shadow" and history[3]["db_user"]
 
+    if is_postgis(run.db):
+        import psycopg
+
+        with psycopg.connect(run.db, autocommit=True) as conn:
+            for sql, message in [("DELETE FROM sightings WHERE id = 1", "never deleted"),
+                                 ("TRUNCATE sightings CASCADE", "never deleted"),
+                                 ("UPDATE audit SET reason = 'nothing happened'", "append-only"),
+                                 ("DELETE FROM audit", "append-only"),
+                                 ("TRUNCATE audit", "append-only")]:
+                with pytest.raises(psycopg.Error, match=message):
+                    conn.execute(sql)
+        return
     conn = sqlite3.connect(run.db)
     with pytest.raises(sqlite3.DatabaseError, match="never deleted"):
         conn.execute("DELETE FROM sightings WHERE id = 1")
@@ -266,6 +278,15 @@ def test_db_from_environment(tmp_path, monkeypatch):
 
 def test_store_is_wal_with_foreign_keys_and_versioned(run):
     run("init")
+    if is_postgis(run.db):
+        import psycopg
+
+        with psycopg.connect(run.db, autocommit=True) as conn:
+            assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == 1
+            conn.execute("UPDATE schema_version SET version = 99")
+        err = run("sightings", "list", code=2).stderr
+        assert "newer than this shipsight" in err and len(err.strip().splitlines()) == 1
+        return
     conn = sqlite3.connect(run.db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == 1

@@ -76,10 +76,13 @@ def cli(ctx, db):
 
 
 def _register():
-    from shipsight.cli import (chip, demo, export, flags, history, init, log, portcalls, ports, sanctions, scenes,
-                               sightings)
+    from shipsight.cli import (chip, copy, demo, export, flags, history, init, log, portcalls, ports, sanctions,
+                               scenes, sightings)
+    from shipsight.cli import cap, evidence, report, vessels
+    from shipsight.cli import detect
 
-    for module in (init, ports, scenes, log, sightings, chip, portcalls, sanctions, flags, history, export, demo):
+    for module in (init, ports, scenes, log, sightings, chip, portcalls, sanctions, flags, history, export, demo, copy,
+                   report, cap, evidence, vessels, detect):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -17,6 +17,9 @@ from shipsight.errors import NotFoundError
 #: The newest schema this code knows; both back ends migrate to it.
 SCHEMA_VERSION = 1
 
+#: Every table of the log, parents before children: the order a copy writes them in.
+TABLES = ("ports", "scenes", "imports", "sightings", "list_versions", "list_entries", "vessels", "flags", "audit")
+
 #: Sighting fields an edit may change (ids, attribution and status are derived or managed).
 EDITABLE = (
     "time", "lon", "lat", "name", "imo", "mmsi", "vessel_type", "length_m", "heading",
@@ -190,6 +193,19 @@ class Store(ABC):
         hits = hits.sort_values(["sighting_id", "area"]).drop_duplicates("sighting_id")
         return hits[["sighting_id", "port_id"]].reset_index(drop=True)
 
+    # vessels: the analyst's own particulars (capacity for the cap tracker)
+    @abstractmethod
+    def set_vessel(self, imo, *, analyst, mmsi=None, name=None, vessel_type=None, deadweight=None,
+                   gross_tonnage=None, note=None):
+        """Insert or update the ``vessels`` row of IMO ``imo`` (a checked seven-digit string); only
+        fields given (not None) change. Audited as entity ``vessel``, entity_id the IMO, with old
+        and new values; a call that changes nothing writes nothing. Returns the row id."""
+
+    @abstractmethod
+    def vessels(self):
+        """The ``vessels`` table as a DataFrame (id, imo, mmsi, name, vessel_type, deadweight,
+        gross_tonnage as float, note, updated_at as UTC datetime), ordered by IMO."""
+
     # flags
     @abstractmethod
     def sync_flags(self, flags, *, scope_ids, analyst):
@@ -207,6 +223,20 @@ class Store(ABC):
     @abstractmethod
     def review_flag(self, flag_id, *, status, note, analyst):
         """Set a flag's review status (open, confirmed, dismissed) with a note, audited."""
+
+    # whole-log copy between stores (shipsight.copy)
+    @abstractmethod
+    def dump_table(self, name):
+        """Every row of table ``name`` (one of :data:`TABLES`), ordered by id, in the
+        back-end neutral form :mod:`shipsight.copy` moves: one object column per stored
+        column, NULL as None, times as UTC text (``2024-03-01T00:30:00.000000Z``),
+        geometry as WKB bytes in EPSG:4326."""
+
+    @abstractmethod
+    def load_rows(self, name, frame, *, replace=False):
+        """Write rows of :meth:`dump_table`'s form into ``name`` keeping their ids, with no
+        audit entries of their own (the copied audit log carries their history). With
+        ``replace``, rows whose id exists are overwritten. Call inside :meth:`transaction`."""
 
 
 def _pairs_frame(a_id, b_id, dist, hours):

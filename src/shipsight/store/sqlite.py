@@ -16,10 +16,12 @@ import shapely
 
 from shipsight.attribution import attribute, build_port_index
 from shipsight.errors import InputError, NotFoundError, StoreError
+from shipsight.geodesy import geodesic_area_m2
 from shipsight.store.base import EDITABLE, SCHEMA_VERSION, SightingQuery, Store, os_user
 from shipsight.store.convert import nullable, now_utc, text_times, time_text, times_text
 from shipsight.store.flagsync import FLAG_EVIDENCE, plan_flag_sync, typed_flags
 from shipsight.store.lists import entry_rows, same_entries, typed_entries
+from shipsight.store.portrows import port_audit_values
 from shipsight.store.sqlite_schema import MIGRATIONS
 
 #: Writers wait this long for each other rather than failing with "database is locked".
@@ -30,6 +32,8 @@ _SIGHTING_COLUMNS = (
     "heading", "confidence", "source", "scene_id", "pixel_row", "pixel_col", "analyst", "note",
     "port_id", "nearest_port_id", "nearest_port_distance_m", "status", "import_id", "created_at",
 )
+#: The analyst-entered particulars of a vessel (table ``vessels``), beside id and updated_at.
+VESSEL_COLUMNS = ("imo", "mmsi", "name", "vessel_type", "deadweight", "gross_tonnage", "note")
 _AUDITED = EDITABLE + ("port_id", "nearest_port_id", "nearest_port_distance_m", "status")
 _SIGHTING_JSON = "json_object(" + ", ".join(f"'{c}', {c}" for c in _AUDITED) + ")"
 
@@ -133,15 +137,14 @@ class SQLiteStore(Store):
         )
 
     def _query(self, sql, params=()):
-        return pd.read_sql_query(sql, self.conn, params=params)
+        cur = self.conn.execute(sql, params)
+        return pd.DataFrame.from_records(cur.fetchall(), columns=[d[0] for d in cur.description])
 
     # -- ports ---------------------------------------------------------------
     def add_ports(self, ports, *, analyst, source=None):
         if len(ports) == 0:
             return np.array([], dtype=np.int64)
         geoms = np.asarray(ports.geometry.values, dtype=object)
-        from shipsight.geodesy import geodesic_area_m2
-
         areas = geodesic_area_m2(geoms)
         bounds = shapely.bounds(geoms)
         created = time_text(now_utc())
@@ -160,20 +163,16 @@ class SQLiteStore(Store):
                 "INSERT INTO ports_rtree VALUES (?, ?, ?, ?, ?)",
                 zip(ids.tolist(), bounds[:, 0].tolist(), bounds[:, 2].tolist(), bounds[:, 1].tolist(), bounds[:, 3].tolist()),
             )
-            self.conn.execute(
-                "INSERT INTO audit (at, analyst, db_user, action, entity, entity_id, old, new, reason)"
-                " SELECT ?, ?, ?, 'insert', 'port', id, NULL,"
-                " json_object('name', name, 'kind', kind, 'watchlist', watchlist, 'reason', reason,"
-                " 'area_m2', area_m2, 'wkt_bounds', NULL), ? FROM ports WHERE id >= ?",
-                (created, analyst, os_user(), f"imported from {source}" if source else None, int(start)),
-            )
+            self._audit_many([(analyst, "insert", "port", int(i), None, new, f"imported from {source}" if source else None)
+                              for i, new in zip(ids, port_audit_values(ports, areas))])
             self._port_index = None
             self._reattribute(analyst=analyst)
         return ids
 
     def ports(self):
         df = self._query("SELECT id, name, kind, watchlist, reason, area_m2, source, geom FROM ports ORDER BY id")
-        geom = shapely.from_wkb(df.pop("geom").to_numpy()) if len(df) else []
+        wkb = df.pop("geom").to_numpy()  # popped even when empty: no raw WKB column beside the geometry
+        geom = shapely.from_wkb(wkb) if len(df) else []
         df["watchlist"] = df["watchlist"].astype(bool)
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs="EPSG:4326", index=df.index))
 
@@ -249,7 +248,8 @@ class SQLiteStore(Store):
             sql += f" WHERE id IN ({', '.join('?' * len(ids))})"
             params = tuple(ids)
         df = self._query(sql + " ORDER BY acquired, id", params)
-        geom = shapely.from_wkb(df.pop("geom").to_numpy()) if len(df) else []
+        wkb = df.pop("geom").to_numpy()  # popped even when empty: no raw WKB column beside the geometry
+        geom = shapely.from_wkb(wkb) if len(df) else []
         df["acquired"] = text_times(df["acquired"])
         df["transform"] = df["transform"].map(json.loads)
         df["dtypes"] = df["dtypes"].map(json.loads)
@@ -465,6 +465,40 @@ class SQLiteStore(Store):
             " WHERE " + " AND ".join(where) + " ORDER BY v.list, e.id", params)
         return typed_entries(df)
 
+    # -- vessels -------------------------------------------------------------
+    def set_vessel(self, imo, *, analyst, mmsi=None, name=None, vessel_type=None, deadweight=None,
+                   gross_tonnage=None, note=None):
+        given = {"mmsi": mmsi, "name": name, "vessel_type": vessel_type, "deadweight": deadweight,
+                 "gross_tonnage": gross_tonnage, "note": note}
+        given = {k: v for k, v in given.items() if v is not None}
+        with self.transaction():
+            cur = self.conn.execute(f"SELECT id, {', '.join(VESSEL_COLUMNS)} FROM vessels WHERE imo = ?", (str(imo),))
+            row = cur.fetchone()
+            at = time_text(now_utc())
+            if row is None:
+                new = {"imo": str(imo), **given}
+                cols = list(new)
+                vid = self.conn.execute(
+                    f"INSERT INTO vessels ({', '.join(cols)}, updated_at) VALUES ({', '.join('?' * len(cols))}, ?)",
+                    [*new.values(), at]).lastrowid
+                self._audit_many([(analyst, "insert", "vessel", str(imo), None, json.dumps(new), None)])
+                return vid
+            vid, old_values = row[0], dict(zip(VESSEL_COLUMNS, row[1:]))
+            changed = {k: v for k, v in given.items() if old_values.get(k) != v}
+            if changed:
+                self.conn.execute(f"UPDATE vessels SET {', '.join(f'{k} = ?' for k in changed)}, updated_at = ? WHERE id = ?",
+                                  [*changed.values(), at, vid])
+                self._audit_many([(analyst, "update", "vessel", str(imo),
+                                   json.dumps({k: old_values.get(k) for k in changed}), json.dumps(changed), None)])
+            return vid
+
+    def vessels(self):
+        df = self._query(f"SELECT id, {', '.join(VESSEL_COLUMNS)}, updated_at FROM vessels ORDER BY imo, id")
+        for c in ("deadweight", "gross_tonnage"):
+            df[c] = df[c].astype(float)
+        df["updated_at"] = text_times(df["updated_at"])
+        return df
+
     # -- flags ---------------------------------------------------------------
     def flag_inputs(self, query=SightingQuery()):
         where, params = self._where(query)
@@ -530,10 +564,10 @@ class SQLiteStore(Store):
         df = self._query(
             "SELECT f.id, f.rule, f.severity, f.sighting_id, f.related_sighting_id,"
             " s.name, s.imo, s.mmsi, s.time, s.lon, s.lat, r.name AS related_name, r.imo AS related_imo,"
-            " r.time AS related_time, r.lon AS related_lon, r.lat AS related_lat,"
+            " r.mmsi AS related_mmsi, r.time AS related_time, r.lon AS related_lon, r.lat AS related_lat,"
             " e.name AS listed_name, e.imo AS listed_imo, v.list, e.program, e.entry_id AS list_entry,"
-            " f.matched_on, f.score, p.name AS port, f.port_id, f.distance_m, f.hours_apart, f.status,"
-            " f.review_note, f.explanation, f.active, f.list_entry_id, f.created_at, f.updated_at"
+            " f.matched_on, f.score, p.name AS port, p.reason AS port_reason, f.port_id, f.distance_m,"
+            " f.hours_apart, f.status, f.review_note, f.active, f.list_entry_id, f.created_at, f.updated_at"
             " FROM flags f JOIN sightings s ON s.id = f.sighting_id"
             " LEFT JOIN sightings r ON r.id = f.related_sighting_id"
             " LEFT JOIN list_entries e ON e.id = f.list_entry_id"
@@ -552,6 +586,51 @@ class SQLiteStore(Store):
             self._audit_many([(analyst, "review", "flag", int(flag_id),
                                json.dumps({"status": row[0], "review_note": row[1]}),
                                json.dumps({"status": status, "review_note": note}), note)])
+
+    # -- whole-log copy ------------------------------------------------------
+    def dump_table(self, name):
+        _check_table(name)
+        cur = self.conn.execute(f"SELECT * FROM {name} ORDER BY id")
+        columns = [d[0] for d in cur.description]
+        return pd.DataFrame(cur.fetchall(), columns=columns, dtype=object)
+
+    def load_rows(self, name, frame, *, replace=False):
+        _check_table(name)
+        if len(frame) == 0:
+            return
+        columns = list(frame.columns)
+        rows = list(zip(*(nullable(frame[c]) for c in columns)))
+        sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        if replace:
+            # An upsert, never INSERT OR REPLACE: that deletes, which the sightings trigger refuses.
+            sql += " ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+        with self.transaction():
+            self.conn.executemany(sql, rows)
+            ids = [r[columns.index("id")] for r in rows]
+            # The R*Trees beside the spatial tables are derived: rebuild the rows written.
+            if name in ("ports", "sightings"):
+                if name == "ports":
+                    bounds = shapely.bounds(shapely.from_wkb(frame["geom"].to_numpy()))
+                else:
+                    lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
+                    bounds = np.column_stack([lon, lat, lon, lat])
+                self.conn.executemany(f"DELETE FROM {name}_rtree WHERE id = ?", [(i,) for i in ids])
+                self.conn.executemany(f"INSERT INTO {name}_rtree VALUES (?, ?, ?, ?, ?)", zip(
+                    ids, bounds[:, 0].tolist(), bounds[:, 2].tolist(), bounds[:, 1].tolist(), bounds[:, 3].tolist()))
+                self._port_index = None
+            elif name == "scenes":
+                bounds = shapely.bounds(shapely.from_wkb(frame["geom"].to_numpy()))
+                self.conn.executemany("DELETE FROM scenes_rtree WHERE scene_id = ?", [(i,) for i in ids])
+                self.conn.executemany(
+                    "INSERT INTO scenes_rtree (minx, maxx, miny, maxy, scene_id) VALUES (?, ?, ?, ?, ?)",
+                    zip(bounds[:, 0].tolist(), bounds[:, 2].tolist(), bounds[:, 1].tolist(), bounds[:, 3].tolist(), ids))
+
+
+def _check_table(name):
+    from shipsight.store.base import TABLES
+
+    if name not in TABLES:
+        raise InputError(f"unknown table {name!r}; the log's tables are {', '.join(TABLES)}")
 
 
 def _plain(value):

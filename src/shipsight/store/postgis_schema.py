@@ -1,0 +1,202 @@
+"""The PostgreSQL + PostGIS schema, as numbered migrations matching the SQLite ones.
+
+Version N here is the same schema as ``sqlite_schema.MIGRATIONS[N - 1]``:
+the same tables and the same column names, so that a log moves between the
+back ends row for row (:mod:`shipsight.copy`). Only the types differ where
+PostgreSQL has a better one: geometry is ``geometry(..., 4326)`` with a GiST
+index on it and another on its ``geography`` (distances in metres on the
+spheroid), times are ``timestamptz``. Flags that SQLite keeps as 0/1 stay
+integers, so frames come out the same from both back ends.
+
+The flag rules' spatial-temporal joins use an n-D GiST index on each
+sighting as a 4-D point (:func:`shipsight_st4`): its unit vector on the
+sphere and its time scaled by :data:`TIME_SCALE`, so one index search prunes
+by place and time together.
+
+The audit log is append-only and sightings are never deleted: triggers refuse
+(UPDATE/DELETE/TRUNCATE on the audit log; DELETE/TRUNCATE on sightings).
+"""
+
+#: Unit-sphere length per second of time in the 4-D index: one hour spans about 1e-5,
+#: the chord of some 60 m, so that boxes of the flag windows (300-500 m, 1-72 h)
+#: are not too lopsided for the R-tree. Correctness does not depend on it.
+TIME_SCALE = 1e-5 / 3600.0
+
+_V1 = [
+    """CREATE TABLE ports (
+        id BIGINT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'port'
+            CHECK (kind IN ('port', 'terminal', 'anchorage', 'shipyard', 'berth')),
+        watchlist INTEGER NOT NULL DEFAULT 0 CHECK (watchlist IN (0, 1)),
+        reason TEXT,
+        area_m2 DOUBLE PRECISION NOT NULL,
+        source TEXT,
+        geom geometry(Geometry, 4326) NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        -- Derived, so not copied between stores; kept rather than cast per comparison,
+        -- which made nearest-port search four times slower.
+        geog geography(Geometry, 4326) GENERATED ALWAYS AS (geom::geography) STORED
+    )""",
+    "CREATE INDEX ports_geom ON ports USING gist (geom)",
+    # Nearest-port search orders by geography distance (KNN <->): this index serves it.
+    "CREATE INDEX ports_geog ON ports USING gist (geog)",
+    """CREATE TABLE scenes (
+        id TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        sensor TEXT,
+        acquired TIMESTAMPTZ,
+        crs TEXT NOT NULL,
+        transform TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        dtypes TEXT NOT NULL,
+        nodata DOUBLE PRECISION,
+        gsd_m DOUBLE PRECISION,
+        sha256 TEXT NOT NULL,
+        stac TEXT,
+        geom geometry(Geometry, 4326) NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
+    )""",
+    "CREATE INDEX scenes_geom ON scenes USING gist (geom)",
+    """CREATE TABLE imports (
+        id BIGINT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        source TEXT,
+        sha256 TEXT,
+        rows INTEGER NOT NULL,
+        analyst TEXT NOT NULL,
+        at TIMESTAMPTZ NOT NULL
+    )""",
+    """CREATE TABLE sightings (
+        id BIGINT PRIMARY KEY,
+        time TIMESTAMPTZ NOT NULL,
+        lon DOUBLE PRECISION NOT NULL CHECK (lon BETWEEN -180 AND 180),
+        lat DOUBLE PRECISION NOT NULL CHECK (lat BETWEEN -90 AND 90),
+        geom geometry(Point, 4326) NOT NULL,
+        name TEXT,
+        imo TEXT CHECK (imo IS NULL OR length(imo) = 7),
+        mmsi TEXT CHECK (mmsi IS NULL OR length(mmsi) = 9),
+        vessel_type TEXT,
+        length_m DOUBLE PRECISION,
+        heading DOUBLE PRECISION,
+        confidence TEXT NOT NULL CHECK (confidence IN ('confirmed', 'probable', 'possible')),
+        source TEXT,
+        scene_id TEXT REFERENCES scenes(id),
+        pixel_row DOUBLE PRECISION,
+        pixel_col DOUBLE PRECISION,
+        analyst TEXT NOT NULL,
+        note TEXT,
+        port_id BIGINT REFERENCES ports(id),
+        nearest_port_id BIGINT REFERENCES ports(id),
+        nearest_port_distance_m DOUBLE PRECISION,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'retracted')),
+        retracted_reason TEXT,
+        import_id BIGINT REFERENCES imports(id),
+        created_at TIMESTAMPTZ NOT NULL
+    )""",
+    "CREATE INDEX sightings_time ON sightings(time)",
+    "CREATE INDEX sightings_imo ON sightings(imo)",
+    "CREATE INDEX sightings_mmsi ON sightings(mmsi)",
+    "CREATE INDEX sightings_scene ON sightings(scene_id)",
+    "CREATE INDEX sightings_geom ON sightings USING gist (geom)",
+    # ST_DWithin on geography (metres) in the flag joins uses this one.
+    "CREATE INDEX sightings_geog ON sightings USING gist ((geom::geography))",
+    # IMMUTABLE for the index; extract(epoch) of a timestamptz does not depend on the session's zone.
+    """CREATE FUNCTION shipsight_st4(lon DOUBLE PRECISION, lat DOUBLE PRECISION, t TIMESTAMPTZ)
+        RETURNS geometry LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT AS $$
+        SELECT ST_MakePoint(cosd(lat) * cosd(lon), cosd(lat) * sind(lon), sind(lat),
+                            extract(epoch FROM t)::float8 * {scale!r}) $$""".format(scale=TIME_SCALE),
+    "CREATE INDEX sightings_st4 ON sightings USING gist (shipsight_st4(lon, lat, time) gist_geometry_ops_nd)",
+    """CREATE FUNCTION shipsight_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation'; END $$""",
+    """CREATE TRIGGER sightings_never_deleted BEFORE DELETE ON sightings FOR EACH ROW
+        EXECUTE FUNCTION shipsight_refuse('sightings are never deleted; retract them with a reason')""",
+    """CREATE TRIGGER sightings_never_truncated BEFORE TRUNCATE ON sightings FOR EACH STATEMENT
+        EXECUTE FUNCTION shipsight_refuse('sightings are never deleted; retract them with a reason')""",
+    """CREATE TABLE list_versions (
+        id BIGINT PRIMARY KEY,
+        list TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        source TEXT,
+        sha256 TEXT NOT NULL,
+        entries INTEGER NOT NULL,
+        bad_imos INTEGER NOT NULL,
+        analyst TEXT NOT NULL,
+        imported_at TIMESTAMPTZ NOT NULL,
+        UNIQUE (list, version),
+        UNIQUE (list, sha256)
+    )""",
+    """CREATE TABLE list_entries (
+        id BIGINT PRIMARY KEY,
+        list_version_id BIGINT NOT NULL REFERENCES list_versions(id),
+        entry_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        imo TEXT,
+        imo_valid INTEGER,
+        mmsi TEXT,
+        aliases TEXT NOT NULL DEFAULT '[]',
+        former_names TEXT NOT NULL DEFAULT '[]',
+        program TEXT,
+        flag TEXT,
+        vessel_type TEXT,
+        gross_tonnage DOUBLE PRECISION,
+        deadweight DOUBLE PRECISION,
+        call_sign TEXT,
+        remarks TEXT,
+        UNIQUE (list_version_id, entry_id)
+    )""",
+    "CREATE INDEX list_entries_imo ON list_entries(imo)",
+    """CREATE TABLE vessels (
+        id BIGINT PRIMARY KEY,
+        imo TEXT UNIQUE,
+        mmsi TEXT,
+        name TEXT,
+        vessel_type TEXT,
+        deadweight DOUBLE PRECISION,
+        gross_tonnage DOUBLE PRECISION,
+        note TEXT,
+        updated_at TIMESTAMPTZ NOT NULL
+    )""",
+    """CREATE TABLE flags (
+        id BIGINT PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        rule TEXT NOT NULL,
+        severity DOUBLE PRECISION NOT NULL,
+        sighting_id BIGINT NOT NULL REFERENCES sightings(id),
+        related_sighting_id BIGINT REFERENCES sightings(id),
+        list_entry_id BIGINT REFERENCES list_entries(id),
+        matched_on TEXT,
+        score DOUBLE PRECISION,
+        port_id BIGINT REFERENCES ports(id),
+        distance_m DOUBLE PRECISION,
+        hours_apart DOUBLE PRECISION,
+        active INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'confirmed', 'dismissed')),
+        review_note TEXT,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    )""",
+    "CREATE INDEX flags_sighting ON flags(sighting_id)",
+    """CREATE TABLE audit (
+        id BIGINT PRIMARY KEY,
+        at TIMESTAMPTZ NOT NULL,
+        analyst TEXT NOT NULL,
+        db_user TEXT NOT NULL DEFAULT current_user,
+        action TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id TEXT,
+        old TEXT,
+        new TEXT,
+        reason TEXT
+    )""",
+    "CREATE INDEX audit_entity ON audit(entity, entity_id)",
+    """CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit FOR EACH ROW
+        EXECUTE FUNCTION shipsight_refuse('the audit log is append-only')""",
+    """CREATE TRIGGER audit_never_truncated BEFORE TRUNCATE ON audit FOR EACH STATEMENT
+        EXECUTE FUNCTION shipsight_refuse('the audit log is append-only')""",
+]
+
+MIGRATIONS = [_V1]
