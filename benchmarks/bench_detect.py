@@ -99,10 +99,13 @@ def main():
     path = scene(size)
     mpx = size * size / 1e6
     read_all(path)  # warm the page cache, so both sides read from memory
+    detect(scene(1000), workers=1)  # and pay detect's one-time costs (imports, coast index) outside the timing
     t_read, _ = timed(read_all, path)
     t_det1, found = timed(detect, path, workers=1)
     t_read2, _ = timed(read_all, path)
-    t_read = min(t_read, t_read2)
+    t_det1b, _ = timed(detect, path, workers=1)
+    # Best of two for both sides, as timing noise on a shared machine only ever adds.
+    t_read, t_det1 = min(t_read, t_read2), min(t_det1, t_det1b)
     t_det2, found2 = timed(detect, path, workers=2)
     t_nolm, _ = timed(detect, path, workers=1, use_landmask=False)
     print(f"scene {size} x {size} float32, tiled deflate: {len(found)} detections "

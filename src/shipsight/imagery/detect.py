@@ -40,7 +40,7 @@ Example
 
 import math
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from multiprocessing import get_context
 
 import numpy as np
@@ -49,7 +49,7 @@ from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
 from shipsight.errors import InputError
-from shipsight.imagery.detect_tile import TilePlan, process_tile, read_intensity
+from shipsight.imagery.detect_tile import TilePlan, process_tile, read_intensity, read_tile
 from shipsight.imagery.landmask import gshhg_cells, land_block_grid, on_land, read_mask_polygons
 
 __all__ = ["detect", "DETECTION_COLUMNS"]
@@ -261,9 +261,16 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
     parts = []
     total = len(specs)
     if workers == 1 or total == 1:
-        with rasterio.open(path) as src:
+        # Read ahead: a thread with a dataset of its own reads (and decompresses, outside
+        # the GIL) the next tile while this one is processed, so reading is mostly hidden.
+        with rasterio.open(path) as src, rasterio.open(path) as ahead_src, ThreadPoolExecutor(1) as ahead:
+            pending = ahead.submit(read_tile, ahead_src, plan, specs[0])
             for i, spec in enumerate(specs):
-                parts.append(process_tile(src, plan, spec))
+                x = pending.result()
+                if i + 1 < total:
+                    pending = ahead.submit(read_tile, ahead_src, plan, specs[i + 1])
+                parts.append(process_tile(src, plan, spec, x))
+                del x
                 if progress is not None:
                     progress(i + 1, total)
     else:

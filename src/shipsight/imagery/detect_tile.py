@@ -194,7 +194,20 @@ def _fill_inf(t):
     return out
 
 
-def process_tile(src, plan, spec):
+def tile_window(plan, spec):
+    """The window a tile reads: its core ``spec`` plus the background halo, clipped to the scene."""
+    r0, c0, h, w = spec
+    R0, C0 = max(r0 - plan.halo, 0), max(c0 - plan.halo, 0)
+    R1, C1 = min(r0 + h + plan.halo, plan.height), min(c0 + w + plan.halo, plan.width)
+    return Window(C0, R0, C1 - C0, R1 - R0)
+
+
+def read_tile(src, plan, spec):
+    """The intensity a tile works on (see :func:`read_intensity`)."""
+    return read_intensity(src, plan, tile_window(plan, spec))
+
+
+def process_tile(src, plan, spec, x=None):
     """Detect objects in one tile; return those whose centroid the core owns.
 
     Parameters
@@ -203,6 +216,9 @@ def process_tile(src, plan, spec):
     plan : TilePlan
     spec : (row_off, col_off, height, width)
         The core window; offsets are multiples of ``plan.block``.
+    x : ndarray, optional
+        The tile's intensity, already read by :func:`read_tile` (so that the
+        next tile can be read while this one is processed).
 
     Returns
     -------
@@ -211,10 +227,10 @@ def process_tile(src, plan, spec):
     """
     r0, c0, h, w = spec
     B = plan.block
-    R0, C0 = max(r0 - plan.halo, 0), max(c0 - plan.halo, 0)
-    R1, C1 = min(r0 + h + plan.halo, plan.height), min(c0 + w + plan.halo, plan.width)
-    win = Window(C0, R0, C1 - C0, R1 - R0)
-    x = read_intensity(src, plan, win)
+    win = tile_window(plan, spec)
+    R0, C0 = int(win.row_off), int(win.col_off)
+    if x is None:
+        x = read_intensity(src, plan, win)
     ph, pw = (-x.shape[0]) % B, (-x.shape[1]) % B
     if ph or pw:
         x = np.pad(x, ((0, ph), (0, pw)), constant_values=np.nan)
