@@ -15,7 +15,8 @@ from rasterio.transform import from_origin
 
 from shipsight.errors import InputError
 from shipsight.imagery.chips import MARKER_RGB, nice_length, render_chip
-from shipsight.imagery.scene import file_sha256, read_scene
+from shipsight.digest import sha256_file
+from shipsight.imagery.scene import read_scene
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 T_UTM = from_origin(500000.0, 4000000.0, 10.0, 10.0)
@@ -116,7 +117,7 @@ def test_outside_point_and_bad_options(tmp_path):
 def test_hash_check(tmp_path):
     scene = make_scene(tmp_path / "s.tif")
     lon, lat = ship_lonlat()
-    sha = file_sha256(scene)
+    sha = sha256_file(scene)
     res = render_chip(scene, lon, lat, tmp_path / "ok.png", expected_sha256=sha)
     assert res.sha256 == sha and any(sha in line for line in res.caption)
     with pytest.raises(InputError, match="changed since it was registered"):

@@ -27,7 +27,8 @@ from shipsight.imagery.pixels import (
     lonlat_to_pixel,
     pixel_to_lonlat,
 )
-from shipsight.imagery.scene import file_sha256, parse_tag_time, read_scene
+from shipsight.digest import sha256_file
+from shipsight.imagery.scene import parse_tag_time, read_scene
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 GEOD = Geod(ellps="WGS84")
@@ -144,7 +145,7 @@ def test_read_scene_utm(tmp_path):
     assert (info.width, info.height, info.count, info.dtypes) == (64, 48, 3, ("uint16",) * 3)
     # On the central meridian the UTM scale factor is 0.9996: 10 grid m = 10.004 ground m.
     assert info.gsd_m == pytest.approx(10 / 0.9996, rel=1e-3)
-    assert info.sha256 == hashlib.sha256(p.read_bytes()).hexdigest() == file_sha256(p)
+    assert info.sha256 == hashlib.sha256(p.read_bytes()).hexdigest() == sha256_file(p)
     assert info.acquired is None and info.acquired_source is None
     # The whole image is valid: its footprint holds every corner pixel centre.
     lon, lat = pixel_to_lonlat(t, "EPSG:32652", [0, 0, 47, 47], [0, 63, 0, 63])

@@ -107,7 +107,7 @@ def _same_file(a, b):
 
 def _scene_and_path(store, image, scene_id):
     """The scene (dict or None) and the file to read; the scene's file checked unchanged."""
-    from shipsight.imagery.scene import file_sha256
+    from shipsight.digest import sha256_file
     from shipsight.scenes import check_scene_unchanged, get_scene
 
     if scene_id is None:
@@ -122,7 +122,7 @@ def _scene_and_path(store, image, scene_id):
         return scene, os.fspath(scene["path"])
     if not Path(image).is_file():
         raise InputError("no such file", where=str(image))
-    if file_sha256(image) != str(scene["sha256"]).lower():
+    if sha256_file(image) != str(scene["sha256"]).lower():
         raise InputError(f"is not the file registered as scene {scene['id']} (sha256 differs); drop --scene, "
                          f"or register this file with 'shipsight scenes add {image} --id NEW_ID'", where=str(image))
     return scene, os.fspath(image)
@@ -191,7 +191,7 @@ def find_scene_for_file(store, path):
     >>> find_scene_for_file(store, "S1A_20210105.tif")["id"]   # doctest: +SKIP
     'S1A_20210105'
     """
-    from shipsight.imagery.scene import file_sha256
+    from shipsight.digest import sha256_file
 
     scenes = store.scenes()
     if scenes.empty:
@@ -200,11 +200,11 @@ def find_scene_for_file(store, path):
     same_path = np.array([_same_file(path, p) for p in scenes["path"]], dtype=bool)  # one stat per scene
     candidates = scenes[same_path]
     if len(candidates):
-        digest = file_sha256(path)
+        digest = sha256_file(path)
         hit = candidates[candidates["sha256"].str.lower() == digest]
         if len(hit):
             return _scene(store, hit["id"].iloc[0])
-    digest = digest or file_sha256(path)
+    digest = digest or sha256_file(path)
     hit = scenes[scenes["sha256"].str.lower() == digest]
     return _scene(store, hit["id"].iloc[0]) if len(hit) else None
 

@@ -168,12 +168,12 @@ def scene_file_status(scene):
 
     Reads the whole file (streamed; memory stays flat).
     """
-    from shipsight.imagery.scene import file_sha256
+    from shipsight.digest import sha256_file
 
     path = Path(scene["path"])
     if not path.is_file():
         return "missing"
-    return "unchanged" if file_sha256(path) == str(scene["sha256"]).lower() else "changed"
+    return "unchanged" if sha256_file(path) == str(scene["sha256"]).lower() else "changed"
 
 
 def check_scene_unchanged(scene):

@@ -5,7 +5,7 @@ read_scene``) so that importing :mod:`shipsight` stays light: rasterio and
 Pillow load only when imagery is used.
 
 - :mod:`shipsight.imagery.scene` -- :func:`read_scene`, :class:`SceneInfo`,
-  :func:`file_sha256`.
+  :func:`shipsight.digest.sha256_file`.
 - :mod:`shipsight.imagery.pixels` -- :func:`pixel_to_lonlat`,
   :func:`lonlat_to_pixel`, :func:`check_pixel_in_scene`.
 - :mod:`shipsight.imagery.chips` -- :func:`render_chip`, :class:`ChipResult`.

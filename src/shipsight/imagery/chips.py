@@ -42,13 +42,13 @@ import numpy as np
 
 from shipsight.errors import InputError
 from shipsight.imagery.pixels import ground_pixel_size, lonlat_to_pixel
+from shipsight.digest import sha256_file
 from shipsight.imagery.scene import (
     _check_georef,
     _gdal_reason,
     _open,
     _tags,
     acquisition_from_tags,
-    file_sha256,
     sensor_from_tags,
 )
 from shipsight.model import check_lonlat
@@ -370,7 +370,7 @@ def render_chip(
 
     sha = None
     if expected_sha256 is not None:
-        sha = file_sha256(path)
+        sha = sha256_file(path)
         if sha.lower() != str(expected_sha256).strip().lower():
             raise InputError(
                 f"the scene file changed since it was registered (sha256 {sha[:12]}... is not the "

@@ -22,7 +22,6 @@ Times in tags without a zone are taken as UTC, as the satellite products that
 write them use UTC. When none is found ``acquired`` is None: ask the analyst.
 """
 
-import hashlib
 import math
 import re
 import warnings
@@ -34,37 +33,14 @@ import numpy as np
 import shapely
 from affine import Affine
 
+from shipsight.digest import sha256_file
 from shipsight.errors import InputError
 from shipsight.geodesy import split_antimeridian
 from shipsight.imagery.pixels import _crs, _crs_key, _transformers, ground_pixel_size, pixel_to_lonlat
 from shipsight.model import parse_time
 
-__all__ = ["SceneInfo", "read_scene", "file_sha256"]
+__all__ = ["SceneInfo", "read_scene"]
 
-_CHUNK = 1 << 20
-
-
-def file_sha256(path, *, chunk_size=_CHUNK):
-    """SHA-256 of a file, hex, read in chunks (memory stays flat).
-
-    >>> import tempfile, os
-    >>> with tempfile.NamedTemporaryFile(delete=False) as f:
-    ...     _ = f.write(b"abc")
-    >>> file_sha256(f.name)[:16]
-    'ba7816bf8f01cfea'
-    >>> os.remove(f.name)
-    """
-    path = Path(path)
-    h = hashlib.sha256()
-    try:
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(chunk_size), b""):
-                h.update(chunk)
-    except FileNotFoundError:
-        raise InputError("no such file", where=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a raster file", where=str(path)) from None
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -529,6 +505,6 @@ def read_scene(path, *, stac=None, acquired=None, sensor=None, scene_id=None, fo
         acquired=when,
         acquired_source=source,
         sensor=sensor or stac_sensor or sensor_from_tags(tags),
-        sha256=file_sha256(path),
+        sha256=sha256_file(path),
         **facts,
     )
