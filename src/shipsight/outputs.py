@@ -15,8 +15,8 @@ import pandas as pd
 import shapely
 
 from shipsight.errors import InputError, NotFoundError
-from shipsight.layers import flag_records, layer_frame, port_area
-from shipsight.portcalls import DEFAULT_MAX_GAP_H, port_calls, vessel_key
+from shipsight.layers import flag_records, layer_frame
+from shipsight.portcalls import DEFAULT_MAX_GAP_H, port_calls
 from shipsight.store import SightingQuery
 
 # ----------------------------------------------------------------- map report

@@ -33,7 +33,8 @@ def set_(app, imo, deadweight, gross_tonnage, vessel_type, name, mmsi, note, ana
     store = app.store()
     vid = set_vessel(store, imo, analyst=analyst, mmsi=mmsi, name=name, vessel_type=vessel_type,
                      deadweight=deadweight, gross_tonnage=gross_tonnage, note=note)
-    row = records(store.vessels().query("id == @vid"))[0]
+    vessels = store.vessels()
+    row = records(vessels[vessels["id"] == vid])[0]
     if as_json:
         echo_json(row)
     else:

@@ -50,12 +50,8 @@ _LINKED_RULES = ("at-sanctioned-vessel-location", "ship-to-ship")
 
 def _leaflet_assets():
     """Leaflet's script and stylesheet from the XStatic-Leaflet wheel, images inlined."""
-    try:
-        from xstatic.pkg import leaflet
-    except ImportError:
-        raise InputError(
-            "the HTML report needs Leaflet from the XStatic-Leaflet package; pip install 'shipsight[report]'"
-        ) from None
+    from xstatic.pkg import leaflet
+
     base = Path(leaflet.BASE_DIR)
     js = (base / "leaflet.js").read_text(encoding="utf-8")
     css = (base / "leaflet.css").read_text(encoding="utf-8")
