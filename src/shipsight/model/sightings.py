@@ -89,7 +89,9 @@ def validate_sightings(raw, *, tz=None, analyst=None):
     out = pd.DataFrame(index=df.index)
     time, time_bad = to_utc_series(col("time"), tz=tz)
     tz_hint = "" if tz else " (or say which zone with --tz)"
-    bad(time_bad, "time", lambda i: f"time {col('time').iloc[i]!r} is missing, not ISO 8601 or has no zone; "
+    given_time = text("time").notna().to_numpy()
+    bad(time_bad & ~given_time, "time", f"time is missing; write it as 2024-03-01T09:30:00Z{tz_hint}")
+    bad(time_bad & given_time, "time", lambda i: f"time {col('time').iloc[i]!r} is not ISO 8601 or has no zone; "
         f"write it as 2024-03-01T09:30:00Z{tz_hint}")
     out["time"] = time
 
