@@ -20,12 +20,16 @@ def _writer(target, worker, barrier, errors):
         errors.put(f"worker {worker}: {exc!r}")
 
 
-def log_concurrently(target, processes):
+def log_concurrently(target, processes, writer=_writer):
+    """Run ``writer`` in ``processes`` spawned processes at once; check nothing was lost.
+
+    Returns the stored sightings and the sighting audit rows for further checks.
+    """
     with open_store(target):
         pass  # create the schema first, as 'shipsight init' would
     ctx = mp.get_context("spawn")
     barrier, errors = ctx.Barrier(processes), ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(target, w, barrier, errors)) for w in range(processes)]
+    procs = [ctx.Process(target=writer, args=(target, w, barrier, errors)) for w in range(processes)]
     for p in procs:
         p.start()
     for p in procs:
@@ -41,6 +45,7 @@ def log_concurrently(target, processes):
     assert rows["id"].is_unique
     inserts = audit[audit["action"] == "insert"]
     assert len(inserts) == processes * PER_PROCESS and set(inserts["entity_id"].astype(int)) == set(rows["id"])
+    return rows, inserts
 
 
 def test_two_processes_log_1000_each(tmp_path):

@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PG_URL, Cli, is_postgis, pg_admin, pg_database_url
+from test_concurrency import PER_PROCESS, log_concurrently
 from shipsight.attribution import attribute, build_port_index
 from shipsight.cli.main import cli
 from shipsight.errors import StoreError
@@ -171,7 +172,7 @@ def _pg_writer(target, worker, barrier, errors):
                               tz=None, analyst=f"worker{worker}")
         with open_store(target) as store:
             barrier.wait()
-            for i in range(1000):
+            for i in range(PER_PROCESS):
                 # One transaction per sighting, as 'shipsight log' does.
                 store.add_sightings(clean.assign(lat=42 + i / 1e4, note=f"w{worker}-{i}"), analyst=f"worker{worker}")
     except Exception as exc:  # reported to the parent, which fails the test with it
@@ -179,25 +180,8 @@ def _pg_writer(target, worker, barrier, errors):
 
 
 def test_eight_processes_log_1000_each(pg_url):
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn")
-    barrier, errors = ctx.Barrier(8), ctx.Queue()
-    procs = [ctx.Process(target=_pg_writer, args=(pg_url, w, barrier, errors)) for w in range(8)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=600)
-    problems = [errors.get() for _ in range(errors.qsize())] if not errors.empty() else []
-    assert not problems, problems
-    assert all(p.exitcode == 0 for p in procs)
-    with open_store(pg_url) as store:
-        rows = store.sightings(SightingQuery())
-        audit = store.history(entity="sighting")
-    assert len(rows) == 8000 and rows["id"].is_unique and set(rows["id"]) == set(range(1, 8001))
-    assert set(rows["note"]) == {f"w{w}-{i}" for w in range(8) for i in range(1000)}
-    inserts = audit[audit["action"] == "insert"]
-    assert len(inserts) == 8000 and set(inserts["entity_id"].astype(int)) == set(rows["id"])
+    rows, inserts = log_concurrently(pg_url, 8, _pg_writer)
+    assert set(rows["id"]) == set(range(1, 8001))
     assert (inserts["analyst"].to_numpy() == rows.set_index("id").loc[inserts["entity_id"].astype(int), "analyst"]
             .to_numpy()).all()
 
