@@ -2,6 +2,8 @@
 
 import json
 import os
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,17 +62,30 @@ def pg_template():
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@contextmanager
+def _scratch_database(template):
+    name = f"shipsight_t_{uuid.uuid4().hex[:12]}"
+    with pg_admin() as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    try:
+        yield pg_database_url(name)
+    finally:
+        with pg_admin() as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
 def pg_url(pg_template):
     """A fresh PostGIS store of its own for one test, dropped afterwards."""
-    import uuid
+    with _scratch_database(pg_template) as url:
+        yield url
 
-    name = f"shipsight_t_{uuid.uuid4().hex[:12]}"
-    with pg_admin() as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
-    yield pg_database_url(name)
-    with pg_admin() as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+@pytest.fixture
+def empty_pg_url(pg_template):
+    """A database with nothing in it, not even PostGIS, dropped afterwards."""
+    with _scratch_database("template0") as url:
+        yield url
 
 
 def is_postgis(db):

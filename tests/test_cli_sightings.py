@@ -8,6 +8,7 @@ import pytest
 import shapely
 
 from conftest import is_postgis, write_csv
+from shipsight.store import SCHEMA_VERSION
 
 T = "2023-10-05T02:10:00Z"
 
@@ -282,14 +283,14 @@ def test_store_is_wal_with_foreign_keys_and_versioned(run):
         import psycopg
 
         with psycopg.connect(run.db, autocommit=True) as conn:
-            assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == 1
+            assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
             conn.execute("UPDATE schema_version SET version = 99")
         err = run("sightings", "list", code=2).stderr
         assert "newer than this shipsight" in err and len(err.strip().splitlines()) == 1
         return
     conn = sqlite3.connect(run.db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == 1
+    assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
     conn.execute("UPDATE schema_version SET version = 99")
     conn.commit()
     assert "newer than this shipsight" in run("sightings", "list", code=2).stderr

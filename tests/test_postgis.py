@@ -30,7 +30,7 @@ from shipsight.errors import StoreError
 from shipsight.geodesy import geodesic_circle, split_antimeridian
 from shipsight.rules.joins import pairs_within, self_pairs_within
 from shipsight.store import SightingQuery, open_store
-from shipsight.store.base import TABLES
+from shipsight.store.base import SCHEMA_VERSION, TABLES
 
 T = "2023-10-05T02:10:00Z"
 BULK = 100_000
@@ -82,30 +82,15 @@ def test_missing_postgis_that_the_user_may_not_create(unprivileged):
     assert "CREATE EXTENSION postgis" in err
 
 
-def test_missing_postgis_is_created_when_permitted(pg_template):
-    name = f"shipsight_t_{uuid.uuid4().hex[:10]}"
-    with pg_admin() as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
-    try:
-        url = pg_database_url(name)
-        result = CliRunner().invoke(cli, ["--db", url, "init"])
-        assert result.exit_code == 0, result.output
-        assert result.stdout.strip().endswith("schema version 1")
-    finally:
-        with pg_admin() as conn:
-            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+def test_missing_postgis_is_created_when_permitted(empty_pg_url):
+    result = CliRunner().invoke(cli, ["--db", empty_pg_url, "init"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith(f"schema version {SCHEMA_VERSION}")
 
 
-def test_read_only_commands_do_not_create_a_store(pg_template):
-    name = f"shipsight_t_{uuid.uuid4().hex[:10]}"
-    with pg_admin() as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
-    try:
-        err = cli_error("--db", pg_database_url(name), "sightings", "list")
-        assert "schema version 0" in err and "shipsight init" in err
-    finally:
-        with pg_admin() as conn:
-            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+def test_read_only_commands_do_not_create_a_store(empty_pg_url):
+    err = cli_error("--db", empty_pg_url, "sightings", "list")
+    assert "schema version 0" in err and "shipsight init" in err
 
 
 def test_newer_schema_refused(pg_url):
@@ -117,22 +102,14 @@ def test_newer_schema_refused(pg_url):
         open_store(pg_url)
 
 
-def test_concurrent_first_use_migrates_once(pg_template):
+def test_concurrent_first_use_migrates_once(empty_pg_url):
     """Several processes opening an empty database at once: one creates the schema."""
-    name = f"shipsight_t_{uuid.uuid4().hex[:10]}"
-    with pg_admin() as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
-    try:
-        url = pg_database_url(name)
-        code = "import sys; from shipsight.store import open_store; open_store(sys.argv[1]).close()"
-        procs = [subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE) for _ in range(4)]
-        errors = [p.communicate(timeout=120)[1].decode() for p in procs]
-        assert all(p.returncode == 0 for p in procs), errors
-        with open_store(url) as store:
-            assert store.schema_version() == 1
-    finally:
-        with pg_admin() as conn:
-            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    code = "import sys; from shipsight.store import open_store; open_store(sys.argv[1]).close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, empty_pg_url], stderr=subprocess.PIPE) for _ in range(4)]
+    errors = [p.communicate(timeout=120)[1].decode() for p in procs]
+    assert all(p.returncode == 0 for p in procs), errors
+    with open_store(empty_pg_url) as store:
+        assert store.schema_version() == SCHEMA_VERSION
 
 
 # ---------------------------------------------------------------- audit

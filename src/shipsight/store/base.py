@@ -15,7 +15,7 @@ import pandas as pd
 from shipsight.errors import NotFoundError
 
 #: The newest schema this code knows; both back ends migrate to it.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Every table of the log, parents before children: the order a copy writes them in.
 TABLES = ("ports", "scenes", "imports", "sightings", "list_versions", "list_entries", "vessels", "flags", "audit")

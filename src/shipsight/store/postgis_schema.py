@@ -17,6 +17,8 @@ The audit log is append-only and sightings are never deleted: triggers refuse
 (UPDATE/DELETE/TRUNCATE on the audit log; DELETE/TRUNCATE on sightings).
 """
 
+from shipsight.store.sqlite_schema import SKIP_NULL_INDEXES
+
 #: Unit-sphere length per second of time in the 4-D index: one hour spans about 1e-5,
 #: the chord of some 60 m, so that boxes of the flag windows (300-500 m, 1-72 h)
 #: are not too lopsided for the R-tree. Correctness does not depend on it.
@@ -199,4 +201,9 @@ _V1 = [
         EXECUTE FUNCTION shipsight_refuse('the audit log is append-only')""",
 ]
 
-MIGRATIONS = [_V1]
+# Version 2, as in SQLite: most sightings come without IMO, MMSI or scene, so
+# those indexes skip NULLs. (SQLite also trades its sightings R*Tree for a
+# banded B-tree; the GiST indexes here stay.)
+_V2 = SKIP_NULL_INDEXES
+
+MIGRATIONS = [_V1, _V2]

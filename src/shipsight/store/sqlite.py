@@ -1,7 +1,8 @@
 """The embedded store: one SQLite file, WAL mode, foreign keys on.
 
 Spatial work runs in process (:mod:`shipsight.attribution`, shapely, numpy);
-SQLite's R*Tree narrows bounding-box queries.
+indexes narrow bounding-box queries (an R*Tree for ports and scenes, latitude
+bands for sightings: :mod:`shipsight.store.sqlite_schema`).
 """
 
 import json
@@ -22,16 +23,11 @@ from shipsight.store.convert import nullable, now_utc, text_times, time_text, ti
 from shipsight.store.flagsync import FLAG_EVIDENCE, plan_flag_sync, typed_flags
 from shipsight.store.lists import entry_rows, same_entries, typed_entries
 from shipsight.store.portrows import port_audit_values
-from shipsight.store.sqlite_schema import MIGRATIONS
+from shipsight.store.sqlite_schema import LAT_BAND_SQL, LAT_BANDS_PER_DEGREE, MIGRATIONS
 
 #: Writers wait this long for each other rather than failing with "database is locked".
 BUSY_TIMEOUT_S = 120
 
-_SIGHTING_COLUMNS = (
-    "id", "time", "lon", "lat", "geom", "name", "imo", "mmsi", "vessel_type", "length_m",
-    "heading", "confidence", "source", "scene_id", "pixel_row", "pixel_col", "analyst", "note",
-    "port_id", "nearest_port_id", "nearest_port_distance_m", "status", "import_id", "created_at",
-)
 #: The analyst-entered particulars of a vessel (table ``vessels``), beside id and updated_at.
 VESSEL_COLUMNS = ("imo", "mmsi", "name", "vessel_type", "deadweight", "gross_tonnage", "note")
 _AUDITED = EDITABLE + ("port_id", "nearest_port_id", "nearest_port_distance_m", "status")
@@ -277,25 +273,23 @@ class SQLiteStore(Store):
                     (str(source), sha256, n, analyst, created))
                 import_id = cur.lastrowid
             start = self.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM sightings").fetchone()[0]
+            columns = {
+                "time": times_text(frame["time"]).tolist(),
+                "lon": lon.tolist(), "lat": lat.tolist(),
+                "geom": shapely.to_wkb(shapely.points(lon, lat)).tolist(),
+                **{c: nullable(frame[c]) for c in ("name", "imo", "mmsi", "vessel_type", "length_m", "heading",
+                                                   "confidence", "source", "scene_id", "pixel_row", "pixel_col",
+                                                   "analyst", "note")},
+                "port_id": nullable(np.where(att.port_id >= 0, att.port_id, None)),
+                "nearest_port_id": nullable(np.where(att.nearest_port_id >= 0, att.nearest_port_id, None)),
+                "nearest_port_distance_m": nullable(att.nearest_port_distance_m),
+                "import_id": [import_id] * n, "created_at": [created] * n,
+            }
+            last = _insert_columns(self.conn, "sightings", columns)
+            if last != start + n - 1:
+                raise StoreError(f"sighting ids {start}..{last} are not the {n} expected; the store may be damaged")
             ids = np.arange(start, start + n, dtype=np.int64)
-            columns = [
-                ids.tolist(), times_text(frame["time"]).tolist(), lon.tolist(), lat.tolist(),
-                shapely.to_wkb(shapely.points(lon, lat)).tolist(),
-                *(nullable(frame[c]) for c in ("name", "imo", "mmsi", "vessel_type", "length_m", "heading",
-                                               "confidence", "source", "scene_id", "pixel_row", "pixel_col",
-                                               "analyst", "note")),
-                nullable(np.where(att.port_id >= 0, att.port_id, None)),
-                nullable(np.where(att.nearest_port_id >= 0, att.nearest_port_id, None)),
-                nullable(att.nearest_port_distance_m),
-                ["active"] * n, [import_id] * n, [created] * n,
-            ]
-            self.conn.executemany(
-                f"INSERT INTO sightings ({', '.join(_SIGHTING_COLUMNS)}) VALUES ({', '.join('?' * len(_SIGHTING_COLUMNS))})",
-                zip(*columns),
-            )
-            # Index and audit rows are built inside SQLite from the rows just written: one pass each.
-            self.conn.execute(
-                "INSERT INTO sightings_rtree SELECT id, lon, lon, lat, lat FROM sightings WHERE id >= ?", (int(start),))
+            # Audit rows are built inside SQLite from the rows just written: one pass.
             self.conn.execute(
                 "INSERT INTO audit (at, analyst, db_user, action, entity, entity_id, old, new, reason)"
                 f" SELECT ?, ?, ?, 'insert', 'sighting', id, NULL, {_SIGHTING_JSON}, ?"
@@ -334,13 +328,15 @@ class SQLiteStore(Store):
         if q.bbox is not None:
             minx, miny, maxx, maxy = q.bbox
             boxes = [(minx, maxx)] if minx <= maxx else [(minx, 180.0), (-180.0, maxx)]
+            bands = list(range(int((miny + 90) * LAT_BANDS_PER_DEGREE), int((maxy + 90) * LAT_BANDS_PER_DEGREE) + 1))
+            band_sql = LAT_BAND_SQL.replace("lat", "b.lat")
             ors = []
             for lo, hi in boxes:
-                ors.append("(r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?"
-                           " AND s.lon BETWEEN ? AND ? AND s.lat BETWEEN ? AND ?)")
-                params += [lo, hi, miny, maxy, lo, hi, miny, maxy]
-            clauses.append("s.id IN (SELECT r.id FROM sightings_rtree r JOIN sightings s ON s.id = r.id WHERE "
-                           + " OR ".join(ors) + ")")
+                # Band IN (...) with a longitude range: one index seek per band.
+                ors.append(f"s.id IN (SELECT b.id FROM sightings b WHERE {band_sql} IN ({', '.join('?' * len(bands))})"
+                           " AND b.lon BETWEEN ? AND ? AND b.lat BETWEEN ? AND ?)")
+                params += [*bands, lo, hi, miny, maxy]
+            clauses.append("(" + " OR ".join(ors) + ")")
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def sightings(self, query=SightingQuery()):
@@ -378,8 +374,6 @@ class SQLiteStore(Store):
                 updates["nearest_port_id"] = int(att.nearest_port_id[0]) if att.nearest_port_id[0] >= 0 else None
                 d = att.nearest_port_distance_m[0]
                 updates["nearest_port_distance_m"] = None if np.isnan(d) else float(d)
-                self.conn.execute("UPDATE sightings_rtree SET minx = ?, maxx = ?, miny = ?, maxy = ? WHERE id = ?",
-                                  (lon, lon, lat, lat, int(sighting_id)))
             old = {k: _plain(row[k]) for k in changes}
             old_time = old.get("time")
             if old_time is not None:
@@ -607,15 +601,11 @@ class SQLiteStore(Store):
         with self.transaction():
             self.conn.executemany(sql, rows)
             ids = [r[columns.index("id")] for r in rows]
-            # The R*Trees beside the spatial tables are derived: rebuild the rows written.
-            if name in ("ports", "sightings"):
-                if name == "ports":
-                    bounds = shapely.bounds(shapely.from_wkb(frame["geom"].to_numpy()))
-                else:
-                    lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
-                    bounds = np.column_stack([lon, lat, lon, lat])
-                self.conn.executemany(f"DELETE FROM {name}_rtree WHERE id = ?", [(i,) for i in ids])
-                self.conn.executemany(f"INSERT INTO {name}_rtree VALUES (?, ?, ?, ?, ?)", zip(
+            # The R*Trees beside the polygon tables are derived: rebuild the rows written.
+            if name == "ports":
+                bounds = shapely.bounds(shapely.from_wkb(frame["geom"].to_numpy()))
+                self.conn.executemany("DELETE FROM ports_rtree WHERE id = ?", [(i,) for i in ids])
+                self.conn.executemany("INSERT INTO ports_rtree VALUES (?, ?, ?, ?, ?)", zip(
                     ids, bounds[:, 0].tolist(), bounds[:, 2].tolist(), bounds[:, 1].tolist(), bounds[:, 3].tolist()))
                 self._port_index = None
             elif name == "scenes":
@@ -624,6 +614,34 @@ class SQLiteStore(Store):
                 self.conn.executemany(
                     "INSERT INTO scenes_rtree (minx, maxx, miny, maxy, scene_id) VALUES (?, ?, ?, ?, ?)",
                     zip(bounds[:, 0].tolist(), bounds[:, 2].tolist(), bounds[:, 1].tolist(), bounds[:, 3].tolist(), ids))
+
+
+def _insert_columns(conn, table, columns):
+    """Insert rows given as columns (name: list of values); returns the last rowid.
+
+    Columns that hold one value in every row are written as a literal (quoted
+    by SQLite itself) and all-NULL ones are left to their default: binding a
+    parameter costs more than the row's other work, and a feed's analyst,
+    source or note is often one value for the whole file.
+
+    >>> conn = sqlite3.connect(":memory:")
+    >>> _ = conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a, b, c)")
+    >>> _insert_columns(conn, "t", {"a": [1, 2], "b": ["x", "x"], "c": [None, None]})
+    2
+    >>> conn.execute("SELECT a, b, c FROM t").fetchall()
+    [(1, 'x', None), (2, 'x', None)]
+    """
+    distinct = {name: set(column) for name, column in columns.items()}
+    given = {name: column for name, column in columns.items() if distinct[name] != {None}}
+    constant = {name for name in given if len(distinct[name]) == 1}
+    if constant == set(given):
+        constant.discard(next(iter(given)))  # one bound column carries the number of rows
+    values = [conn.execute("SELECT quote(?)", (given[name][0],)).fetchone()[0] if name in constant else "?"
+              for name in given]
+    bound = [column for name, column in given.items() if name not in constant]
+    names = list(given)
+    conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})", zip(*bound))
+    return conn.execute("SELECT last_insert_rowid()").fetchone()[0]
 
 
 def _check_table(name):

@@ -1,9 +1,19 @@
 """The SQLite schema, as numbered migrations (version N is ``MIGRATIONS[N - 1]``).
 
-Geometry is WKB in EPSG:4326 with an R*Tree of bounding boxes beside each
-spatial table; times are ISO 8601 text in UTC (``...Z``), which sorts as time.
-The audit log is append-only and sightings are never deleted: triggers refuse.
+Geometry is WKB in EPSG:4326. Ports and scenes (polygons) have an R*Tree of
+bounding boxes beside them; sightings (points) have a banded B-tree, see
+:data:`LAT_BANDS_PER_DEGREE`. Times are ISO 8601 text in UTC (``...Z``), which
+sorts as time. The audit log is append-only and sightings are never deleted:
+triggers refuse.
 """
+
+#: Sightings are indexed on (latitude band, longitude): a box query seeks each
+#: band it spans and scans its longitude range. Bands are a tenth of a degree
+#: (11 km), so a query reads little beyond its box.
+LAT_BANDS_PER_DEGREE = 10
+#: The band of a sighting, as the index and the queries that use it spell it.
+LAT_BAND_SQL = f"CAST((lat + 90) * {LAT_BANDS_PER_DEGREE} AS INTEGER)"
+
 
 _V1 = [
     """CREATE TABLE ports (
@@ -165,4 +175,19 @@ _V1 = [
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
 ]
 
-MIGRATIONS = [_V1]
+# Version 2: a point needs no bounding box, and an R*Tree insert costs about
+# 6 us against 1.5 us for a B-tree entry: it was a quarter of a bulk import.
+# Most sightings come without IMO, MMSI or scene, so those indexes skip NULLs
+# (the same statements in both back ends).
+SKIP_NULL_INDEXES = [
+    statement
+    for column, index in (("imo", "sightings_imo"), ("mmsi", "sightings_mmsi"), ("scene_id", "sightings_scene"))
+    for statement in (f"DROP INDEX {index}", f"CREATE INDEX {index} ON sightings({column}) WHERE {column} IS NOT NULL")
+]
+_V2 = [
+    "DROP TABLE sightings_rtree",
+    f"CREATE INDEX sightings_band ON sightings({LAT_BAND_SQL}, lon)",
+    *SKIP_NULL_INDEXES,
+]
+
+MIGRATIONS = [_V1, _V2]
