@@ -23,14 +23,14 @@ def imo_is_valid(imo):
     >>> imo_is_valid(["9179842", "9179843"]).tolist()
     [True, False]
     """
-    arr = np.asarray(imo, dtype="U7")
+    arr = np.asarray(imo)
     scalar = arr.ndim == 0
-    arr = np.atleast_1d(arr)
-    ok = np.char.isdigit(arr) & (np.char.str_len(arr) == 7)
-    digits = np.zeros((arr.size, 7), dtype=np.int64)
-    good = arr[ok]
-    if good.size:
-        digits[ok] = good.view("U1").reshape(-1, 7).astype(np.int64)
+    arr = np.atleast_1d(arr).astype(str)
+    arr = np.ascontiguousarray(arr if arr.dtype.itemsize >= 28 else arr.astype("U7"))
+    # A U array is fixed-width code points a row (shorter strings padded with 0): read them as numbers.
+    codes = arr.view(np.uint32).reshape(len(arr), arr.dtype.itemsize // 4)
+    digits = codes[:, :7].astype(np.int64) - ord("0")
+    ok = ((digits >= 0) & (digits <= 9)).all(axis=1) & ~(codes[:, 7:] != 0).any(axis=1)
     checksum = (digits[:, :6] * np.arange(7, 1, -1)).sum(axis=1) % 10
     out = ok & (checksum == digits[:, 6])
     return bool(out[0]) if scalar else out
