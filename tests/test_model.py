@@ -34,6 +34,13 @@ def test_imo_check_digit_property(six):
         parse_imo(wrong)
 
 
+@given(st.lists(st.text(max_size=9), max_size=5))
+def test_imo_check_is_exactly_seven_ascii_digits_with_their_check_digit(texts):
+    want = [len(t) == 7 and t.isascii() and t.isdigit() and with_check_digit(t[:6]) == t for t in texts]
+    assert imo_is_valid(texts).tolist() == want
+    assert [imo_is_valid(t) for t in texts] == want
+
+
 @given(st.text(max_size=12))
 def test_imo_parser_never_crashes(text):
     try:
