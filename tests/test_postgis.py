@@ -30,7 +30,7 @@ from shipsight.errors import StoreError
 from shipsight.geodesy import geodesic_circle, split_antimeridian
 from shipsight.rules.joins import pairs_within, self_pairs_within
 from shipsight.store import SightingQuery, open_store
-from shipsight.store.base import SCHEMA_VERSION, TABLES
+from shipsight.store.base import SCHEMA_VERSION, TABLES, os_user
 
 T = "2023-10-05T02:10:00Z"
 BULK = 100_000
@@ -447,7 +447,7 @@ def test_copy_round_trip_keeps_ids_and_history(tmp_path, ports_file, pg_url):
     lst.write_text("name,imo,program\nANGARA,9179842,RUSSIA-EO14024\n")
     run("sanctions", "import", lst, "--list", "test")
     run("flag")
-    out = CliRunner().invoke(cli, ["copy", "--from", run.db, "--to", pg_url])
+    out = CliRunner().invoke(cli, ["copy", "--from", run.db, "--to", pg_url, "--analyst", "kim"])
     assert out.exit_code == 0, out.output
     assert out.stdout.startswith("copied ") and "3 ports" in out.stdout
     home = str(tmp_path / "home.db")
@@ -475,6 +475,12 @@ def test_copy_round_trip_keeps_ids_and_history(tmp_path, ports_file, pg_url):
     err = cli_error("copy", "--from", run.db, "--to", pg_url)
     assert "ids cannot be kept" in err
     _same_dumps(before, _dumps(pg_url))
+
+    # The server's history says how the rows came: two copies wrote, the others wrote nothing.
+    copies = [e for e in Cli(pg_url).json("history") if e["action"] == "copy"]
+    assert [(e["analyst"], e["new"]["from"]) for e in copies] == [("kim", run.db), (os_user(), run.db)]
+    assert copies[0]["new"]["added"]["ports"] == 3 and copies[0]["db_user"] == "postgres"
+    assert copies[1]["new"]["added"] == {"sightings": 1, "audit": 2} and copies[1]["new"]["updated"] == {"sightings": 1}
 
 
 def test_copy_between_the_same_store_refused(run):

@@ -3,7 +3,9 @@
 Every table moves row for row (:data:`~shipsight.store.base.TABLES`): ids are
 kept, and so is the audit log, copied rather than re-audited, so each row's
 history still says who logged or changed it, when, and as which database
-user. The copy is one transaction on the destination: all of it or none.
+user. The copy is one transaction on the destination: all of it or none, and
+the destination notes it in its copy log (who, when, from where, how many
+rows per table; :meth:`~shipsight.store.base.Store.copies`).
 
 Copying again is safe. Rows already there unchanged are skipped; rows new in
 the source are added. A row present on both sides with different content is
@@ -33,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from shipsight.errors import InputError
+from shipsight.model.sightings import default_analyst
 from shipsight.store.base import TABLES
 
 #: Tables whose rows are changed in place by the log (edits, retraction, re-attribution, reviews).
@@ -94,13 +97,15 @@ def _diff(src, dst):
     return _Diff(new, changed, int((~differs).sum()), first)
 
 
-def copy_log(src, dst, *, progress=None):
+def copy_log(src, dst, *, analyst=None, progress=None):
     """Copy every table of store ``src`` into store ``dst``, keeping ids and history.
 
     Parameters
     ----------
     src, dst : Store
         Open stores (see :func:`shipsight.store.open_store`), of either kind.
+    analyst : str, optional
+        Who copies, for the destination's copy log (default: the OS user).
     progress : callable, optional
         Called with a short message as each table is compared and written.
 
@@ -152,10 +157,14 @@ def copy_log(src, dst, *, progress=None):
             result.added[name] = len(d.new)
             result.updated[name] = len(d.changed)
             result.unchanged[name] = d.unchanged
+        if result.total_added or result.total_updated:
+            dst.record_copy(source=src.url, analyst=analyst or default_analyst(),
+                            added={k: n for k, n in result.added.items() if n},
+                            updated={k: n for k, n in result.updated.items() if n})
     return result
 
 
-def copy_stores(source, target, *, progress=None):
+def copy_stores(source, target, *, analyst=None, progress=None):
     """Open ``source`` (must exist) and ``target`` (created if missing) by path or URL and copy.
 
     >>> import tempfile, os
@@ -168,4 +177,4 @@ def copy_stores(source, target, *, progress=None):
     from shipsight.store import open_store
 
     with open_store(source, create=False) as src, open_store(target, create=True) as dst:
-        return copy_log(src, dst, progress=progress)
+        return copy_log(src, dst, analyst=analyst, progress=progress)

@@ -2,7 +2,7 @@
 
 import click
 
-from shipsight.cli.options import json_option
+from shipsight.cli.options import analyst_option, json_option
 from shipsight.cli.output import echo_err, echo_json
 from shipsight.copy import copy_stores
 
@@ -12,19 +12,22 @@ from shipsight.copy import copy_stores
               help="Store to copy from: a SQLite file or a postgresql:// URL.")
 @click.option("--to", "target", required=True, metavar="DST",
               help="Store to copy into (created if missing): a SQLite file or a postgresql:// URL.")
+@analyst_option
 @json_option
-def copy(source, target, as_json):
+def copy(source, target, analyst, as_json):
     """Copy a whole log (ports, scenes, sightings, lists, flags, audit) into another store.
 
     Ids and the audit history are kept. Copying again adds only what is new,
     and refuses, writing nothing, when both stores were changed independently.
+    The destination notes each copy (who, when, from where, how many rows) in
+    its history.
 
     \b
     Example:
       shipsight copy --from shipsight.db --to postgresql://kim@team-db/shipsight
       shipsight copy --from postgresql://kim@team-db/shipsight --to home.db
     """
-    result = copy_stores(source, target, progress=echo_err)
+    result = copy_stores(source, target, analyst=analyst, progress=echo_err)
     if as_json:
         echo_json({"added": result.added, "updated": result.updated, "unchanged": result.unchanged})
         return

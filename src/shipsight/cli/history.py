@@ -7,6 +7,7 @@ import click
 from shipsight.cli.options import json_option
 from shipsight.cli.output import echo_json, echo_table, records
 from shipsight.errors import InputError
+from shipsight.history import history as log_history
 
 ENTITIES = ("sighting", "port", "scene", "flag", "list", "vessel")
 
@@ -32,6 +33,7 @@ def history(app, target, as_json):
     """Show the audit log: who changed what, when, old and new values.
 
     ID is a sighting id, or KIND:ID for other records (flag:3, port:2, scene:ID, vessel:IMO).
+    Without ID the copies written into this store ('shipsight copy') are listed too.
 
     \b
     Example:
@@ -39,7 +41,7 @@ def history(app, target, as_json):
       shipsight history flag:3 --json
     """
     entity, key = parse_target(target)
-    frame = app.store(create=False).history(entity=entity, entity_id=key)
+    frame = log_history(app.store(create=False), entity=entity, entity_id=key)
     if as_json:
         rows = records(frame)
         for row in rows:

@@ -5,7 +5,6 @@ come out (pandas / geopandas, geometry as shapely in EPSG:4326, times as UTC
 datetimes).
 """
 
-import getpass
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +12,7 @@ from datetime import datetime
 import pandas as pd
 
 from shipsight.errors import NotFoundError
+from shipsight.model.sightings import default_analyst
 
 #: The newest schema this code knows; both back ends migrate to it.
 SCHEMA_VERSION = 2
@@ -29,10 +29,7 @@ EDITABLE = (
 
 def os_user():
     """Who runs the process, recorded beside the analyst name in the audit log."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    return default_analyst()
 
 
 @dataclass(frozen=True)
@@ -231,6 +228,15 @@ class Store(ABC):
         back-end neutral form :mod:`shipsight.copy` moves: one object column per stored
         column, NULL as None, times as UTC text (``2024-03-01T00:30:00.000000Z``),
         geometry as WKB bytes in EPSG:4326."""
+
+    @abstractmethod
+    def record_copy(self, *, source, added, updated, analyst):
+        """Note in the copy log that ``added``/``updated`` (table: rows) came from ``source``.
+        Call inside the copy's :meth:`transaction`."""
+
+    @abstractmethod
+    def copies(self):
+        """The copy log: id, at, analyst, db_user, source, added, updated (dicts), oldest first."""
 
     @abstractmethod
     def load_rows(self, name, frame, *, replace=False):

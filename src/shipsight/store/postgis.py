@@ -33,7 +33,7 @@ from shipsight.store.convert import nullable, now_utc, text_times, time_text, ti
 from shipsight.store.flagsync import FLAG_EVIDENCE, plan_flag_sync, typed_flags
 from shipsight.store.lists import entry_rows, same_entries, typed_entries
 from shipsight.store.postgis_schema import MIGRATIONS, TIME_SCALE
-from shipsight.store.sqlite import VESSEL_COLUMNS, _finish_sightings, _plain
+from shipsight.store.sqlite import VESSEL_COLUMNS, _finish_copies, _finish_sightings, _plain
 
 #: Advisory lock key held by every write transaction ("shipsight" in ASCII, as a bigint).
 WRITE_LOCK = 0x7368697073696768
@@ -827,6 +827,15 @@ class PostgisStore(Store):
             " WHERE table_schema = current_schema() AND table_name = %s AND is_generated = 'NEVER'"
             " ORDER BY ordinal_position", (name,)).fetchall()
         return [(c, "geometry" if u == "geometry" else t) for c, t, u in rows]
+
+    def record_copy(self, *, source, added, updated, analyst):
+        self.conn.execute(
+            "INSERT INTO copies (at, analyst, source, added, updated) VALUES (%s, %s, %s, %s, %s)",
+            (time_text(now_utc()), analyst, str(source), json.dumps(added), json.dumps(updated)))
+
+    def copies(self):
+        return _finish_copies(self._query(
+            "SELECT id, " + _tt("at") + " AS at, analyst, db_user, source, added, updated FROM copies ORDER BY id"))
 
     def dump_table(self, name):
         columns = self._columns(name)

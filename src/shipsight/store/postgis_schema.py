@@ -202,8 +202,21 @@ _V1 = [
 ]
 
 # Version 2, as in SQLite: most sightings come without IMO, MMSI or scene, so
-# those indexes skip NULLs. (SQLite also trades its sightings R*Tree for a
-# banded B-tree; the GiST indexes here stay.)
-_V2 = SKIP_NULL_INDEXES
+# those indexes skip NULLs (SQLite also trades its sightings R*Tree for a
+# banded B-tree; the GiST indexes here stay), and the copy log.
+_V2 = [
+    *SKIP_NULL_INDEXES,
+    """CREATE TABLE copies (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at TIMESTAMPTZ NOT NULL,
+        analyst TEXT NOT NULL,
+        db_user TEXT NOT NULL DEFAULT current_user,
+        source TEXT NOT NULL,
+        added TEXT NOT NULL,
+        updated TEXT NOT NULL
+    )""",
+    """CREATE TRIGGER copies_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON copies FOR EACH STATEMENT
+        EXECUTE FUNCTION shipsight_refuse('the copy log is append-only')""",
+]
 
 MIGRATIONS = [_V1, _V2]

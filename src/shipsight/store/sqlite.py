@@ -582,6 +582,14 @@ class SQLiteStore(Store):
                                json.dumps({"status": status, "review_note": note}), note)])
 
     # -- whole-log copy ------------------------------------------------------
+    def record_copy(self, *, source, added, updated, analyst):
+        self.conn.execute(
+            "INSERT INTO copies (at, analyst, db_user, source, added, updated) VALUES (?, ?, ?, ?, ?, ?)",
+            (time_text(now_utc()), analyst, os_user(), str(source), json.dumps(added), json.dumps(updated)))
+
+    def copies(self):
+        return _finish_copies(self._query("SELECT * FROM copies ORDER BY id"))
+
     def dump_table(self, name):
         _check_table(name)
         cur = self.conn.execute(f"SELECT * FROM {name} ORDER BY id")
@@ -642,6 +650,14 @@ def _insert_columns(conn, table, columns):
     names = list(given)
     conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})", zip(*bound))
     return conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+
+
+def _finish_copies(df):
+    """Type the copy log as read by either back end."""
+    df["at"] = text_times(df["at"])
+    for c in ("added", "updated"):
+        df[c] = df[c].map(json.loads)
+    return df
 
 
 def _check_table(name):

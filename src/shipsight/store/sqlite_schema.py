@@ -184,10 +184,25 @@ SKIP_NULL_INDEXES = [
     for column, index in (("imo", "sightings_imo"), ("mmsi", "sightings_mmsi"), ("scene_id", "sightings_scene"))
     for statement in (f"DROP INDEX {index}", f"CREATE INDEX {index} ON sightings({column}) WHERE {column} IS NOT NULL")
 ]
+# The copy log (shipsight.copy): each store's own record of the copies written
+# into it. It is not copied itself, so it can never clash with the source's ids.
 _V2 = [
     "DROP TABLE sightings_rtree",
     f"CREATE INDEX sightings_band ON sightings({LAT_BAND_SQL}, lon)",
     *SKIP_NULL_INDEXES,
+    """CREATE TABLE copies (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        analyst TEXT NOT NULL,
+        db_user TEXT NOT NULL,
+        source TEXT NOT NULL,
+        added TEXT NOT NULL,
+        updated TEXT NOT NULL
+    )""",
+    """CREATE TRIGGER copies_append_only_update BEFORE UPDATE ON copies
+        BEGIN SELECT RAISE(ABORT, 'the copy log is append-only'); END""",
+    """CREATE TRIGGER copies_append_only_delete BEFORE DELETE ON copies
+        BEGIN SELECT RAISE(ABORT, 'the copy log is append-only'); END""",
 ]
 
 MIGRATIONS = [_V1, _V2]
