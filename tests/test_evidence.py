@@ -73,6 +73,13 @@ def test_folder_pack(tmp_path, pack_args):
     assert audit["new"].tolist() == ["alongside", "confirmed"] and audit["at"][0] == "2024-04-30T10:00:00Z"
 
 
+def test_audit_csv_text_is_inert_in_a_spreadsheet(tmp_path, pack_args):
+    pack_args["audit"].loc[0, "new"] = "=cmd|' /C calc'!A0"
+    out = build_evidence(tmp_path / "p", chip=fake_chip, **pack_args)
+    audit = pd.read_csv(out / "audit.csv", dtype=str)
+    assert audit["new"].tolist() == ["'=cmd|' /C calc'!A0", "confirmed"]
+
+
 def test_readme_explains_and_escapes(tmp_path, pack_args):
     out = build_evidence(tmp_path / "p", chip=fake_chip, **pack_args)
     readme = (out / "README.md").read_text()

@@ -248,6 +248,25 @@ def test_csv_has_wkt_lonlat_and_iso_times(tmp_path, layers):
     assert back.geometry.iloc[0].equals(layers["sightings"].geometry.iloc[0])
 
 
+def test_csv_text_that_a_spreadsheet_would_run_is_inert_and_reads_back(tmp_path, layers):
+    sightings = layers["sightings"].copy()
+    sightings["name"] = sightings["name"].astype(object)
+    sightings["note"] = sightings["note"].astype(object)
+    sightings.loc[sightings.index[0], "name"] = '=HYPERLINK("http://x.example","click")'
+    sightings.loc[sightings.index[1], "note"] = "-2+3"
+    sightings.loc[sightings.index[2], "note"] = "'@SUM(A1)"
+    sightings.loc[sightings.index[3], "lon"] = -12.5
+    out = write_layer(sightings, tmp_path / "s.csv", layer="sightings")
+    raw = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert raw["name"].iloc[0] == "'" + sightings["name"].iloc[0]
+    assert raw["note"].iloc[1:3].tolist() == ["'-2+3", "''@SUM(A1)"]
+    assert raw["lon"].iloc[3] == "-12.5"  # numbers are numbers
+    assert not raw[["name", "note"]].map(lambda v: v[:1] in ("=", "+", "-", "@")).any().any()
+    back = read_layer(out)
+    assert back["name"].iloc[0] == sightings["name"].iloc[0]
+    assert back["note"].iloc[1:3].tolist() == ["-2+3", "'@SUM(A1)"]
+
+
 def test_csv_polygons_get_wkt_only(tmp_path, layers):
     out = write_layer(layers["ports"], tmp_path / "p.csv", layer="ports")
     raw = pd.read_csv(out, dtype=str)

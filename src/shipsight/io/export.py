@@ -28,6 +28,7 @@ import shapely
 import geopandas as gpd
 
 from shipsight.errors import InputError
+from shipsight.io.cells import guard_formulas, unguard_formulas
 from shipsight.io.kml import write_kml
 
 #: Supported formats: name -> extensions (the first is the usual one), driver, description.
@@ -401,7 +402,7 @@ def _write_csv(frame, path):
         x, y = _point_xy(geom.array)
         data["lon"], data["lat"] = x, y
     data["wkt"] = shapely.to_wkt(np.asarray(geom.array, dtype=object))
-    data.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    guard_formulas(data).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
 
 
 def _write_kml(frames, path, layer):
@@ -524,7 +525,9 @@ def write_layer(gdf, out, *, layer, format=None, overwrite=False):
       long notes. The mapping is written beside the file as
       ``<stem>.fields.csv`` (``field, shp_field, type, note``).
     - **csv**: UTF-8, a ``wkt`` column with the geometry, ``lon``/``lat``
-      for point layers, datetimes as ISO 8601 UTC text ending in ``Z``.
+      for point layers, datetimes as ISO 8601 UTC text ending in ``Z``;
+      text a spreadsheet would run as a formula (``=...``) starts with an
+      apostrophe (:mod:`shipsight.io.cells`).
     - **kml**: one placemark per feature with an HTML table of its fields
       (values escaped), the fields again as ExtendedData, ``<TimeStamp>``
       from ``time`` (sightings, flags) or ``acquired`` (scenes) and
@@ -615,7 +618,7 @@ def read_layer(path, *, layer=None, format=None):
         return gpd.read_parquet(path)
     if fmt == "csv":
         # CSV has no types: every field comes back as text (blank = missing).
-        data = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        data = unguard_formulas(pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]))
         if "wkt" not in data.columns:
             raise InputError("no wkt column; this CSV was not written by shipsight", where=str(path))
         wkt = data.pop("wkt").astype(object)

@@ -9,7 +9,8 @@ A pack holds:
 - ``scenes.json`` — the scenes they were seen in (sensor, time, GSD, SHA-256
   of the image file, footprint);
 - ``list_entry.json`` — the sanctions-list entry (``null`` if none);
-- ``audit.csv`` — the audit rows of the flag and its sightings;
+- ``audit.csv`` — the audit rows of the flag and its sightings (formula-like
+  text behind an apostrophe, :mod:`shipsight.io.cells`);
 - ``chips/sighting-<id>.png`` — image chips around each sighting, when a
   chip maker is given;
 - ``manifest.json`` and ``SHA256SUMS`` — the SHA-256 of every other file
@@ -20,7 +21,6 @@ place only when complete; a zip is written the same way.
 """
 
 import csv
-import hashlib
 import json
 import os
 import shutil
@@ -33,7 +33,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from shipsight.digest import sha256_file
 from shipsight.errors import InputError
+from shipsight.io.cells import guard_formulas
 
 # Fixed time for zip members, so the same pack zips to the same bytes.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -70,14 +72,6 @@ def _plain(value):
 
 def _dump(obj):
     return json.dumps(_plain(obj), indent=2, ensure_ascii=False, sort_keys=False, allow_nan=False) + "\n"
-
-
-def _sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _md(text):
@@ -237,7 +231,8 @@ def build_evidence(out, *, flag, sightings, scenes, entry=None, audit=None, chip
 
         audit = pd.DataFrame() if audit is None else pd.DataFrame(audit)
         audit_text = audit.map(_plain) if len(audit) else audit
-        audit_text.to_csv(tmp / "audit.csv", index=False, encoding="utf-8", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        guard_formulas(audit_text).to_csv(tmp / "audit.csv", index=False, encoding="utf-8", lineterminator="\n",
+                                          quoting=csv.QUOTE_MINIMAL)
 
         chips, chip_notes = [], []
         if chip is not None:
@@ -264,7 +259,7 @@ def build_evidence(out, *, flag, sightings, scenes, entry=None, audit=None, chip
             _readme(flag, sightings, scenes, entry, chips, chip_notes, len(audit)), encoding="utf-8"
         )
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
-        listing = [{"path": p.relative_to(tmp).as_posix(), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files]
+        listing = [{"path": p.relative_to(tmp).as_posix(), "bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in files]
         manifest = {
             "format": "shipsight evidence pack 1",
             "flag_id": _plain(flag.get("id")),
