@@ -16,11 +16,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 import shapely
 
 from shipsight.errors import InputError
-from shipsight.report.html import coastline, render_html, render_report, safe_json
+from shipsight.report.html import coastline, render_html, render_report, safe_json, wrap_longitude
 from shipsight.report.sample import XSS_NAME, sample_layers
 
 CHROMIUM = os.environ.get("SHIPSIGHT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -272,6 +273,47 @@ def test_guard_reports_errors_for_real(browser, tmp_path, layers):
         time.sleep(0.1)
     assert browser.eval("document.documentElement.getAttribute('data-errors')") == "1"
     assert "SyntaxError" in " ".join(browser.errors())
+
+
+def _moved_east(layers, degrees):
+    """The sample layers moved east, wrapping at 180: 128 E + 52 sits on the antimeridian."""
+    def move(geoms):
+        return shapely.transform(geoms, lambda xy: np.column_stack([(xy[:, 0] + degrees + 180.0) % 360.0 - 180.0, xy[:, 1]]))
+
+    out = {k: v.copy() for k, v in layers.items()}
+    for name in ("ports", "sightings"):
+        out[name] = out[name].set_geometry(move(out[name].geometry.array))
+    out["sightings"]["lon"] = out["sightings"].geometry.x
+    return out
+
+
+def test_data_across_the_antimeridian_are_drawn_side_by_side(browser, tmp_path, layers):
+    moved = _moved_east(layers, 52.0)
+    lons = moved["sightings"]["lon"]
+    assert (lons > 170).any() and (lons < -170).any()
+    out = render_report(tmp_path / "dateline.html", ports=moved["ports"], sightings=moved["sightings"],
+                        flags=moved["flags"])
+    browser.open(out.as_uri())
+    assert browser.errors() == []
+    # Every marker, port and link in view at a regional zoom (not the whole world, data at both edges).
+    assert browser.eval("Object.values(window.shipsightMarkers).every(m => m._map.getBounds().contains(m.getLatLng()))")
+    assert browser.eval("Object.values(window.shipsightMarkers)[0]._map.getZoom()") >= 4
+    assert browser.eval("document.querySelectorAll('path.ss-link').length") == 2
+    # Land is drawn on both sides of 180 degrees, and popups give the true longitude.
+    assert browser.eval("document.querySelectorAll('.leaflet-overlay-pane path').length") > len(moved["ports"])
+    west = int(moved["sightings"].loc[lons.idxmin(), "id"])
+    browser.eval(f"window.shipsightMarkers[{west}].openPopup(), true")
+    assert f"{lons.min():.4f}"[:8] in browser.eval("document.querySelector('.leaflet-popup-content').textContent")
+
+
+def test_wrap_longitude_gives_the_narrowest_view():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        centre, spread = rng.uniform(-180, 180), rng.uniform(0.1, 170)
+        lons = (centre + rng.uniform(-spread / 2, spread / 2, 20) + 180.0) % 360.0 - 180.0
+        wrap = wrap_longitude(lons)
+        shown = lons if wrap is None else np.where(lons < wrap, lons + 360.0, lons)
+        assert shown.max() - shown.min() <= spread + 1e-9
 
 
 def test_empty_report_loads(browser, tmp_path, layers):

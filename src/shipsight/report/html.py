@@ -19,6 +19,9 @@ Why it is built this way:
   with ``textContent`` only, so a vessel called ``<script>alert(1)</script>``
   is shown as text. A Content-Security-Policy allows only the page's own two
   scripts (by SHA-256) and no connection anywhere, as a second wall.
+- **One view across the antimeridian.** Data either side of 180° (the Bering
+  Sea, Fiji) are drawn side by side, not at the two edges of the world: see
+  :func:`wrap_longitude`. Popups still give the true longitude.
 - **Errors visible.** The page records ``window.onerror``, unhandled
   rejections and ``console.error`` in a ``#errors`` element, which the
   headless-browser tests read.
@@ -230,17 +233,58 @@ def _report_data(*, ports, sightings, flags, title, coast):
     }
 
 
-def _bounds(ports, sightings):
+def _data_longitudes(ports, sightings):
+    """Longitudes of the sightings and of the ports' vertices (their outline is what is drawn)."""
     geoms = np.concatenate([np.asarray(ports.geometry.array, dtype=object), np.asarray(sightings.geometry.array, dtype=object)])
     geoms = geoms[~shapely.is_missing(geoms)]
     geoms = geoms[~shapely.is_empty(geoms)]
     if not len(geoms):
+        return np.empty(0), np.empty(0)
+    xy = shapely.get_coordinates(geoms)
+    return xy[:, 0], xy[:, 1]
+
+
+def wrap_longitude(lons):
+    """Where the map should cut the world, or None to keep -180..180.
+
+    When the data sit across the antimeridian (a Bering Sea transfer, a Fiji
+    anchorage), the widest empty stretch of longitude is not the one at 180°.
+    The map then shows longitudes west of the middle of that stretch 360°
+    further east, so the data are drawn side by side and the view fits them.
+
+    >>> wrap_longitude([179.5, -179.5, 178.0])
+    -0.75
+    >>> wrap_longitude([125.0, 131.9]) is None
+    True
+    """
+    lons = np.unique(np.asarray(lons, dtype=float))
+    if len(lons) < 2:
         return None
-    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    gaps = np.diff(lons)
+    widest = int(np.argmax(gaps))
+    if gaps[widest] <= lons[0] + 360.0 - lons[-1]:
+        return None
+    return float((lons[widest] + lons[widest + 1]) / 2.0)
+
+
+def _shown(lons, wrap):
+    return lons if wrap is None else np.where(lons < wrap, lons + 360.0, lons)
+
+
+def _coast_boxes(lons, lats, wrap):
+    """Boxes of land to draw, in -180..180, around the data as the map shows them."""
+    if not len(lons):
+        return []
+    x = _shown(lons, wrap)
+    minx, maxx, miny, maxy = x.min(), x.max(), lats.min(), lats.max()
     # Generous: the map's frame is rarely the data's shape, and land cut off
     # inside the view would read as sea.
     pad = max(1.0, 1.0 * max(maxx - minx, maxy - miny))
-    return (max(-180.0, minx - pad), max(-90.0, miny - pad), min(180.0, maxx + pad), min(90.0, maxy + pad))
+    miny, maxy = max(-90.0, miny - pad), min(90.0, maxy + pad)
+    if wrap is None:
+        return [(max(-180.0, minx - pad), miny, min(180.0, maxx + pad), maxy)]
+    # Either side of 180, never past the cut (land there would be drawn 360 degrees away).
+    return [(max(wrap, minx - pad), miny, 180.0, maxy), (-180.0, miny, min(wrap, maxx + pad - 360.0), maxy)]
 
 
 # ------------------------------------------------------------------- the page
@@ -263,12 +307,15 @@ def render_html(*, ports, sightings, flags, title="shipsight report", coast="aut
     for name, frame in (("ports", ports), ("sightings", sightings), ("flags", flags)):
         if not hasattr(frame, "columns"):
             raise InputError(f"{name} must be a GeoDataFrame, not {type(frame).__name__}")
+    lons, lats = _data_longitudes(ports, sightings)
+    wrap = wrap_longitude(lons)
     if isinstance(coast, str):
         if coast != "auto":
             raise InputError(f"coast must be 'auto', None or a geometry, not {coast!r}")
-        bounds = _bounds(ports, sightings)
-        coast = coastline(bounds) if bounds is not None else None
+        pieces = [coastline(box) for box in _coast_boxes(lons, lats, wrap)]
+        coast = None if not pieces or any(p is None for p in pieces) else shapely.union_all(pieces)
     data = _report_data(ports=ports, sightings=sightings, flags=flags, title=str(title), coast=coast)
+    data["wrap_lon"] = wrap
     leaflet_js, leaflet_css = _leaflet_assets()
     app_js = _asset("report.js")
     app_css = _asset("report.css")

@@ -75,10 +75,15 @@
   }
 
   // ------------------------------------------------------------------ map
+  // Data across the antimeridian are drawn side by side: west of data.wrap_lon, 360 degrees further east.
+  function mapLon(lon) { return data.wrap_lon !== null && lon < data.wrap_lon ? lon + 360 : lon; }
+  function coordsToLatLng(c) { return L.latLng(c[1], mapLon(c[0])); }
+  function mapLatLng(latLon) { return [latLon[0], mapLon(latLon[1])]; }
   var map = L.map("map", { zoomSnap: 0.25, worldCopyJump: false });
   map.attributionControl.setPrefix("Leaflet");
   if (data.coast) {
     L.geoJSON(data.coast, {
+      coordsToLatLng: coordsToLatLng,
       interactive: false,
       style: { color: "#8c7b5e", weight: 0.8, fillColor: "#efe8d8", fillOpacity: 1 }
     }).addTo(map);
@@ -90,6 +95,7 @@
   data.ports.forEach(function (p) {
     if (!p.geometry) { return; }
     var layer = L.geoJSON(p.geometry, {
+      coordsToLatLng: coordsToLatLng,
       style: p.watchlist
         ? { color: "#d7191c", weight: 2.5, dashArray: "6 4", fillColor: "#d7191c", fillOpacity: 0.12, className: "ss-port ss-port-watchlist" }
         : { color: "#2c7fb8", weight: 1.5, fillColor: "#2c7fb8", fillOpacity: 0.10, className: "ss-port" }
@@ -102,7 +108,7 @@
 
   var linkLayer = L.featureGroup().addTo(map);
   data.links.forEach(function (k) {
-    L.polyline([k.from, k.to], {
+    L.polyline([mapLatLng(k.from), mapLatLng(k.to)], {
       color: LINK_COLOURS[k.rule] || "#000", weight: 3, dashArray: k.rule === "ship-to-ship" ? null : "4 4",
       className: "ss-link ss-link-" + k.rule
     }).bindTooltip(function () { return el("span", k.rule + " (flag " + k.flag_id + ", " + k.status + ")"); }).addTo(linkLayer);
@@ -114,7 +120,7 @@
     if (s.lat === null || s.lon === null) { return; }
     var retracted = s.status === "retracted";
     var colour = STATE_COLOURS[s.flag_state] || STATE_COLOURS.none;
-    var m = L.circleMarker([s.lat, s.lon], {
+    var m = L.circleMarker([s.lat, mapLon(s.lon)], {
       radius: s.confidence === "confirmed" ? 8 : s.confidence === "probable" ? 6.5 : 5,
       color: retracted ? "#555" : "#222", weight: 1.2, fillColor: colour,
       fillOpacity: retracted ? 0 : 0.9, dashArray: retracted ? "2 2" : null,
