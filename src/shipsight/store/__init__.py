@@ -6,8 +6,8 @@
 
 >>> import tempfile, os
 >>> with open_store(os.path.join(tempfile.mkdtemp(), "log.db")) as store:
-...     store.schema_version()
-1
+...     store.schema_version() == SCHEMA_VERSION
+True
 """
 
 from shipsight.store.base import SCHEMA_VERSION, SightingQuery, Store

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from shipsight.errors import NotFoundError
+from shipsight.errors import InputError, NotFoundError
 from shipsight.model.sightings import default_analyst
 
 #: The newest schema this code knows; both back ends migrate to it.
@@ -25,6 +25,12 @@ EDITABLE = (
     "time", "lon", "lat", "name", "imo", "mmsi", "vessel_type", "length_m", "heading",
     "confidence", "source", "scene_id", "pixel_row", "pixel_col", "analyst", "note",
 )
+
+
+def check_table(name):
+    """Refuse a table name that is not one of :data:`TABLES` (names are put into SQL as text)."""
+    if name not in TABLES:
+        raise InputError(f"unknown table {name!r}; the log's tables are {', '.join(TABLES)}")
 
 
 def os_user():

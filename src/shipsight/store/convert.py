@@ -1,4 +1,4 @@
-"""Conversions between frames and the text/blob values of the embedded store."""
+"""Conversions between frames and the values the stores write: UTC time text, driver-ready columns."""
 
 from datetime import datetime, timezone
 
@@ -34,3 +34,14 @@ def nullable(values):
     arr = np.array(values, dtype=object)
     arr[pd.isna(arr)] = None
     return arr.tolist()
+
+
+def plain(value):
+    """A value from a frame as JSON-able Python (numpy scalars, NaN, timestamps)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

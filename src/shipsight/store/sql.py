@@ -1,0 +1,523 @@
+"""What the SQLite and PostGIS stores share: the Store methods whose SQL is the same on both.
+
+:class:`SQLStore` writes each of those methods once. A back end fills in small
+hooks: its parameter mark, how a time or geometry column is read (SQLite keeps
+text and WKB, PostGIS ``timestamptz`` and ``geometry``), how rows are fetched
+and bulk-written (``executemany`` or ``COPY``), how audit rows are written, and
+where the spatial work happens (in process on SQLite, in SQL on PostGIS).
+"""
+
+import json
+from abc import abstractmethod
+from contextlib import contextmanager
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from shipsight.errors import InputError, NotFoundError
+from shipsight.store.base import EDITABLE, SCHEMA_VERSION, SightingQuery, Store
+from shipsight.store.convert import nullable, now_utc, plain, text_times, time_text
+from shipsight.store.flagsync import FLAG_EVIDENCE, plan_flag_sync, typed_flags
+from shipsight.store.lists import ENTRY_COLUMNS, entry_rows, same_entries, typed_entries
+
+#: The analyst-entered particulars of a vessel (table ``vessels``), beside id and updated_at.
+VESSEL_COLUMNS = ("imo", "mmsi", "name", "vessel_type", "deadweight", "gross_tonnage", "note")
+#: A sighting's fields as its audit entries record them.
+_AUDITED = EDITABLE + ("port_id", "nearest_port_id", "nearest_port_distance_m", "status")
+#: The fields of a sighting an import writes as given (beside time, position and attribution).
+SIGHTING_FIELDS = ("name", "imo", "mmsi", "vessel_type", "length_m", "heading", "confidence", "source", "scene_id",
+                   "pixel_row", "pixel_col", "analyst", "note")
+
+
+class SQLStore(Store):
+    """A store on a SQL database; subclasses supply the hooks below.
+
+    ``conn`` is a DB-API connection whose ``execute`` returns a cursor (sqlite3
+    and psycopg 3 both do), in autocommit mode: :meth:`transaction` opens the
+    transactions.
+    """
+
+    #: The driver's parameter mark.
+    PARAM: str
+    #: A parameter compared with a stored time (given as the store's UTC text).
+    TIME_PARAM: str
+    #: A parameter written to a geometry column, given as WKB.
+    GEOM_PARAM: str
+
+    def close(self):
+        self.conn.close()
+
+    # -- hooks ---------------------------------------------------------------
+    @abstractmethod
+    def _query(self, sql, params=None):
+        """Rows as a DataFrame, with the columns the query names."""
+
+    @abstractmethod
+    def _one(self, sql, params=None):
+        """The first row of a query, or None."""
+
+    @abstractmethod
+    def _executemany(self, sql, rows):
+        """Run one statement for each of ``rows``."""
+
+    @abstractmethod
+    def _write_transaction(self):
+        """A context manager: one outermost write transaction, holding the store's write lock."""
+
+    @abstractmethod
+    def _audit_many(self, rows):
+        """Append audit rows: (analyst, action, entity, entity_id, old, new, reason)."""
+
+    @abstractmethod
+    def _audit_inserted(self, entity, table, columns, start, reason, *, at, analyst):
+        """Append an ``insert`` audit row for each row of ``table`` with id ``start`` or more,
+        its ``new`` value the JSON of its ``columns``."""
+
+    @abstractmethod
+    def _time(self, expr):
+        """SQL reading the time ``expr`` as the store's UTC text (see :mod:`shipsight.store.convert`)."""
+
+    @abstractmethod
+    def _wkb(self, expr):
+        """SQL reading the geometry ``expr`` as WKB in EPSG:4326."""
+
+    @abstractmethod
+    def _id_in(self, column, ids):
+        """``(clause, params)``: ``column`` is one of ``ids`` (a list; may be empty)."""
+
+    @abstractmethod
+    def _place_clauses(self, q):
+        """``(clauses, params)`` of a sightings query's bounding box and port, where SQL does them."""
+
+    @abstractmethod
+    def _within_port(self, frame, port):
+        """The rows of ``frame`` (with lon, lat) in ``port``, where SQL has not filtered them."""
+
+    @abstractmethod
+    def _index_scene(self, scene_id, footprint):
+        """Index a scene just written, where the database does not do it itself."""
+
+    @abstractmethod
+    def _sighting_rows(self, frame):
+        """An import's rows made ready to write, before the write lock is taken."""
+
+    @abstractmethod
+    def _write_sightings(self, rows, *, start, import_id, created):
+        """Write rows of :meth:`_sighting_rows` with ids from ``start``, attributed to ports."""
+
+    @abstractmethod
+    def _update_sighting(self, sighting_id, row, updates):
+        """Write an edit's ``updates`` to the sighting (stored ``row``), with its geometry and
+        port attribution afresh when it moved."""
+
+    @abstractmethod
+    def _insert_rows(self, table, columns, rows):
+        """Bulk-write ``rows`` (tuples in ``columns`` order) into ``table``."""
+
+    @abstractmethod
+    def _withdraw_flags(self, ids, at):
+        """Mark the flags ``ids`` inactive, updated ``at``."""
+
+    # -- plumbing ------------------------------------------------------------
+    @contextmanager
+    def transaction(self):
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        with self._write_transaction():
+            self._depth = 1
+            try:
+                yield self
+            finally:
+                self._depth = 0
+
+    def _next_id(self, table):
+        """The id the next row of ``table`` gets; ids are ``MAX(id) + 1`` under the write lock on
+        both back ends, so the same commands give the same ids on each."""
+        return self._one(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")[0]
+
+    def _insert(self, table, values):
+        """Insert one row (``values``: column to value) with the next id; return that id."""
+        row_id = self._next_id(table)
+        marks = ", ".join([self.PARAM] * (len(values) + 1))
+        self.conn.execute(f"INSERT INTO {table} (id, {', '.join(values)}) VALUES ({marks})",
+                          [row_id, *values.values()])
+        return row_id
+
+    def _apply_migrations(self, migrations):
+        """Bring the schema to :data:`SCHEMA_VERSION`; call inside :meth:`transaction`."""
+        p = self.PARAM
+        self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        # Re-read under the write lock: another process may have migrated already.
+        current = self.schema_version()
+        for number in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in migrations[number - 1]:
+                self.conn.execute(statement)
+        if current == 0:
+            self.conn.execute(f"INSERT INTO schema_version VALUES ({p})", (SCHEMA_VERSION,))
+        elif current < SCHEMA_VERSION:
+            self.conn.execute(f"UPDATE schema_version SET version = {p}", (SCHEMA_VERSION,))
+
+    # -- ports ---------------------------------------------------------------
+    def ports(self):
+        df = self._query(f"SELECT id, name, kind, watchlist, reason, area_m2, source, {self._wkb('geom')} AS geom"
+                         " FROM ports ORDER BY id")
+        df["watchlist"] = df["watchlist"].astype(bool)
+        return _geo_frame(df)
+
+    # -- scenes --------------------------------------------------------------
+    def add_scene(self, record, *, analyst):
+        footprint = record["footprint"]
+        values = {
+            "id": record["id"], "path": str(record["path"]), "sensor": record.get("sensor"),
+            "acquired": time_text(record["acquired"]) if record.get("acquired") else None,
+            "crs": record["crs"], "transform": json.dumps(list(record["transform"])),
+            "width": int(record["width"]), "height": int(record["height"]), "count": int(record["count"]),
+            "dtypes": json.dumps(list(record["dtypes"])), "nodata": record.get("nodata"),
+            "gsd_m": record.get("gsd_m"), "sha256": record["sha256"],
+            "stac": json.dumps(record["stac"]) if record.get("stac") else None,
+            "geom": shapely.to_wkb(footprint), "created_at": time_text(now_utc()),
+        }
+        with self.transaction():
+            if self._one(f"SELECT 1 FROM scenes WHERE id = {self.PARAM}", (values["id"],)):
+                raise InputError(f"scene {values['id']!r} is already registered; choose another --id")
+            marks = ", ".join(self.GEOM_PARAM if k == "geom" else self.PARAM for k in values)
+            self.conn.execute(f"INSERT INTO scenes ({', '.join(values)}) VALUES ({marks})", tuple(values.values()))
+            self._index_scene(values["id"], footprint)
+            audit_new = {k: v for k, v in values.items() if k not in ("geom", "stac")}
+            audit_new["footprint_wkt"] = footprint.wkt
+            self._audit_many([(analyst, "insert", "scene", values["id"], None, json.dumps(audit_new), None)])
+        return values["id"]
+
+    def scenes(self, ids=None):
+        sql = (f"SELECT id, path, sensor, {self._time('acquired')} AS acquired, crs, transform, width, height, count,"
+               f" dtypes, nodata, gsd_m, sha256, stac, {self._wkb('geom')} AS geom,"
+               f" {self._time('created_at')} AS created_at FROM scenes")
+        params = []
+        if ids is not None:
+            clause, params = self._id_in("id", [str(i) for i in ids])
+            sql += " WHERE " + clause
+        df = self._query(sql + " ORDER BY scenes.acquired, id", params)
+        df["acquired"] = text_times(df["acquired"])
+        df["transform"] = df["transform"].map(json.loads)
+        df["dtypes"] = df["dtypes"].map(json.loads)
+        df["stac"] = df["stac"].map(lambda s: json.loads(s) if s else None)
+        return _geo_frame(df)
+
+    def scene_ids(self):
+        return {r[0] for r in self.conn.execute("SELECT id FROM scenes")}
+
+    def _check_scenes(self, scene_ids):
+        wanted = {s for s in scene_ids if s is not None}
+        if wanted:
+            missing = wanted - self.scene_ids()
+            if missing:
+                raise NotFoundError(
+                    f"unknown scene {sorted(missing)[0]!r}; register it first with 'shipsight scenes add IMAGE'")
+
+    # -- sightings -----------------------------------------------------------
+    def add_sightings(self, frame, *, analyst, source=None, sha256=None):
+        n = len(frame)
+        if n == 0:
+            return np.array([], dtype=np.int64)
+        self._check_scenes(frame["scene_id"])
+        created = time_text(now_utc())
+        # Rows are made before the write lock is taken, so that other writers wait less.
+        rows = self._sighting_rows(frame)
+        with self.transaction():
+            import_id = None
+            if source is not None:
+                import_id = self._insert("imports", {"kind": "sightings", "source": str(source), "sha256": sha256,
+                                                     "rows": n, "analyst": analyst, "at": created})
+            start = self._next_id("sightings")
+            self._write_sightings(rows, start=start, import_id=import_id, created=created)
+            self._audit_inserted("sighting", "sightings", _AUDITED, start,
+                                 f"imported from {source}" if source else None, at=created, analyst=analyst)
+        return np.arange(start, start + n, dtype=np.int64)
+
+    def _where(self, q):
+        """The WHERE clause of a sightings query (table alias ``s``) and its parameters."""
+        p, clauses, params = self.PARAM, [], []
+        if not q.include_retracted:
+            clauses.append("s.status = 'active'")
+        if q.ids is not None:
+            clause, ids = self._id_in("s.id", [int(i) for i in q.ids])
+            clauses.append(clause)
+            params += ids
+        if q.since is not None:
+            clauses.append(f"s.time >= {self.TIME_PARAM}")
+            params.append(time_text(q.since))
+        if q.until is not None:
+            clauses.append(f"s.time <= {self.TIME_PARAM}")
+            params.append(time_text(q.until))
+        if q.vessel is not None:
+            v = str(q.vessel).strip()
+            key = v.upper().removeprefix("IMO").strip()
+            clauses.append(f"(upper(s.name) = {p} OR s.imo = {p} OR s.mmsi = {p})")
+            params += [v.upper(), key, key]
+        place, place_params = self._place_clauses(q)
+        clauses += place
+        params += place_params
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def sightings(self, query=SightingQuery()):
+        where, params = self._where(query)
+        df = self._query(
+            f"SELECT s.id, {self._time('s.time')} AS time, s.lon, s.lat, s.name, s.imo, s.mmsi, s.vessel_type,"
+            " s.length_m, s.heading, s.confidence, s.source, s.scene_id, s.pixel_row, s.pixel_col, s.analyst, s.note,"
+            " s.port_id, p.name AS port, s.nearest_port_id, np.name AS nearest_port, s.nearest_port_distance_m,"
+            f" s.status, s.retracted_reason, s.import_id, {self._time('s.created_at')} AS created_at"
+            " FROM sightings s LEFT JOIN ports p ON p.id = s.port_id"
+            " LEFT JOIN ports np ON np.id = s.nearest_port_id" + where + " ORDER BY s.time, s.id",
+            params)
+        return self._within_port(_typed_sightings(df), query.port)
+
+    def edit_sighting(self, sighting_id, changes, *, reason, analyst):
+        unknown = set(changes) - set(EDITABLE)
+        if unknown:
+            raise InputError(f"{sorted(unknown)[0]!r} cannot be edited; editable fields: {', '.join(EDITABLE)}")
+        with self.transaction():
+            row = self.sighting(sighting_id).iloc[0]
+            if row["status"] == "retracted":
+                raise InputError(f"sighting {sighting_id} is retracted; it cannot be edited")
+            if "scene_id" in changes:
+                self._check_scenes([changes["scene_id"]])
+            updates = dict(changes)
+            if "time" in updates:
+                updates["time"] = time_text(updates["time"])
+            old = {k: plain(row[k]) for k in changes}
+            if old.get("time") is not None:
+                old["time"] = time_text(old["time"])
+            new = {k: (updates[k] if k == "time" else plain(v)) for k, v in changes.items()}
+            self._update_sighting(sighting_id, row, updates)
+            self._audit_many([(analyst, "edit", "sighting", sighting_id, json.dumps(old), json.dumps(new), reason)])
+
+    def retract_sighting(self, sighting_id, *, reason, analyst):
+        p = self.PARAM
+        with self.transaction():
+            row = self.sighting(sighting_id).iloc[0]
+            if row["status"] == "retracted":
+                raise InputError(f"sighting {sighting_id} is already retracted ({row['retracted_reason']})")
+            self.conn.execute(f"UPDATE sightings SET status = 'retracted', retracted_reason = {p} WHERE id = {p}",
+                              (reason, int(sighting_id)))
+            self._audit_many([(analyst, "retract", "sighting", sighting_id,
+                               json.dumps({"status": "active"}), json.dumps({"status": "retracted"}), reason)])
+
+    def history(self, *, entity=None, entity_id=None):
+        sql = (f"SELECT id, {self._time('at')} AS at, analyst, db_user, action, entity, entity_id, old, new, reason"
+               " FROM audit")
+        params = []
+        if entity is not None:
+            sql += f" WHERE entity = {self.PARAM}"
+            params.append(entity)
+            if entity_id is not None:
+                sql += f" AND entity_id = {self.PARAM}"
+                params.append(str(entity_id))
+        df = self._query(sql + " ORDER BY id", params)
+        df["at"] = text_times(df["at"])
+        return df
+
+    # -- sanctions lists -----------------------------------------------------
+    def add_list_version(self, list_name, entries, *, format, source, sha256, analyst):
+        p = self.PARAM
+        with self.transaction():
+            same = self._one(f"SELECT version FROM list_versions WHERE list = {p} AND sha256 = {p}",
+                             (list_name, sha256))
+            if same:
+                return same[0], False
+            latest = self.list_entries(list_name=list_name) if self.list_versions(list_name).shape[0] else None
+            if latest is not None and same_entries(latest, entries):
+                return int(latest["version"].iat[0]), False
+            version = self._one(f"SELECT COALESCE(MAX(version), 0) + 1 FROM list_versions WHERE list = {p}",
+                                (list_name,))[0]
+            bad = int((entries["imo"].notna() & ~entries["imo_valid"].fillna(True).astype(bool)).sum())
+            version_id = self._insert("list_versions", {
+                "list": list_name, "version": version, "format": format, "source": str(source), "sha256": sha256,
+                "entries": len(entries), "bad_imos": bad, "analyst": analyst, "imported_at": time_text(now_utc())})
+            start = self._next_id("list_entries")
+            self._insert_rows("list_entries", ["id", "list_version_id", *ENTRY_COLUMNS],
+                              [(start + k, version_id, *r) for k, r in enumerate(entry_rows(entries))])
+            self._audit_many([(analyst, "insert", "list", f"{list_name} v{version}", None,
+                               json.dumps({"list": list_name, "version": version, "format": format,
+                                           "source": str(source), "sha256": sha256, "entries": len(entries),
+                                           "bad_imos": bad}), None)])
+        return version, True
+
+    def list_versions(self, list_name=None):
+        sql = ("SELECT id, list, version, format, source, sha256, entries, bad_imos, analyst,"
+               f" {self._time('imported_at')} AS imported_at FROM list_versions")
+        params = []
+        if list_name is not None:
+            sql += f" WHERE list = {self.PARAM}"
+            params.append(list_name)
+        df = self._query(sql + " ORDER BY list, version", params)
+        df["imported_at"] = text_times(df["imported_at"])
+        return df
+
+    def list_entries(self, *, list_name=None, version=None):
+        where, params = [], []
+        if list_name is not None:
+            where.append(f"v.list = {self.PARAM}")
+            params.append(list_name)
+        if version is not None:
+            where.append(f"v.version = {self.PARAM}")
+            params.append(int(version))
+        else:
+            where.append("v.version = (SELECT MAX(version) FROM list_versions w WHERE w.list = v.list)")
+        df = self._query(
+            "SELECT e.*, v.list, v.version FROM list_entries e JOIN list_versions v ON v.id = e.list_version_id"
+            " WHERE " + " AND ".join(where) + " ORDER BY v.list, e.id", params)
+        return typed_entries(df)
+
+    # -- vessels -------------------------------------------------------------
+    def set_vessel(self, imo, *, analyst, mmsi=None, name=None, vessel_type=None, deadweight=None,
+                   gross_tonnage=None, note=None):
+        p = self.PARAM
+        given = {"mmsi": mmsi, "name": name, "vessel_type": vessel_type, "deadweight": deadweight,
+                 "gross_tonnage": gross_tonnage, "note": note}
+        given = {k: v for k, v in given.items() if v is not None}
+        with self.transaction():
+            row = self._one(f"SELECT id, {', '.join(VESSEL_COLUMNS)} FROM vessels WHERE imo = {p}", (str(imo),))
+            at = time_text(now_utc())
+            if row is None:
+                new = {"imo": str(imo), **given}
+                vid = self._insert("vessels", {**new, "updated_at": at})
+                self._audit_many([(analyst, "insert", "vessel", str(imo), None, json.dumps(new), None)])
+                return vid
+            vid, old_values = row[0], dict(zip(VESSEL_COLUMNS, row[1:]))
+            changed = {k: v for k, v in given.items() if old_values.get(k) != v}
+            if changed:
+                self.conn.execute(
+                    f"UPDATE vessels SET {', '.join(f'{k} = {p}' for k in changed)}, updated_at = {p} WHERE id = {p}",
+                    [*changed.values(), at, vid])
+                self._audit_many([(analyst, "update", "vessel", str(imo),
+                                   json.dumps({k: old_values.get(k) for k in changed}), json.dumps(changed), None)])
+            return vid
+
+    def vessels(self):
+        df = self._query(f"SELECT id, {', '.join(VESSEL_COLUMNS)}, {self._time('updated_at')} AS updated_at"
+                         " FROM vessels ORDER BY imo, id")
+        for c in ("deadweight", "gross_tonnage"):
+            df[c] = df[c].astype(float)
+        df["updated_at"] = text_times(df["updated_at"])
+        return df
+
+    # -- flags ---------------------------------------------------------------
+    def flag_inputs(self, query=SightingQuery()):
+        where, params = self._where(query)
+        df = self._query(f"SELECT s.id, {self._time('s.time')} AS time, s.lon, s.lat, s.name, s.imo, s.mmsi,"
+                         " s.port_id FROM sightings s" + where + " ORDER BY s.id", params)
+        df["time"] = text_times(df["time"])
+        df["port_id"] = df["port_id"].astype("Int64")
+        return self._within_port(df, query.port).reset_index(drop=True)
+
+    def sync_flags(self, flags, *, scope_ids, analyst):
+        p = self.PARAM
+        at = time_text(now_utc())
+        with self.transaction():
+            existing = self._query(f"SELECT id, key, active, {', '.join(FLAG_EVIDENCE)} FROM flags")
+            plan = plan_flag_sync(existing, flags, scope_ids=scope_ids)
+            counts = {k: len(v) for k, v in plan.items()}
+            new = plan["new"]
+            if len(new):
+                start = self._next_id("flags")
+                cols = ["key", *FLAG_EVIDENCE]
+                self._insert_rows("flags", ["id", *cols, "active", "status", "created_at", "updated_at"],
+                                  [(start + k, *row, 1, "open", at, at)
+                                   for k, row in enumerate(zip(*(nullable(new[c]) for c in cols)))])
+                self._audit_inserted("flag", "flags", FLAG_EVIDENCE, start, "flag run", at=at, analyst=analyst)
+            changed = plan["updated"]
+            if len(changed):
+                sets = ", ".join(f"{c} = {p}" for c in FLAG_EVIDENCE)
+                self._executemany(
+                    f"UPDATE flags SET {sets}, active = 1, updated_at = {p} WHERE id = {p}",
+                    [(*row, at, int(i)) for row, i in zip(zip(*(nullable(changed[c]) for c in FLAG_EVIDENCE)),
+                                                          changed["id"])])
+                self._audit_many([(analyst, "update", "flag", int(i), o, n, "flag run: evidence changed")
+                                  for i, o, n in zip(changed["id"], changed["old"], changed["new"])])
+            gone = plan["withdrawn"]
+            if len(gone):
+                self._withdraw_flags([int(i) for i in gone["id"]], at)
+                self._audit_many([(analyst, "withdraw", "flag", int(i), json.dumps({"active": True}),
+                                   json.dumps({"active": False}), "flag run: no longer found") for i in gone["id"]])
+        return counts
+
+    def flags(self, *, ids=None, rule=None, status=None, include_withdrawn=False):
+        p, t = self.PARAM, self._time
+        where, params = [], []
+        if ids is not None:
+            clause, ids = self._id_in("f.id", [int(i) for i in ids])
+            where.append(clause)
+            params += ids
+        if rule is not None:
+            where.append(f"f.rule = {p}")
+            params.append(rule)
+        if status is not None:
+            where.append(f"f.status = {p}")
+            params.append(status)
+        if not include_withdrawn:
+            where.append("f.active = 1")
+        df = self._query(
+            "SELECT f.id, f.rule, f.severity, f.sighting_id, f.related_sighting_id,"
+            f" s.name, s.imo, s.mmsi, {t('s.time')} AS time, s.lon, s.lat, r.name AS related_name,"
+            f" r.imo AS related_imo, r.mmsi AS related_mmsi, {t('r.time')} AS related_time,"
+            " r.lon AS related_lon, r.lat AS related_lat,"
+            " e.name AS listed_name, e.imo AS listed_imo, v.list, e.program, e.entry_id AS list_entry,"
+            " f.matched_on, f.score, p.name AS port, p.reason AS port_reason, f.port_id, f.distance_m,"
+            " f.hours_apart, f.status, f.review_note, f.active, f.list_entry_id,"
+            f" {t('f.created_at')} AS created_at, {t('f.updated_at')} AS updated_at"
+            " FROM flags f JOIN sightings s ON s.id = f.sighting_id"
+            " LEFT JOIN sightings r ON r.id = f.related_sighting_id"
+            " LEFT JOIN list_entries e ON e.id = f.list_entry_id"
+            " LEFT JOIN list_versions v ON v.id = e.list_version_id"
+            " LEFT JOIN ports p ON p.id = f.port_id"
+            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY f.id", params)
+        return typed_flags(df)
+
+    def review_flag(self, flag_id, *, status, note, analyst):
+        p = self.PARAM
+        with self.transaction():
+            row = self._one(f"SELECT status, review_note FROM flags WHERE id = {p}", (int(flag_id),))
+            if row is None:
+                raise NotFoundError(f"no flag {flag_id}; list them with 'shipsight flags list'")
+            self.conn.execute(f"UPDATE flags SET status = {p}, review_note = {p}, updated_at = {p} WHERE id = {p}",
+                              (status, note, time_text(now_utc()), int(flag_id)))
+            self._audit_many([(analyst, "review", "flag", int(flag_id),
+                               json.dumps({"status": row[0], "review_note": row[1]}),
+                               json.dumps({"status": status, "review_note": note}), note)])
+
+    # -- whole-log copy ------------------------------------------------------
+    def copies(self):
+        df = self._query(f"SELECT id, {self._time('at')} AS at, analyst, db_user, source, added, updated"
+                         " FROM copies ORDER BY id")
+        df["at"] = text_times(df["at"])
+        for c in ("added", "updated"):
+            df[c] = df[c].map(json.loads)
+        return df
+
+
+def _geo_frame(df):
+    """``df`` with its WKB column ``geom`` made its EPSG:4326 geometry.
+
+    The column is popped even when empty: no raw WKB column stays beside the geometry.
+    """
+    wkb = df.pop("geom").to_numpy()
+    geom = shapely.from_wkb(wkb) if len(df) else []
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs="EPSG:4326", index=df.index))
+
+
+def _typed_sightings(df):
+    """The columns of a sightings query typed, with point geometry."""
+    df["time"] = text_times(df["time"])
+    df["created_at"] = text_times(df["created_at"])
+    for c in ("port_id", "nearest_port_id", "import_id"):
+        df[c] = df[c].astype("Int64")
+    for c in ("length_m", "heading", "pixel_row", "pixel_col", "nearest_port_distance_m"):
+        df[c] = df[c].astype(float)
+    geom = shapely.points(df["lon"].to_numpy(float), df["lat"].to_numpy(float)) if len(df) else []
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs="EPSG:4326", index=df.index))
