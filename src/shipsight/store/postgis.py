@@ -233,7 +233,11 @@ class PostgisStore(SQLStore):
     def _stage_ids(self, name, ids):
         """Stage ids for a join in a temporary table (inside a transaction)."""
         self._stage(f"CREATE TEMP TABLE IF NOT EXISTS {name} (id BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS", name)
-        self._insert_rows(name, ["id"], ((int(i),) for i in ids))
+        # COPY's text format is one id a line: written in one piece, not a row at a time.
+        text = "\n".join(np.asarray(ids, dtype=np.int64).astype(str).tolist())
+        with self.conn.cursor() as cur, cur.copy(f"COPY {name} (id) FROM STDIN") as copy:
+            if text:
+                copy.write(text + "\n")
         self.conn.execute(f"ANALYZE {name}")
 
     # -- schema --------------------------------------------------------------
