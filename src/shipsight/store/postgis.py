@@ -457,6 +457,10 @@ class PostgisStore(SQLStore):
         year does not yield every ship ever anchored there); the candidates are
         then checked exactly: time, then the distance on the spheroid.
         """
+        if self.conn.info.server_version >= 140000:
+            # Memoize would cache index probes by their box, and no two sightings share a box:
+            # it only evicts (about 7 % of the join's time). Local to the calling transaction.
+            self.conn.execute("SET LOCAL enable_memoize = off")
         chord = float(chord_for_m(distance_m))
         # The stored time coordinate is rounded: widen the box a hair; the exact check follows.
         half = window_h * 3600.0 * TIME_SCALE * (1 + 1e-9) + 1e-9
