@@ -347,6 +347,35 @@ def test_flag_joins_in_sql_agree_with_in_process(pg_url):
     _same_pairs(got_self, want, 300)
 
 
+def test_flag_joins_in_sql_at_the_poles_the_antimeridian_and_grid_edges(pg_url):
+    """Clusters where the SQL join's grid is thin or wraps: its pairs are still all the pairs."""
+    rng = np.random.default_rng(11)
+    centres = np.array([(179.9995, 60.0), (-179.9998, -45.0), (0.0, 89.9985), (123.0, -89.9975),
+                        (10.0, 0.0), (-70.0, 89.95), (45.0, -0.0013)])
+    n = 600
+    pick = rng.integers(0, len(centres), n)
+    lat = np.clip(centres[pick, 1] + rng.normal(0, 0.003, n), -90.0, 90.0)
+    # Longitude spread as metres on the ground, so that polar clusters are as tight as the others.
+    lon = centres[pick, 0] + rng.normal(0, 0.003, n) / np.maximum(np.cos(np.radians(lat)), 1e-3)
+    lon = (lon + 180.0) % 360.0 - 180.0
+    frame = _frame(lon, lat, seed=11)
+    frame["time"] = (pd.Timestamp("2024-01-01", tz="UTC")
+                     + pd.to_timedelta(rng.integers(0, 6 * 3600, n), unit="s")).astype("datetime64[us, UTC]")
+    with open_store(pg_url) as store:
+        store.add_sightings(frame, analyst="test")
+        s = store.flag_inputs()
+        got_self = store.self_pairs_near(s, distance_m=300, window_h=1)
+        got = store.pairs_near(s, s.iloc[::7], distance_m=500, window_h=72)
+    i, j, dist, hours = self_pairs_within(s["lon"], s["lat"], s["time"], distance_m=300, window_h=1)
+    _same_pairs(got_self, pd.DataFrame({"a_id": s["id"].to_numpy()[i], "b_id": s["id"].to_numpy()[j],
+                                        "d": dist, "h": hours}), 300)
+    b = s.iloc[::7]
+    ia, ib, dist, hours = pairs_within(s["lon"], s["lat"], s["time"], b["lon"], b["lat"], b["time"],
+                                       distance_m=500, window_h=72)
+    _same_pairs(got, pd.DataFrame({"a_id": s["id"].to_numpy()[ia], "b_id": b["id"].to_numpy()[ib],
+                                   "d": dist, "h": hours}), 500)
+
+
 def _same_pairs(got, want, limit):
     assert len(want) > 50  # the data must hold pairs to compare
     m = got.merge(want, on=["a_id", "b_id"], how="outer", indicator=True)

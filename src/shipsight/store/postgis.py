@@ -3,8 +3,8 @@
 The spatial work runs in the database: port attribution (ST_Covers on
 geometry for the containing port, KNN ``<->`` then ST_Distance on geography
 for the nearest one), the port filter, bounding boxes, and the
-spatial-temporal joins of the flag rules (an n-D GiST index on each
-sighting's unit vector and time, then ST_DWithin on geography). Frames come
+spatial-temporal joins of the flag rules (a hash join on grid cells of
+place and time, then the exact distance on geography). Frames come
 out with the same columns and dtypes as from :class:`~shipsight.store.sqlite.SQLiteStore`;
 what the SQL is the same for lives in :class:`~shipsight.store.sql.SQLStore`.
 
@@ -15,7 +15,7 @@ both back ends, and a copied log keeps its ids.
 
 >>> store = PostgisStore("postgresql://postgres@127.0.0.1:54329/shipsight_test")  # doctest: +SKIP
 >>> store.schema_version()  # doctest: +SKIP
-1
+2
 """
 
 import json
@@ -27,10 +27,9 @@ import pandas as pd
 import shapely
 
 from shipsight.errors import InputError, NotFoundError, StoreError
-from shipsight.geodesy import chord_for_m
 from shipsight.store.base import SCHEMA_VERSION, _pairs_frame, check_table
 from shipsight.store.convert import nullable, now_utc, plain, time_text, times_text
-from shipsight.store.postgis_schema import MIGRATIONS, TIME_SCALE
+from shipsight.store.postgis_schema import MIGRATIONS
 from shipsight.store.sql import SIGHTING_FIELDS, SQLStore
 
 #: Advisory lock key held by every write transaction ("shipsight" in ASCII, as a bigint).
@@ -448,42 +447,54 @@ class PostgisStore(SQLStore):
         return df
 
     def _pairs_sql(self, a_table, b_table, distance_m, window_h, *, self_join):
-        """The spatial-temporal join in SQL.
+        """The spatial-temporal join in SQL: a hash join on grid cells, then exact checks.
 
-        Each sighting is indexed (n-D GiST) as a 4-D point: its unit vector on
-        the sphere and its time. For every ``b`` the index returns the ``a``
-        inside a box that holds both the chord covering ``distance_m`` and the
-        time window, so space and time prune together (a busy anchorage over a
-        year does not yield every ship ever anchored there); the candidates are
-        then checked exactly: time, then the distance on the spheroid.
+        Each sighting of ``a`` gets one key: its latitude band (a band is at least
+        ``distance_m`` tall), its longitude cell in that band (cells at least as
+        wide, on the band's most poleward parallel: ``shipsight_band_cells``) and
+        its time bucket (``window_h`` long). Each sighting of ``b`` asks for the
+        keys that can hold a partner: the bands either side, the cells its
+        longitude reach spans in each (wrapping at 180 degrees; all of them near
+        a pole) and the buckets either side. One hash join then pairs them, and
+        the candidates are checked exactly: time, then the distance on the
+        spheroid. Against probing a 4-D GiST index once per sighting this is
+        about five times faster on a million sightings, where dense anchorages
+        made each probe slow.
         """
-        if self.conn.info.server_version >= 140000:
-            # Memoize would cache index probes by their box, and no two sightings share a box:
-            # it only evicts (about 7 % of the join's time). Local to the calling transaction.
-            self.conn.execute("SET LOCAL enable_memoize = off")
-        chord = float(chord_for_m(distance_m))
-        # The stored time coordinate is rounded: widen the box a hair; the exact check follows.
-        half = window_h * 3600.0 * TIME_SCALE * (1 + 1e-9) + 1e-9
+        # A degree of latitude is at least 110,574 m on WGS 84 (at the equator), and a
+        # degree of longitude at least that times cos(latitude); 2 % more for the sphere.
+        band_deg = float(distance_m) * 1.02 / 110_574.0
+        bucket_s = float(window_h) * 3600.0
         order = "a.id < b.id AND " if self_join else ""
         df = self._query(
-            "SELECT a.id AS a_id, b.id AS b_id,"
+            "WITH a AS ("
+            " SELECT s.id, s.time, s.geom, floor((s.lat + 90) / %(band)s)::int AS band,"
+            " floor(extract(epoch FROM s.time) / %(bucket)s)::bigint AS tb, s.lon"
+            f" FROM {a_table} x JOIN sightings s ON s.id = x.id),"
+            " keyed AS (SELECT a.*, floor((a.lon + 180) * n / 360)::int %% n AS cell"
+            " FROM a, LATERAL (SELECT shipsight_band_cells(a.band, %(band)s) AS n) c),"
+            " probes AS ("
+            " SELECT s.id, s.time, s.geom, nb.band, (c %% nb.n + nb.n) %% nb.n AS cell, tb.tb"
+            f" FROM {b_table} x JOIN sightings s ON s.id = x.id"
+            " CROSS JOIN LATERAL (SELECT floor((s.lat + 90) / %(band)s)::int + db AS band FROM generate_series(-1, 1) db) b2"
+            " CROSS JOIN LATERAL (SELECT b2.band, shipsight_band_cells(b2.band, %(band)s) AS n,"
+            # How far in longitude a partner can be, on the sphere, at the most poleward latitude either may have.
+            " CASE WHEN sind(%(band)s) >= cosd(m.lat) THEN 180.0 ELSE asind(sind(%(band)s) / cosd(m.lat)) END AS reach"
+            " FROM (SELECT least(90.0, greatest(abs(s.lat), abs(b2.band * %(band)s - 90.0),"
+            " abs((b2.band + 1) * %(band)s - 90.0))) AS lat) m) nb"
+            " CROSS JOIN LATERAL generate_series(floor((s.lon - nb.reach + 180) * nb.n / 360)::int,"
+            " least(floor((s.lon + nb.reach + 180) * nb.n / 360)::int,"
+            " floor((s.lon - nb.reach + 180) * nb.n / 360)::int + nb.n - 1)) c"
+            " CROSS JOIN LATERAL (SELECT floor(extract(epoch FROM s.time) / %(bucket)s)::bigint + dt AS tb"
+            " FROM generate_series(-1, 1) dt) tb)"
+            " SELECT a.id AS a_id, b.id AS b_id,"
             " ST_Distance(a.geom::geography, b.geom::geography) AS distance_m,"
             " (extract(epoch FROM b.time - a.time) / 3600.0)::float8 AS hours"
-            f" FROM {b_table} bb JOIN sightings b ON b.id = bb.id,"
-            " LATERAL (SELECT ST_MakeLine("
-            " ST_MakePoint(v.x - %(r)s, v.y - %(r)s, v.z - %(r)s, v.m - %(w)s),"
-            " ST_MakePoint(v.x + %(r)s, v.y + %(r)s, v.z + %(r)s, v.m + %(w)s)) AS box"
-            " FROM (SELECT ST_X(q) AS x, ST_Y(q) AS y, ST_Z(q) AS z, ST_M(q) AS m"
-            " FROM shipsight_st4(b.lon, b.lat, b.time) q) v) bx"
-            " JOIN sightings a ON shipsight_st4(a.lon, a.lat, a.time) &&& bx.box"
-            f" JOIN {a_table} aa ON aa.id = a.id"
-            # The exact checks are written so that no other index can serve them: given
-            # ST_DWithin and a time range, the planner ANDed the geography and time indexes
-            # instead, and took twice as long as with the 4-D index alone.
+            " FROM probes b JOIN keyed a ON a.band = b.band AND a.cell = b.cell AND a.tb = b.tb"
             f" WHERE {order}abs(extract(epoch FROM a.time - b.time)) <= %(win_s)s"
             " AND ST_Distance(a.geom::geography, b.geom::geography) <= %(d)s"
             " ORDER BY a.id, b.id",
-            {"r": chord, "w": half, "win_s": float(window_h) * 3600.0, "d": float(distance_m)})
+            {"band": band_deg, "bucket": bucket_s, "win_s": bucket_s, "d": float(distance_m)})
         return _pairs_frame(df["a_id"].to_numpy(np.int64), df["b_id"].to_numpy(np.int64),
                             df["distance_m"].to_numpy(float), df["hours"].to_numpy(float))
 

@@ -8,10 +8,10 @@ index on it and another on its ``geography`` (distances in metres on the
 spheroid), times are ``timestamptz``. Flags that SQLite keeps as 0/1 stay
 integers, so frames come out the same from both back ends.
 
-The flag rules' spatial-temporal joins use an n-D GiST index on each
-sighting as a 4-D point (:func:`shipsight_st4`): its unit vector on the
-sphere and its time scaled by :data:`TIME_SCALE`, so one index search prunes
-by place and time together.
+The flag rules' spatial-temporal joins are hash joins on grid cells of
+latitude band, longitude cell and time bucket (version 2;
+``shipsight_band_cells``); version 1 had an n-D GiST index on each sighting
+as a 4-D point instead.
 
 The audit log is append-only and sightings are never deleted: triggers refuse
 (UPDATE/DELETE/TRUNCATE on the audit log; DELETE/TRUNCATE on sightings).
@@ -19,7 +19,7 @@ The audit log is append-only and sightings are never deleted: triggers refuse
 
 from shipsight.store.sqlite_schema import SKIP_NULL_INDEXES
 
-#: Unit-sphere length per second of time in the 4-D index: one hour spans about 1e-5,
+#: Version 1's 4-D index: unit-sphere length per second of time; one hour spans about 1e-5,
 #: the chord of some 60 m, so that boxes of the flag windows (300-500 m, 1-72 h)
 #: are not too lopsided for the R-tree. Correctness does not depend on it.
 TIME_SCALE = 1e-5 / 3600.0
@@ -203,7 +203,9 @@ _V1 = [
 
 # Version 2, as in SQLite: most sightings come without IMO, MMSI or scene, so
 # those indexes skip NULLs (SQLite also trades its sightings R*Tree for a
-# banded B-tree; the GiST indexes here stay), and the copy log.
+# banded B-tree), and the copy log. The flag joins became a hash join on grid
+# cells (see PostgisStore._pairs_sql): the 4-D GiST index of version 1 goes,
+# and the cell count of a latitude band comes in.
 _V2 = [
     *SKIP_NULL_INDEXES,
     """CREATE TABLE copies (
@@ -217,6 +219,14 @@ _V2 = [
     )""",
     """CREATE TRIGGER copies_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON copies FOR EACH STATEMENT
         EXECUTE FUNCTION shipsight_refuse('the copy log is append-only')""",
+    "DROP INDEX sightings_st4",
+    "DROP FUNCTION shipsight_st4(DOUBLE PRECISION, DOUBLE PRECISION, TIMESTAMPTZ)",
+    # Cells of at least band_deg degrees of latitude's length along the band's most poleward
+    # parallel, so two points a cell apart in longitude are never closer than a band is tall.
+    """CREATE FUNCTION shipsight_band_cells(band INTEGER, band_deg DOUBLE PRECISION)
+        RETURNS INTEGER LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+        SELECT greatest(1, floor(360.0 * cosd(least(90.0, greatest(abs(band * band_deg - 90.0),
+                                                                  abs((band + 1) * band_deg - 90.0)))) / band_deg))::int $$""",
 ]
 
 MIGRATIONS = [_V1, _V2]
