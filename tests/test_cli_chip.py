@@ -9,41 +9,17 @@ import pytest
 import rasterio
 from PIL import Image
 from pyproj import Transformer
-from rasterio.transform import from_origin
 
 from conftest import shared
-from shipsight.imagery.chips import MARKER_RGB
+from test_imagery_chips import SHIP, make_scene, red_mask, ship_lonlat
 
-T_UTM = from_origin(500000.0, 4000000.0, 10.0, 10.0)
-SHIP = (120, 90)  # row, col of the bright target
 T_SCENE = "2023-04-14T02:13:09Z"
-
-
-def make_scene(path, *, transform=T_UTM, crs="EPSG:32652", size=(200, 200), count=3):
-    h, w = size
-    data = np.random.default_rng(3).integers(200, 400, size=(count, h, w)).astype("uint16")
-    data[:, SHIP[0] - 1 : SHIP[0] + 2, SHIP[1] - 1 : SHIP[1] + 2] = 4000
-    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=count, dtype="uint16",
-                       crs=crs, transform=transform) as ds:
-        ds.write(data)
-    return path
-
-
-def ship_lonlat(pixel=SHIP, transform=T_UTM, crs="EPSG:32652"):
-    x = transform.c + (pixel[1] + 0.5) * transform.a
-    y = transform.f + (pixel[0] + 0.5) * transform.e
-    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
-
-
-def red_mask(img):
-    a = np.asarray(img.convert("RGB")).astype(int)
-    return (a[..., 0] == MARKER_RGB[0]) & (a[..., 1] == MARKER_RGB[1]) & (a[..., 2] == MARKER_RGB[2])
 
 
 @pytest.fixture
 def logged(run, tmp_path):
     """A registered scene and a sighting logged from the ship's pixel (id 1)."""
-    tif = make_scene(tmp_path / "rajin_s2.tif")
+    tif = make_scene(tmp_path / "rajin_s2.tif", count=3)
     run("scenes", "add", tif, "--acquired", T_SCENE, "--sensor", "sentinel-2b")
     run("log", "--scene", "rajin_s2", "--pixel", *SHIP, "--name", "CHON MA SAN", "--imo", "9154050",
         "--mmsi", "445999000", "--confidence", "probable")
