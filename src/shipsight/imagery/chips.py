@@ -212,44 +212,48 @@ def _caption_lines(scene_id, sensor, acquired, lon, lat, row, col, gsd, size_m, 
     return lines
 
 
-def _wrap_words(text, font, width):
-    """Greedy word wrap measured with the font; words longer than a line are broken."""
+def _fill(pieces, sep, font, width, overflow):
+    """Greedy fill: ``pieces`` joined by ``sep`` into lines no wider than ``width``.
+
+    A piece that does not fit after the line so far starts a new line; if it
+    does not fit there either, ``overflow(piece)`` gives its lines, the last of
+    which stays open for the next piece.
+    """
     out, current = [], ""
-    for word in text.split():
-        trial = f"{current} {word}" if current else word
+    for piece in pieces:
+        trial = f"{current}{sep}{piece}" if current else piece
         if font.getlength(trial) <= width:
             current = trial
             continue
         if current:
             out.append(current)
-        while font.getlength(word) > width:
-            cut = len(word)
-            while cut > 1 and font.getlength(word[:cut]) > width:
-                cut -= 1
-            out.append(word[:cut])
-            word = word[cut:]
-        current = word
+        *full, current = overflow(piece)
+        out.extend(full)
     out.append(current)
     return out
 
 
+def _break_word(word, font, width):
+    """A word too long for a line, cut into pieces that fit (the last may be short)."""
+    out = []
+    while font.getlength(word) > width:
+        cut = len(word)
+        while cut > 1 and font.getlength(word[:cut]) > width:
+            cut -= 1
+        out.append(word[:cut])
+        word = word[cut:]
+    return out + [word]
+
+
+def _wrap_words(text, font, width):
+    """Greedy word wrap measured with the font; words longer than a line are broken."""
+    return _fill(text.split(), " ", font, width, lambda word: _break_word(word, font, width))
+
+
 def _wrap(lines, font, width, *, sep="  |  "):
     """Wrap caption lines to a pixel width, breaking first between ``sep`` fields."""
-    out = []
-    for line in lines:
-        current = ""
-        for segment in str(line).split(sep):
-            trial = f"{current}{sep}{segment}" if current else segment
-            if font.getlength(trial) <= width:
-                current = trial
-                continue
-            if current:
-                out.append(current)
-            pieces = _wrap_words(segment, font, width)
-            out.extend(pieces[:-1])
-            current = pieces[-1]
-        out.append(current)
-    return out
+    return [wrapped for line in lines
+            for wrapped in _fill(str(line).split(sep), sep, font, width, lambda seg: _wrap_words(seg, font, width))]
 
 
 def _draw_marker(draw, x, y, r, width):
