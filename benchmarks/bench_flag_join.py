@@ -184,37 +184,29 @@ def run_subsample(n, seed, anchorage_m):
     L = df["listed"].to_numpy()
     a = (lon, lat, t)
     b = (lon[L], lat[L], t[L])
-    lines = []
-
-    ours, s_ours, _, _ = measure(lambda: pairs_within(*a, *b, **LISTED))
-    naive, s_naive, p_naive, _ = measure(lambda: naive_geopandas(*a, *b, **LISTED))
-    truth = exhaustive(*a, *b, **LISTED)
-    got = set(zip(ours[0].tolist(), ours[1].tolist()))
-    nv = set(zip(naive[0].tolist(), naive[1].tolist()))
-    lines.append(
-        f"pairs_within     n={n:>9,}  ours {s_ours:7.3f} s  naive geopandas {s_naive:7.3f} s "
-        f"(peak {p_naive:,.0f} MB)  naive/ours = {s_naive / s_ours:6.1f}x"
+    lines, ok = [], True
+    cases = (
+        ("pairs_within", lambda: pairs_within(*a, *b, **LISTED),
+         lambda: naive_geopandas(*a, *b, **LISTED), lambda: exhaustive(*a, *b, **LISTED)),
+        ("self_pairs", lambda: self_pairs_within(*a, **STS),
+         lambda: naive_geopandas(*a, *a, **STS, self_join=True), lambda: exhaustive(*a, *a, **STS, self_join=True)),
     )
-    lines.append(
-        f"  exact check: {len(truth):,} pairs; ours {'EQUAL' if got == truth else 'DIFFERENT'}"
-        f" ({len(got - truth)} extra, {len(truth - got)} missing); naive misses {len(truth - nv)}"
-    )
-    ok = got == truth
-
-    ours, s_ours, _, _ = measure(lambda: self_pairs_within(*a, **STS))
-    naive, s_naive, p_naive, _ = measure(lambda: naive_geopandas(*a, *a, **STS, self_join=True))
-    truth = exhaustive(*a, *a, **STS, self_join=True)
-    got = set(zip(ours[0].tolist(), ours[1].tolist()))
-    nv = set(zip(naive[0].tolist(), naive[1].tolist()))
-    lines.append(
-        f"self_pairs       n={n:>9,}  ours {s_ours:7.3f} s  naive geopandas {s_naive:7.3f} s "
-        f"(peak {p_naive:,.0f} MB)  naive/ours = {s_naive / s_ours:6.1f}x"
-    )
-    lines.append(
-        f"  exact check: {len(truth):,} pairs; ours {'EQUAL' if got == truth else 'DIFFERENT'}"
-        f" ({len(got - truth)} extra, {len(truth - got)} missing); naive misses {len(truth - nv)}"
-    )
-    return lines, ok and got == truth
+    for label, run_ours, run_naive, run_exhaustive in cases:
+        ours, s_ours, _, _ = measure(run_ours)
+        naive, s_naive, p_naive, _ = measure(run_naive)
+        truth = run_exhaustive()
+        got = set(zip(ours[0].tolist(), ours[1].tolist()))
+        nv = set(zip(naive[0].tolist(), naive[1].tolist()))
+        lines.append(
+            f"{label:<16} n={n:>9,}  ours {s_ours:7.3f} s  naive geopandas {s_naive:7.3f} s "
+            f"(peak {p_naive:,.0f} MB)  naive/ours = {s_naive / s_ours:6.1f}x"
+        )
+        lines.append(
+            f"  exact check: {len(truth):,} pairs; ours {'EQUAL' if got == truth else 'DIFFERENT'}"
+            f" ({len(got - truth)} extra, {len(truth - got)} missing); naive misses {len(truth - nv)}"
+        )
+        ok &= got == truth
+    return lines, ok
 
 
 def main(argv=None):
