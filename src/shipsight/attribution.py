@@ -131,13 +131,14 @@ class Attribution:
     nearest_port_distance_m: np.ndarray
 
 
-def attribute(lon, lat, index):
+def attribute(lon, lat, index, *, points=None):
     """Attribute points to ports.
 
     The containing port is the smallest port polygon that covers the point
     (a berth inside a terminal inside a port gives the berth). The nearest port
     is the containing one at 0 m, otherwise the port whose boundary is closest,
-    measured geodesically on WGS 84.
+    measured geodesically on WGS 84. ``points``, the same positions as shapely
+    Points, saves making them again when the caller has them.
 
     Examples
     --------
@@ -158,7 +159,8 @@ def attribute(lon, lat, index):
     if n == 0 or len(index.ids) == 0:
         return Attribution(port_id, nearest, dist)
 
-    points = shapely.points(lon, lat)
+    if points is None:
+        points = shapely.points(lon, lat)
     pt_idx, port_idx = index.tree.query(points, predicate="intersects")
     if len(pt_idx):
         # Smallest area first, then keep the first hit per point.

@@ -252,19 +252,20 @@ class SQLiteStore(SQLStore):
     def _sighting_rows(self, frame):
         lon = frame["lon"].to_numpy(dtype=float)
         lat = frame["lat"].to_numpy(dtype=float)
+        points = shapely.points(lon, lat)
         columns = {
             "time": times_text(frame["time"]).tolist(),
             "lon": lon.tolist(), "lat": lat.tolist(),
-            "geom": shapely.to_wkb(shapely.points(lon, lat)).tolist(),
+            "geom": shapely.to_wkb(points).tolist(),
             **{c: nullable(frame[c]) for c in SIGHTING_FIELDS},
         }
-        return lon, lat, columns
+        return lon, lat, points, columns
 
     def _write_sightings(self, rows, *, start, import_id, created):
-        lon, lat, columns = rows
+        lon, lat, points, columns = rows
         n = len(lon)
         # Attributed under the write lock: against the ports as they are now.
-        att = attribute(lon, lat, self._index())
+        att = attribute(lon, lat, self._index(), points=points)
         last = _insert_columns(self.conn, "sightings", {
             **columns,
             "port_id": nullable(np.where(att.port_id >= 0, att.port_id, None)),
