@@ -9,7 +9,9 @@ from shipsight.cli.main import cli
 
 
 def commands(group=cli, prefix=()):
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         path = (*prefix, name)
         if isinstance(command, click.Group):
             yield from commands(command, path)

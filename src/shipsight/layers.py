@@ -23,12 +23,12 @@ import pandas as pd
 import shapely
 
 from shipsight.errors import InputError, NotFoundError
+from shipsight.io.formats import LAYER_NAMES
 from shipsight.portcalls import store_port_calls
 from shipsight.rules.engine import RULES
 from shipsight.rules.severity import severity_label
 from shipsight.store import SightingQuery
 
-LAYER_NAMES = ("sightings", "flags", "ports", "scenes", "port-calls")
 
 #: The filters each layer takes.
 FILTERS = {

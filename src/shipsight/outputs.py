@@ -16,7 +16,8 @@ import shapely
 
 from shipsight.errors import InputError, NotFoundError
 from shipsight.layers import flag_records, layer_frame
-from shipsight.portcalls import DEFAULT_MAX_GAP_H, port_calls
+from shipsight.model.vocab import DEFAULT_MAX_GAP_H, WATCH_LISTED
+from shipsight.portcalls import port_calls
 from shipsight.store import SightingQuery
 
 # ----------------------------------------------------------------- map report
@@ -71,7 +72,6 @@ def write_report(store, out_html, *, since=None, until=None, bbox=None, port=Non
 # ---------------------------------------------------------------- cap tracker
 
 #: ``ports`` value meaning every watch-listed port.
-WATCH_LISTED = "watch-listed"
 
 
 @dataclass

@@ -3,8 +3,7 @@
 import numpy as np
 import pandas as pd
 
-#: A gap longer than this between two sightings in the same port starts a new call.
-DEFAULT_MAX_GAP_H = 168.0
+from shipsight.model.vocab import DEFAULT_MAX_GAP_H
 
 
 def vessel_key(sightings):

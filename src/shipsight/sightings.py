@@ -17,8 +17,8 @@ from shipsight.digest import sha256_file
 from shipsight.errors import InputError, RowErrors
 from shipsight.io.sightings import read_sightings_file
 from shipsight.model.sightings import FIELDS, validate_sightings
+from shipsight.model.vocab import ON_INVALID
 
-ON_INVALID = ("raise", "skip")
 
 
 def _point_from_wkt(fields):

@@ -4,8 +4,7 @@ import click
 
 from shipsight.cli.options import json_option, overwrite_option
 from shipsight.cli.output import echo_json, echo_table
-from shipsight.outputs import WATCH_LISTED, store_cap
-from shipsight.portcalls import DEFAULT_MAX_GAP_H
+from shipsight.model.vocab import DEFAULT_MAX_GAP_H, WATCH_LISTED
 
 
 def _fractions(ctx, param, value):
@@ -50,6 +49,8 @@ def cap(app, year, ports, laden, barrels_per_tonne, gt_to_dwt, cap_barrels, max_
       shipsight cap --year 2024
       shipsight cap --year 2024 --ports Vostochny,Nampo --laden 0.5,0.9 --chart cap-2024.png
     """
+    from shipsight.outputs import store_cap
+
     out = store_cap(app.store(create=False), year=year, ports=ports, laden=laden,
                     barrels_per_tonne=barrels_per_tonne, cap_barrels=cap_barrels, gt_to_dwt=gt_to_dwt,
                     max_gap_h=max_gap_h, chart=chart, overwrite=overwrite)
@@ -78,6 +79,3 @@ def cap(app, year, ports, laden, barrels_per_tonne, gt_to_dwt, cap_barrels, max_
         click.echo("Calls not counted: none")
     if out.chart is not None:
         click.echo(f"chart: {out.chart}")
-
-
-COMMANDS = [cap]

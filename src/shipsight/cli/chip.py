@@ -4,7 +4,6 @@ import click
 
 from shipsight.cli.options import json_option, overwrite_option
 from shipsight.cli.output import echo_json
-from shipsight.scenes import cut_chip
 
 
 @click.command()
@@ -34,6 +33,8 @@ def chip(app, sighting_id, out_png, size_m, geotiff, scene_id, out_px, scale, ov
       shipsight chip 12 chip_12.png --size-m 800
       shipsight chip 12 chip_12.png --geotiff            # also chip_12.tif
     """
+    from shipsight.scenes import cut_chip
+
     out = cut_chip(app.store(create=False), sighting_id, out_png, size_m=size_m, geotiff=geotiff,
                    scene_id=scene_id, overwrite=overwrite, out_px=out_px, scale=scale)
     res = out.chip
@@ -46,6 +47,3 @@ def chip(app, sighting_id, out_png, size_m, geotiff, scene_id, out_px, scale, ov
     also = f" and {res.geotiff}" if res.geotiff else ""
     click.echo(f"wrote {res.png}{also}: sighting {out.sighting_id} from scene {out.scene_id}, "
                f"{res.size_m:,.0f} m across, {res.width} x {res.height} px")
-
-
-COMMANDS = [chip]

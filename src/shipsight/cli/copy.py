@@ -4,7 +4,6 @@ import click
 
 from shipsight.cli.options import analyst_option, json_option
 from shipsight.cli.output import echo_err, echo_json
-from shipsight.copy import copy_stores
 
 
 @click.command("copy")
@@ -27,6 +26,8 @@ def copy(source, target, analyst, as_json):
       shipsight copy --from shipsight.db --to postgresql://kim@team-db/shipsight
       shipsight copy --from postgresql://kim@team-db/shipsight --to home.db
     """
+    from shipsight.copy import copy_stores
+
     result = copy_stores(source, target, analyst=analyst, progress=echo_err)
     if as_json:
         echo_json({"added": result.added, "updated": result.updated, "unchanged": result.unchanged})
@@ -35,6 +36,3 @@ def copy(source, target, analyst, as_json):
     click.echo(f"copied {result.total_added:,} rows" + (f" ({', '.join(parts)})" if parts else "")
                + (f", updated {result.total_updated:,}" if result.total_updated else "")
                + f", {sum(result.unchanged.values()):,} already there")
-
-
-COMMANDS = [copy]

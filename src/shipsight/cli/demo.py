@@ -5,8 +5,6 @@ from pathlib import Path
 import click
 
 from shipsight.cli.output import echo_table
-from shipsight.demo import DEMO_CAP_YEAR, build_demo
-from shipsight.store import is_server_url
 
 
 @click.command()
@@ -22,6 +20,9 @@ def demo(out, samples):
       shipsight demo
       shipsight --db demo.db sightings list --port Rajin
     """
+    from shipsight.demo import DEMO_CAP_YEAR, build_demo
+    from shipsight.store import is_server_url
+
     stem = "shipsight-demo" if is_server_url(out) else str(Path(out).with_suffix(""))
     result = build_demo(out, samples=samples, report=f"{stem}.html", chart=f"{stem}-cap-{DEMO_CAP_YEAR}.png")
     ports = result.ports
@@ -57,6 +58,3 @@ def demo(out, samples):
     click.echo(f"Cap chart:  {result.cap.chart}")
     click.echo(f"\nExplore it: shipsight --db {result.db} flags list   (or sightings list, port-calls, history, "
                f"cap --year {cap.year})")
-
-
-COMMANDS = [demo]

@@ -7,7 +7,6 @@ import click
 
 from shipsight.cli.options import analyst_option, json_option, overwrite_option
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
-from shipsight.detections import detect_scene, save_detections
 
 TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axis_deg", "score"]
 
@@ -92,6 +91,8 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
       shipsight scenes add S1A.tif --acquired 2021-01-05T01:50:00Z --id S1A
       shipsight detect --scene S1A --save --workers 2
     """
+    from shipsight.detections import detect_scene, save_detections
+
     store = app.store()
     if out is not None:
         _check_out(out, overwrite)  # before the work, so a refused output costs nothing
@@ -148,6 +149,3 @@ def _check_out(out, overwrite):
     format_for(out)  # an unknown extension is refused with the list of formats
     if Path(out).exists() and not overwrite:
         raise InputError("exists; pass --overwrite to replace it", where=str(out))
-
-
-COMMANDS = [detect]

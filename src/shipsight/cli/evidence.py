@@ -3,7 +3,6 @@
 import click
 
 from shipsight.cli.options import overwrite_option
-from shipsight.outputs import evidence_pack
 
 
 @click.command()
@@ -26,8 +25,7 @@ def evidence(app, flag_id, out, chip_size_m, overwrite):
       shipsight evidence 3 flag-3/
       shipsight evidence 3 flag-3.zip --overwrite
     """
+    from shipsight.outputs import evidence_pack
+
     path = evidence_pack(app.store(create=False), flag_id, out, overwrite=overwrite, chip_size_m=chip_size_m)
     click.echo(f"wrote evidence pack for flag {flag_id} to {path}")
-
-
-COMMANDS = [evidence]

@@ -3,12 +3,11 @@
 import click
 
 from shipsight.cli.options import bbox_option, overwrite_option, since_option, until_option
-from shipsight.io.export import FORMATS, write_layer, write_layers
-from shipsight.layers import LAYER_NAMES, all_layers, layer_frame
-from shipsight.rules.engine import RULES
+from shipsight.io.formats import EXPORT_FORMATS, LAYER_NAMES
+from shipsight.rules import RULES
 
 #: What each format is, for --help.
-_FORMAT_HELP = "; ".join(f"{name}: {'/'.join(spec['extensions'])}" for name, spec in FORMATS.items())
+_FORMAT_HELP = "; ".join(f"{name}: {'/'.join(spec['extensions'])}" for name, spec in EXPORT_FORMATS.items())
 
 
 @click.command()
@@ -42,6 +41,9 @@ def export(app, out, layer, format_, since, until, bbox, port, rule, overwrite):
       shipsight export --layer flags --rule ship-to-ship sts.kml
       shipsight export --layer port-calls --port Vostochny --since 2024-01-01 calls.geojson
     """
+    from shipsight.io.export import write_layer, write_layers
+    from shipsight.layers import all_layers, layer_frame
+
     store = app.store(create=False)
     filters = dict(since=since, until=until, bbox=bbox, port=port, rule=rule)
     if layer == "all":
@@ -54,6 +56,3 @@ def export(app, out, layer, format_, since, until, bbox, port, rule, overwrite):
     frame = layer_frame(store, layer, **filters)
     path = write_layer(frame, out, layer=layer, format=format_, overwrite=overwrite)
     click.echo(f"wrote {len(frame)} {layer} to {path}")
-
-
-COMMANDS = [export]

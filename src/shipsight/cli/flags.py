@@ -4,12 +4,9 @@ import click
 
 from shipsight.cli.options import analyst_option, bbox_option, json_option, since_option, until_option
 from shipsight.cli.output import echo_json, echo_record, echo_table, records
-from shipsight.layers import FLAG_RECORD, flag_records
-from shipsight.rules.engine import DEFAULTS, RULES, run_flags
+from shipsight.rules import DEFAULTS, RULES
 
 STATUSES = ("open", "confirmed", "dismissed")
-#: The fields of a flag record, in the order scripts see them (defined once, in the library).
-RECORD = FLAG_RECORD
 
 
 @click.command()
@@ -39,6 +36,8 @@ def flag(app, since, until, bbox, distance_m, window_h, sts_distance_m, sts_wind
       shipsight flag
       shipsight flag --since 2024-01-01 --distance-m 300 --window-h 48
     """
+    from shipsight.rules.engine import run_flags
+
     run = run_flags(app.store(), since=since, until=until, bbox=bbox, analyst=analyst, distance_m=distance_m,
                     window_h=window_h, sts_distance_m=sts_distance_m, sts_window_h=sts_window_h)
     if as_json:
@@ -70,6 +69,8 @@ def list_(app, rule, status, withdrawn, as_json):
       shipsight flags list --rule ship-to-ship --json
       shipsight flags list --status open
     """
+    from shipsight.layers import flag_records
+
     frame = flag_records(app.store(create=False).flags(rule=rule, status=status, include_withdrawn=withdrawn))
     if as_json:
         echo_json(records(frame))
@@ -90,6 +91,7 @@ def show(app, flag_id, as_json):
       shipsight flags show 3
     """
     from shipsight.errors import NotFoundError
+    from shipsight.layers import flag_records
 
     frame = app.store(create=False).flags(ids=[flag_id], include_withdrawn=True)
     if frame.empty:
@@ -112,6 +114,3 @@ def review(app, flag_id, status, note, analyst):
     """
     app.store().review_flag(flag_id, status=status, note=note, analyst=analyst)
     click.echo(f"flag {flag_id}: {status}")
-
-
-COMMANDS = [flag, flags]

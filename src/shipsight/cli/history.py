@@ -7,7 +7,6 @@ import click
 from shipsight.cli.options import json_option
 from shipsight.cli.output import echo_json, echo_table, records
 from shipsight.errors import InputError
-from shipsight.history import history as log_history
 
 ENTITIES = ("sighting", "port", "scene", "flag", "list", "vessel")
 
@@ -40,6 +39,8 @@ def history(app, target, as_json):
       shipsight history 12
       shipsight history flag:3 --json
     """
+    from shipsight.history import history as log_history
+
     entity, key = parse_target(target)
     frame = log_history(app.store(create=False), entity=entity, entity_id=key)
     if as_json:
@@ -51,6 +52,3 @@ def history(app, target, as_json):
     else:
         echo_table(frame, ["id", "at", "analyst", "db_user", "action", "entity", "entity_id", "old", "new", "reason"],
                    title="Audit log")
-
-
-COMMANDS = [history]

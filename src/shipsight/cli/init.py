@@ -14,6 +14,3 @@ def init(app):
     """
     store = app.store(create=True)
     click.echo(f"{store.url}: schema version {store.schema_version()}")
-
-
-COMMANDS = [init]

@@ -4,7 +4,6 @@ import click
 
 from shipsight.cli.options import analyst_option, field_values, json_option, sighting_fields, tz_option
 from shipsight.cli.output import echo_json
-from shipsight.sightings import log_sighting
 
 
 @click.command()
@@ -31,6 +30,8 @@ def log(app, pixel, tz, analyst, as_json, **fields):
           --name ANGARA --imo 9179842 --confidence probable --source Sentinel-2
       shipsight log --scene S2B_20231005_rajin --pixel 1012 2210 --name ANGARA
     """
+    from shipsight.sightings import log_sighting
+
     values = field_values(fields)
     values["analyst"] = analyst
     sighting_id = log_sighting(app.store(), values, tz=tz, analyst=analyst, pixel=pixel or None)
@@ -38,6 +39,3 @@ def log(app, pixel, tz, analyst, as_json, **fields):
         echo_json({"id": sighting_id})
     else:
         click.echo(sighting_id)
-
-
-COMMANDS = [log]

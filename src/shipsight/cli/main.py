@@ -1,14 +1,19 @@
 """The ``shipsight`` command: a group whose sub-commands live one module per group.
 
+Sub-command modules are imported when their command is called (or listed by
+``--help``), and they import the library inside their functions: start-up
+pays only for what the command uses.
+
 User errors (:class:`~shipsight.errors.InputError`) become one line on stderr
 and exit code 2; only our own bugs show a traceback.
 """
+
+import importlib
 
 import click
 
 from shipsight import __version__
 from shipsight.errors import RowErrors, ShipsightError
-from shipsight.store import open_store
 
 DEFAULT_DB = "shipsight.db"
 
@@ -28,8 +33,42 @@ def describe(exc):
     return str(exc)
 
 
+#: Every top-level command: its name -> the module of shipsight.cli that defines it
+#: (a function or group of the same name, dashes written as underscores).
+COMMANDS = {
+    "init": "init",
+    "ports": "ports",
+    "scenes": "scenes",
+    "log": "log",
+    "sightings": "sightings",
+    "chip": "chip",
+    "port-calls": "portcalls",
+    "sanctions": "sanctions",
+    "flag": "flags",
+    "flags": "flags",
+    "history": "history",
+    "export": "export",
+    "demo": "demo",
+    "copy": "copy",
+    "report": "report",
+    "cap": "cap",
+    "evidence": "evidence",
+    "vessels": "vessels",
+    "detect": "detect",
+}
+
+
 class ShipsightGroup(click.Group):
-    """Translates user errors from any sub-command into exit code 2."""
+    """Loads each sub-command on use and translates user errors into exit code 2."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        module = COMMANDS.get(name)
+        if module is None:
+            return None
+        return getattr(importlib.import_module(f"shipsight.cli.{module}"), name.replace("-", "_"))
 
     def invoke(self, ctx):
         try:
@@ -47,6 +86,8 @@ class App:
 
     def store(self, *, create=True):
         if self._store is None:
+            from shipsight.store import open_store
+
             self._store = open_store(self.db, create=create)
         return self._store
 
@@ -73,18 +114,3 @@ def cli(ctx, db):
     app = App(db)
     ctx.obj = app
     ctx.call_on_close(app.close)
-
-
-def _register():
-    from shipsight.cli import (chip, copy, demo, export, flags, history, init, log, portcalls, ports, sanctions,
-                               scenes, sightings)
-    from shipsight.cli import cap, evidence, report, vessels
-    from shipsight.cli import detect
-
-    for module in (init, ports, scenes, log, sightings, chip, portcalls, sanctions, flags, history, export, demo, copy,
-                   report, cap, evidence, vessels, detect):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()

@@ -15,8 +15,7 @@ from datetime import datetime, time, timedelta, timezone
 import click
 
 from shipsight.errors import InputError
-from shipsight.model import CONFIDENCE, parse_time
-from shipsight.model.sightings import default_analyst
+from shipsight.model.vocab import CONFIDENCE
 
 
 class TimeType(click.ParamType):
@@ -38,6 +37,8 @@ class TimeType(click.ParamType):
                 self.fail(f"{value!r} is not a date (YYYY-MM-DD) or ISO 8601 time", param, ctx)
             start = datetime.combine(day, time(), tzinfo=timezone.utc)
             return start + timedelta(days=1, microseconds=-1) if self.end_of_day else start
+        from shipsight.model.times import parse_time
+
         try:
             return parse_time(text)
         except InputError as exc:
@@ -68,7 +69,13 @@ since_option = click.option("--since", type=TimeType(), help="Only from this tim
 until_option = click.option("--until", type=TimeType(end_of_day=True), help="Only up to this time (a date includes the whole day).")
 bbox_option = click.option("--bbox", type=BBoxType(), help="minlon,minlat,maxlon,maxlat.")
 tz_option = click.option("--tz", help="Zone of times written without one, e.g. UTC or Asia/Vladivostok.")
-analyst_option = click.option("--analyst", default=default_analyst, show_default="the OS user",
+def _os_user():
+    from shipsight.model.sightings import default_analyst
+
+    return default_analyst()
+
+
+analyst_option = click.option("--analyst", default=_os_user, show_default="the OS user",
                               help="Who logs or changes it.")
 overwrite_option = click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 

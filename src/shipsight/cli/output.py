@@ -1,40 +1,50 @@
-"""Printing for people (rich tables) and for pipes (JSON, GeoJSON)."""
+"""Printing for people (rich tables) and for pipes (JSON, GeoJSON).
 
+numpy, pandas, shapely and rich are imported where they are used: only a
+command that prints a frame pays for them.
+"""
+
+import functools
 import json
 import math
 from datetime import datetime
 
 import click
-import numpy as np
-import pandas as pd
-import shapely
-from rich.console import Console
-from rich.table import Table
 
 
-def _plain(value):
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, np.generic):
-        return _plain(value.item())
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, shapely.Geometry):
-        return value.wkt
-    return value
+@functools.cache
+def _plain_converter():
+    """The function that makes one value JSON-able, built once with the libraries it tests against."""
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    def plain(value):
+        if value is None or value is pd.NA or value is pd.NaT:
+            return None
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        if isinstance(value, (pd.Timestamp, datetime)):
+            return value.isoformat().replace("+00:00", "Z")
+        if isinstance(value, np.generic):
+            return plain(value.item())
+        if isinstance(value, (list, tuple, np.ndarray)):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, shapely.Geometry):
+            return value.wkt
+        return value
+
+    return plain
 
 
 def records(df):
     """Rows of a frame as JSON-able dicts (geometry dropped; times as ISO 8601 UTC)."""
+    plain = _plain_converter()
     geometry = getattr(df, "_geometry_column_name", None)
     cols = [c for c in df.columns if c != geometry]
-    return [{c: _plain(v) for c, v in zip(cols, row)} for row in df[cols].itertuples(index=False, name=None)]
+    return [{c: plain(v) for c, v in zip(cols, row)} for row in df[cols].itertuples(index=False, name=None)]
 
 
 def echo_json(obj):
@@ -43,6 +53,8 @@ def echo_json(obj):
 
 def echo_geojson(gdf):
     """A FeatureCollection with every field as properties."""
+    import shapely
+
     props = records(gdf)
     geoms = [json.loads(g) if g else None for g in shapely.to_geojson(gdf.geometry.values).tolist()] if len(gdf) else []
     click.echo(json.dumps({"type": "FeatureCollection",
@@ -51,12 +63,14 @@ def echo_geojson(gdf):
 
 
 def _console():
+    from rich.console import Console
+
     stream = click.get_text_stream("stdout")
     return Console(file=stream, width=None if stream.isatty() else 200, soft_wrap=False)
 
 
 def _cell(value):
-    value = _plain(value)
+    value = _plain_converter()(value)
     if value is None:
         return ""
     if isinstance(value, float):
@@ -71,6 +85,8 @@ def echo_table(df, columns, *, title=None):
     if len(df) == 0:
         click.echo(f"{title}: none" if title else "none")
         return
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False)
     for c in columns:
         table.add_column(c, overflow="fold")
@@ -91,4 +107,3 @@ def echo_record(record, *, as_json=False):
 
 def echo_err(message):
     click.echo(message, err=True)
-

@@ -4,7 +4,7 @@ import click
 
 from shipsight.cli.options import json_option, since_option, until_option
 from shipsight.cli.output import echo_json, echo_table, records
-from shipsight.portcalls import DEFAULT_MAX_GAP_H, store_port_calls
+from shipsight.model.vocab import DEFAULT_MAX_GAP_H
 
 
 @click.command("port-calls")
@@ -23,6 +23,8 @@ def port_calls(app, port, vessel, since, until, max_gap_h, as_json):
     Example:
       shipsight port-calls --port Rajin --json
     """
+    from shipsight.portcalls import store_port_calls
+
     calls = store_port_calls(app.store(create=False), port=port, vessel=vessel, since=since, until=until,
                              max_gap_h=max_gap_h)
     if as_json:
@@ -30,6 +32,3 @@ def port_calls(app, port, vessel, since, until, max_gap_h, as_json):
     else:
         echo_table(calls, ["vessel", "name", "port", "first_seen", "last_seen", "hours", "n_sightings"],
                    title="Port calls")
-
-
-COMMANDS = [port_calls]

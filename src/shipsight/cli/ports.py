@@ -4,8 +4,7 @@ import click
 
 from shipsight.cli.options import analyst_option, json_option
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
-from shipsight.io.ports import read_ports
-from shipsight.model import PORT_KINDS
+from shipsight.model.vocab import PORT_KINDS
 
 
 @click.group()
@@ -42,6 +41,8 @@ def import_(app, file, name_field, kind_field, watchlist_field, reason_field, ki
       shipsight ports import samples/ports.geojson
       shipsight ports import wpi.csv --buffer-m 3000
     """
+    from shipsight.io.ports import read_ports
+
     frame = read_ports(file, name_field=name_field, kind_field=kind_field, watchlist_field=watchlist_field,
                        reason_field=reason_field, kind=kind, watchlist=watchlist or None, reason=reason,
                        buffer_m=buffer_m, layer=layer, on_invalid=on_invalid)
@@ -73,6 +74,3 @@ def list_(app, as_json):
         echo_json(records(frame.drop(columns=["area_km2"])))
     else:
         echo_table(frame, ["id", "name", "kind", "watchlist", "reason", "area_km2"], title="Ports")
-
-
-COMMANDS = [ports]

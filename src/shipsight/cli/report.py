@@ -3,8 +3,7 @@
 import click
 
 from shipsight.cli.options import bbox_option, since_option, until_option
-from shipsight.outputs import write_report
-from shipsight.rules.engine import RULES
+from shipsight.rules import RULES
 
 
 @click.command()
@@ -31,12 +30,11 @@ def report(app, out_html, since, until, bbox, port, rule, title, overwrite):
       shipsight report log.html
       shipsight report vostochny-2024.html --port Vostochny --since 2024-01-01 --until 2024-12-31
     """
+    from shipsight.outputs import write_report
+
     if out_html.lower().rsplit(".", 1)[-1] not in ("html", "htm"):
         raise click.BadParameter("the report is one HTML file; end OUT_HTML in .html", param_hint="OUT_HTML")
     path, layers = write_report(app.store(create=False), out_html, since=since, until=until, bbox=bbox, port=port,
                                 rule=rule, title=title, overwrite=overwrite)
     click.echo(f"wrote {path}: {len(layers['sightings'])} sightings, {len(layers['flags'])} flags, "
                f"{len(layers['ports'])} ports")
-
-
-COMMANDS = [report]

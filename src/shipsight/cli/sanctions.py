@@ -4,8 +4,7 @@ import click
 
 from shipsight.cli.options import analyst_option, json_option
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
-from shipsight.lists import diff_versions, import_list, search_entries
-from shipsight.sanctions import FORMATS
+from shipsight.io.formats import LIST_FORMATS
 
 ENTRY_COLUMNS = ["list", "entry_id", "name", "imo", "mmsi", "program", "flag", "vessel_type"]
 
@@ -17,7 +16,7 @@ def sanctions():
 
 @sanctions.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "format_", type=click.Choice(FORMATS), default="auto", show_default=True,
+@click.option("--format", "format_", type=click.Choice(LIST_FORMATS), default="auto", show_default=True,
               help="List layout.")
 @click.option("--list", "list_name", help="Name of the list (default: OFAC SDN, OpenSanctions, or the file name).")
 @analyst_option
@@ -34,6 +33,8 @@ def import_(app, file, format_, list_name, analyst, as_json):
       shipsight sanctions import samples/sanctions_sdn.csv
       shipsight sanctions import vessels.json --format opensanctions --list "OpenSanctions vessels"
     """
+    from shipsight.lists import import_list
+
     result = import_list(app.store(), file, format=format_, list_name=list_name, analyst=analyst)
     if result.bad_imos:
         echo_err(f"warning: {result.bad_imos} IMO number{'s' * (result.bad_imos > 1)} in {file} fail the check "
@@ -99,6 +100,8 @@ def search(app, name, list_name, limit, as_json):
       shipsight sanctions search "angara"
       shipsight sanctions search 9179842
     """
+    from shipsight.lists import search_entries
+
     hits = search_entries(app.store(create=False), name, list_name=list_name, limit=limit)
     if as_json:
         echo_json(records(hits))
@@ -120,6 +123,8 @@ def diff(app, list_name, old, new, as_json):
       shipsight sanctions diff --list "OFAC SDN"
       shipsight sanctions diff --list "OFAC SDN" --from 1 --to 3 --json
     """
+    from shipsight.lists import diff_versions
+
     d = diff_versions(app.store(create=False), list_name, old, new)
     if as_json:
         echo_json({"list": d["list"], "from": d["old"], "to": d["new"],
@@ -128,6 +133,3 @@ def diff(app, list_name, old, new, as_json):
     click.echo(f"{d['list']}: version {d['old']} -> {d['new']}")
     for key in ("added", "removed", "changed"):
         echo_table(d[key], ENTRY_COLUMNS + (["fields"] if key == "changed" else []), title=key.capitalize())
-
-
-COMMANDS = [sanctions]

@@ -5,15 +5,6 @@ import click
 from shipsight.cli.options import analyst_option, json_option
 from shipsight.cli.output import echo_err, echo_geojson, echo_json, echo_table, records
 from shipsight.errors import InputError
-from shipsight.scenes import (
-    add_scene,
-    get_scene,
-    scene_file_status,
-    scene_summary,
-    scenes_covering,
-    scenes_covering_sighting,
-    sightings_in_scene,
-)
 
 TABLE_COLUMNS = ["id", "sensor", "acquired", "crs", "width", "height", "count", "gsd_m", "path"]
 SIGHTING_COLUMNS = ["id", "time", "name", "imo", "mmsi", "lon", "lat", "pixel_row", "pixel_col", "from_scene",
@@ -48,6 +39,8 @@ def add(app, image, stac, acquired, sensor, scene_id, analyst, as_json):
       shipsight scenes add S2B_20230414_sf.tif --acquired 2023-04-14T18:59:19Z --sensor sentinel-2b
       shipsight scenes add scene.tif --stac scene_item.json
     """
+    from shipsight.scenes import add_scene
+
     info = add_scene(app.store(), image, stac=stac, acquired=acquired, sensor=sensor, scene_id=scene_id,
                      analyst=analyst)
     if info.acquired is None:
@@ -112,6 +105,8 @@ def show(app, scene_id, no_verify, as_json):
     Example:
       shipsight scenes show port_la_2021-01-05_db
     """
+    from shipsight.scenes import get_scene, scene_file_status, scene_summary, sightings_in_scene
+
     store = app.store(create=False)
     scene = get_scene(store, scene_id)
     inside = sightings_in_scene(store, scene_id)
@@ -147,6 +142,8 @@ def covering(app, lon, lat, sighting_id, as_json):
       shipsight scenes covering --lon -118.2 --lat 33.72
       shipsight scenes covering --sighting 12 --json
     """
+    from shipsight.scenes import scenes_covering, scenes_covering_sighting
+
     store = app.store(create=False)
     if sighting_id is not None:
         if lon is not None or lat is not None:
@@ -174,6 +171,8 @@ def sightings_(app, scene_id, retracted, as_json, as_geojson):
     Example:
       shipsight scenes sightings port_la_2021-01-05_db
     """
+    from shipsight.scenes import sightings_in_scene
+
     frame = sightings_in_scene(app.store(create=False), scene_id, include_retracted=retracted)
     if as_geojson:
         echo_geojson(frame)
@@ -186,6 +185,3 @@ def sightings_(app, scene_id, retracted, as_json, as_geojson):
             if (show[c].dropna() % 1 == 0).all():
                 show[c] = show[c].round().astype("Int64")
         echo_table(show, SIGHTING_COLUMNS, title=f"sightings in scene {scene_id}")
-
-
-COMMANDS = [scenes]

@@ -6,9 +6,8 @@ from shipsight.cli.options import (
     analyst_option, bbox_option, field_values, json_option, since_option, sighting_fields, tz_option, until_option,
 )
 from shipsight.cli.output import echo_err, echo_geojson, echo_json, echo_record, echo_table, records
-from shipsight.io.sightings import FORMATS
-from shipsight.sightings import ON_INVALID, edit_sighting, import_sightings
-from shipsight.store import SightingQuery
+from shipsight.io.formats import SIGHTING_FORMATS
+from shipsight.model.vocab import ON_INVALID
 
 TABLE_COLUMNS = ["id", "time", "name", "imo", "mmsi", "lon", "lat", "port", "nearest_port",
                  "nearest_port_distance_m", "confidence", "source", "analyst"]
@@ -21,7 +20,7 @@ def sightings():
 
 @sightings.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "format_", type=click.Choice(FORMATS), default="auto", show_default=True,
+@click.option("--format", "format_", type=click.Choice(SIGHTING_FORMATS), default="auto", show_default=True,
               help="File layout; xview3 is the xView3 / Ai2 vessel-detection CSV.")
 @click.option("--on-invalid", type=click.Choice(ON_INVALID), default="raise", show_default=True,
               help="raise: any bad row stops the import; skip: import good rows, write bad ones to FILE.rejects.csv.")
@@ -49,6 +48,8 @@ def import_(app, file, format_, on_invalid, layer, tz, analyst, as_json):
       shipsight sightings import feed.csv --on-invalid skip
       shipsight sightings import --format xview3 predictions.csv
     """
+    from shipsight.sightings import import_sightings
+
     result = import_sightings(app.store(), file, format=format_, on_invalid=on_invalid, tz=tz,
                               analyst=analyst, layer=layer)
     if result.rejected:
@@ -80,6 +81,8 @@ def list_(app, port, vessel, since, until, bbox, retracted, as_json, as_geojson)
       shipsight sightings list --port Rajin --since 2023-08-01 --json
       shipsight sightings list --vessel 9179842 --geojson > angara.geojson
     """
+    from shipsight.store import SightingQuery
+
     query = SightingQuery(port=port, vessel=vessel, since=since, until=until, bbox=bbox, include_retracted=retracted)
     frame = app.store(create=False).sightings(query)
     if as_geojson:
@@ -119,6 +122,8 @@ def edit(app, sighting_id, analyst_field, reason, tz, analyst, **fields):
     Example:
       shipsight sightings edit 12 --imo 9179842 --reason "IMO read from hull marking"
     """
+    from shipsight.sightings import edit_sighting
+
     changes = field_values(fields)
     if analyst_field:
         changes["analyst"] = analyst_field
@@ -140,6 +145,3 @@ def retract(app, sighting_id, reason, analyst):
     """
     app.store().retract_sighting(sighting_id, reason=reason, analyst=analyst)
     click.echo(f"retracted sighting {sighting_id}")
-
-
-COMMANDS = [sightings]

@@ -4,7 +4,6 @@ import click
 
 from shipsight.cli.options import analyst_option, json_option
 from shipsight.cli.output import echo_json, echo_table, records
-from shipsight.vessels import import_vessels, set_vessel
 
 
 @click.group()
@@ -30,6 +29,8 @@ def set_(app, imo, deadweight, gross_tonnage, vessel_type, name, mmsi, note, ana
     Example:
       shipsight vessels set --imo 8604917 --deadweight 3300 --vessel-type tanker --note "Panel report S/2024/215"
     """
+    from shipsight.vessels import set_vessel
+
     store = app.store()
     vid = set_vessel(store, imo, analyst=analyst, mmsi=mmsi, name=name, vessel_type=vessel_type,
                      deadweight=deadweight, gross_tonnage=gross_tonnage, note=note)
@@ -56,6 +57,8 @@ def import_(app, file, analyst):
     Example:
       shipsight vessels import samples/vessels.csv
     """
+    from shipsight.vessels import import_vessels
+
     n = import_vessels(app.store(), file, analyst=analyst)
     click.echo(f"{n} vessel record{'s' * (n != 1)} read from {file}")
 
@@ -76,6 +79,3 @@ def list_(app, as_json):
     else:
         echo_table(frame, ["imo", "name", "vessel_type", "deadweight", "gross_tonnage", "mmsi", "note", "updated_at"],
                    title="Vessels")
-
-
-COMMANDS = [vessels]

@@ -40,12 +40,13 @@ Example
 
 import math
 import os
+import warnings
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from multiprocessing import get_context
 
 import numpy as np
 import rasterio
-from rasterio.errors import RasterioIOError
+from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.windows import Window
 
 from shipsight.errors import InputError
@@ -381,7 +382,10 @@ def _to_lonlat(crs, xs, ys):
 
 def _open(path):
     try:
-        return rasterio.open(path)
+        with warnings.catch_warnings():
+            # The caller raises its own, clearer error for missing georeferencing.
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            return rasterio.open(path)
     except RasterioIOError as exc:
         first = str(exc).splitlines()[0][:160]
         raise InputError(f"not a raster rasterio can read ({first})", where=path) from None
@@ -588,8 +592,9 @@ def _water_level(samples):
                 means.append(np.array([v.mean()]))
             continue
         b = s[:h, :w].reshape(h // 8, 8, w // 8, 8)
-        with np.errstate(invalid="ignore"):
-            m = np.nanmean(np.nanmean(b, axis=3), axis=1)
+        finite = np.isfinite(b)
+        with np.errstate(invalid="ignore", divide="ignore"):  # an all-nodata block is NaN, dropped below
+            m = np.where(finite, b, 0.0).sum(axis=(1, 3)) / finite.sum(axis=(1, 3))
         means.append(m[np.isfinite(m)].ravel())
     vals = np.concatenate(means) if means else np.empty(0)
     vals = vals[np.isfinite(vals)]

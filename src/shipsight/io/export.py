@@ -29,23 +29,10 @@ import geopandas as gpd
 
 from shipsight.errors import InputError
 from shipsight.io.cells import guard_formulas, unguard_formulas
+from shipsight.io.formats import EXPORT_FORMATS
 from shipsight.io.kml import write_kml
 
-#: Supported formats: name -> extensions (the first is the usual one), driver, description.
-FORMATS = {
-    "gpkg": {"extensions": (".gpkg",), "driver": "GPKG", "description": "OGC GeoPackage (several layers, spatial index)"},
-    "geojson": {"extensions": (".geojson", ".json"), "driver": "GeoJSON", "description": "GeoJSON (RFC 7946)"},
-    "geojsonseq": {
-        "extensions": (".geojsonl", ".geojsons", ".ndjson"),
-        "driver": "GeoJSONSeq",
-        "description": "newline-delimited GeoJSON, one feature a line",
-    },
-    "kml": {"extensions": (".kml",), "driver": "KML", "description": "KML 2.2 for Google Earth, with time stamps"},
-    "shp": {"extensions": (".shp",), "driver": "ESRI Shapefile", "description": "ESRI Shapefile (+ OUT.fields.csv name map)"},
-    "fgb": {"extensions": (".fgb",), "driver": "FlatGeobuf", "description": "FlatGeobuf"},
-    "csv": {"extensions": (".csv",), "driver": "CSV", "description": "CSV with a WKT column (and lon/lat for points)"},
-    "parquet": {"extensions": (".parquet", ".geoparquet"), "driver": "GeoParquet", "description": "GeoParquet (pyarrow)"},
-}
+FORMATS = EXPORT_FORMATS
 
 #: The layers the store hands out, and the table name each gets inside a file.
 LAYERS = {"sightings": "sightings", "flags": "flags", "ports": "ports", "scenes": "scenes", "port-calls": "port_calls"}

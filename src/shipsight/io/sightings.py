@@ -7,10 +7,10 @@ import pandas as pd
 import shapely
 
 from shipsight.errors import InputError
+from shipsight.io.formats import SIGHTING_FORMATS
 from shipsight.io.ports import read_gis
 
-#: Import formats: ``auto`` picks by extension.
-FORMATS = ("auto", "csv", "geojson", "gpkg", "xview3")
+FORMATS = SIGHTING_FORMATS
 _BY_SUFFIX = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg"}
 
 

@@ -1,9 +1,19 @@
-"""The controlled words of the log: confidence levels, port kinds, booleans."""
+"""The controlled words of the log: confidence levels, port kinds, policies, booleans.
+
+Kept free of heavy imports: the CLI reads these to build its options before it
+knows which command runs.
+"""
 
 from shipsight.errors import InputError
 
 CONFIDENCE = ("confirmed", "probable", "possible")
 PORT_KINDS = ("port", "terminal", "anchorage", "shipyard", "berth")
+#: What an import does with a bad row: stop (nothing written), or skip it into a rejects file.
+ON_INVALID = ("raise", "skip")
+#: A longer gap between two sightings of a vessel in a port starts a new port call.
+DEFAULT_MAX_GAP_H = 168.0
+#: The ``--ports`` word that means every watch-listed port.
+WATCH_LISTED = "watch-listed"
 
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0", ""}

@@ -27,12 +27,11 @@ import pandas as pd
 
 from shipsight.errors import InputError
 from shipsight.portcalls import vessel_key
+from shipsight.rules import DEFAULTS, RULES
 from shipsight.rules.severity import severity
 from shipsight.sanctions import match_identities
 from shipsight.store import SightingQuery
 
-RULES = ("sanctioned-vessel", "at-sanctioned-vessel-location", "watchlist-port", "ship-to-ship")
-DEFAULTS = {"distance_m": 500.0, "window_h": 72.0, "sts_distance_m": 300.0, "sts_window_h": 1.0}
 
 
 @dataclass(frozen=True)

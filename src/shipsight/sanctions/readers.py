@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from shipsight.errors import InputError, RowErrors
+from shipsight.io.formats import LIST_FORMATS
 from shipsight.model import imo_is_valid
 
 #: The columns of every frame :func:`read_list` returns, in order.
@@ -31,8 +32,7 @@ COLUMNS = (
     "program", "flag", "vessel_type", "gross_tonnage", "deadweight",
     "call_sign", "remarks",
 )
-#: The formats :func:`read_list` understands.
-FORMATS = ("auto", "ofac-sdn", "opensanctions", "csv")
+FORMATS = LIST_FORMATS
 
 _OFAC_FIELDS = (
     "ent_num", "name", "sdn_type", "program", "title", "call_sign", "vess_type",
