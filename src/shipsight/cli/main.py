@@ -55,6 +55,7 @@ COMMANDS = {
     "evidence": "evidence",
     "vessels": "vessels",
     "detect": "detect",
+    "ais": "ais",
 }
 
 
@@ -80,9 +81,11 @@ class ShipsightGroup(click.Group):
 class App:
     """What commands share: where the store is, opened on first use and closed at exit."""
 
-    def __init__(self, db):
+    def __init__(self, db, ais=None):
         self.db = db
+        self.ais = ais
         self._store = None
+        self._archive = None
 
     def store(self, *, create=True):
         if self._store is None:
@@ -90,6 +93,14 @@ class App:
 
             self._store = open_store(self.db, create=create)
         return self._store
+
+    def archive(self, *, create=False):
+        """The AIS archive: ``--ais``/SHIPSIGHT_AIS, else beside a SQLite store (``X.db`` -> ``X.ais``)."""
+        if self._archive is None:
+            from shipsight.ais.archive import default_archive_path, open_archive
+
+            self._archive = open_archive(default_archive_path(self.db, self.ais), create=create)
+        return self._archive
 
     def close(self):
         if self._store is not None:
@@ -100,9 +111,11 @@ class App:
 @click.group(cls=ShipsightGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", envvar="SHIPSIGHT_DB", default=DEFAULT_DB, show_default=True,
               help="SQLite file or postgresql:// URL of the store (or set SHIPSIGHT_DB).")
+@click.option("--ais", envvar="SHIPSIGHT_AIS", metavar="PATH",
+              help="Folder of the AIS archive (or set SHIPSIGHT_AIS); default beside a SQLite store: X.db -> X.ais.")
 @click.version_option(__version__, prog_name="shipsight")
 @click.pass_context
-def cli(ctx, db):
+def cli(ctx, db, ais):
     """Log ship sightings from satellite imagery and flag sanctioned-vessel activity.
 
     \b
@@ -111,6 +124,6 @@ def cli(ctx, db):
       shipsight log --lon 130.301 --lat 42.245 --time 2023-10-05T02:10:00Z --name ANGARA --imo 9179842
       shipsight sightings list --port Rajin
     """
-    app = App(db)
+    app = App(db, ais)
     ctx.obj = app
     ctx.call_on_close(app.close)

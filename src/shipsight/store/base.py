@@ -15,10 +15,11 @@ from shipsight.errors import InputError, NotFoundError
 from shipsight.model.sightings import default_analyst
 
 #: The newest schema this code knows; both back ends migrate to it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Every table of the log, parents before children: the order a copy writes them in.
-TABLES = ("ports", "scenes", "imports", "sightings", "list_versions", "list_entries", "vessels", "flags", "audit")
+TABLES = ("ports", "scenes", "imports", "sightings", "list_versions", "list_entries", "vessels", "ais_imports",
+          "ais_identities", "flags", "audit")
 
 #: Sighting fields an edit may change (ids, attribution and status are derived or managed).
 EDITABLE = (
@@ -208,6 +209,26 @@ class Store(ABC):
     def vessels(self):
         """The ``vessels`` table as a DataFrame (id, imo, mmsi, name, vessel_type, deadweight,
         gross_tonnage as float, note, updated_at as UTC datetime), ordered by IMO."""
+
+    # AIS: the import log and identities over time (positions live in the AIS archive)
+    @abstractmethod
+    def ais_import(self, sha256):
+        """The stored AIS import of the file with this SHA-256, as a dict, or None."""
+
+    @abstractmethod
+    def ais_imports(self, *, sha256=None):
+        """AIS imports (id, source, sha256, format, archive, tag, received_at, first_time,
+        last_time, positions, statics, vessels, counts as a dict, analyst, at), oldest first."""
+
+    @abstractmethod
+    def add_ais_import(self, record, runs, *, analyst):
+        """Record an AIS import and merge its identity runs in one transaction (audited);
+        returns ``(import_id, added, extended)``, ``added`` None when the file was imported before."""
+
+    @abstractmethod
+    def ais_identities(self, *, mmsi=None, imo=None, name=None, since=None, until=None, ids=None):
+        """Identity runs (id, mmsi, name, imo, call_sign, ship_type, vessel_type, length_m,
+        valid_from, valid_to, reports, import_id), by MMSI then time."""
 
     # flags
     @abstractmethod

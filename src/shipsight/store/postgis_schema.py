@@ -229,4 +229,42 @@ _V2 = [
                                                                   abs((band + 1) * band_deg - 90.0)))) / band_deg))::int $$""",
 ]
 
-MIGRATIONS = [_V1, _V2]
+# Version 3, as in SQLite: AIS imports and each MMSI's identity runs (positions live in the archive).
+_V3 = [  # AIS imports and identities
+    """CREATE TABLE ais_imports (
+        id BIGINT PRIMARY KEY,
+        source TEXT NOT NULL,
+        sha256 TEXT NOT NULL UNIQUE,
+        format TEXT NOT NULL,
+        archive TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        received_at TIMESTAMPTZ,
+        first_time TIMESTAMPTZ,
+        last_time TIMESTAMPTZ,
+        positions BIGINT NOT NULL,
+        statics BIGINT NOT NULL,
+        vessels INTEGER NOT NULL,
+        counts TEXT NOT NULL,
+        analyst TEXT NOT NULL,
+        at TIMESTAMPTZ NOT NULL
+    )""",
+    """CREATE TABLE ais_identities (
+        id BIGINT PRIMARY KEY,
+        mmsi TEXT NOT NULL,
+        name TEXT,
+        imo TEXT CHECK (imo IS NULL OR length(imo) = 7),
+        call_sign TEXT,
+        ship_type INTEGER,
+        vessel_type TEXT,
+        length_m DOUBLE PRECISION,
+        valid_from TIMESTAMPTZ NOT NULL,
+        valid_to TIMESTAMPTZ NOT NULL,
+        reports BIGINT NOT NULL,
+        import_id BIGINT NOT NULL REFERENCES ais_imports(id),
+        updated_import_id BIGINT REFERENCES ais_imports(id)
+    )""",
+    "CREATE INDEX ais_identities_mmsi ON ais_identities(mmsi, valid_from)",
+    "CREATE INDEX ais_identities_imo ON ais_identities(imo) WHERE imo IS NOT NULL",
+]
+
+MIGRATIONS = [_V1, _V2, _V3]

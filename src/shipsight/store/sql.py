@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 from shipsight.errors import InputError, NotFoundError
+from shipsight.store.aisrows import AISRows
 from shipsight.store.base import EDITABLE, SCHEMA_VERSION, SightingQuery, Store
 from shipsight.store.convert import nullable, now_utc, plain, text_times, time_text
 from shipsight.store.flagsync import FLAG_EVIDENCE, plan_flag_sync, typed_flags
@@ -30,7 +31,7 @@ SIGHTING_FIELDS = ("name", "imo", "mmsi", "vessel_type", "length_m", "heading", 
                    "pixel_row", "pixel_col", "analyst", "note")
 
 
-class SQLStore(Store):
+class SQLStore(AISRows, Store):
     """A store on a SQL database; subclasses supply the hooks below.
 
     ``conn`` is a DB-API connection whose ``execute`` returns a cursor (sqlite3

@@ -205,4 +205,43 @@ _V2 = [
         BEGIN SELECT RAISE(ABORT, 'the copy log is append-only'); END""",
 ]
 
-MIGRATIONS = [_V1, _V2]
+# Version 3: AIS. The positions live in the AIS archive beside the store (shipsight.ais.archive);
+# the store keeps each import (file, SHA-256, counts) and each MMSI's identity runs over time.
+_V3 = [  # AIS imports and identities
+    """CREATE TABLE ais_imports (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        sha256 TEXT NOT NULL UNIQUE,
+        format TEXT NOT NULL,
+        archive TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        received_at TEXT,
+        first_time TEXT,
+        last_time TEXT,
+        positions INTEGER NOT NULL,
+        statics INTEGER NOT NULL,
+        vessels INTEGER NOT NULL,
+        counts TEXT NOT NULL,
+        analyst TEXT NOT NULL,
+        at TEXT NOT NULL
+    )""",
+    """CREATE TABLE ais_identities (
+        id INTEGER PRIMARY KEY,
+        mmsi TEXT NOT NULL,
+        name TEXT,
+        imo TEXT CHECK (imo IS NULL OR length(imo) = 7),
+        call_sign TEXT,
+        ship_type INTEGER,
+        vessel_type TEXT,
+        length_m REAL,
+        valid_from TEXT NOT NULL,
+        valid_to TEXT NOT NULL,
+        reports INTEGER NOT NULL,
+        import_id INTEGER NOT NULL REFERENCES ais_imports(id),
+        updated_import_id INTEGER REFERENCES ais_imports(id)
+    )""",
+    "CREATE INDEX ais_identities_mmsi ON ais_identities(mmsi, valid_from)",
+    "CREATE INDEX ais_identities_imo ON ais_identities(imo) WHERE imo IS NOT NULL",
+]
+
+MIGRATIONS = [_V1, _V2, _V3]

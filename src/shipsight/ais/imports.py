@@ -1,0 +1,216 @@
+"""Importing AIS files: positions into the archive, identities and the import's record into the store.
+
+One file is one import: its positions are written to the archive under the
+file's tag (the first 16 hex digits of its SHA-256), then its record and
+identity runs go to the store in one transaction. If anything fails before
+that commits, the parts written are removed again: nothing of the file
+remains. A file already imported (same SHA-256) adds nothing.
+
+Every file is checked before any is imported (it exists, its format is
+known); a file that still fails midway (a bad value in row 3,000,000) is
+refused whole, and the files before it stay imported (said in the error).
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from shipsight.errors import InputError, RowErrors
+
+#: ``--format`` choices: ``auto`` reads the first lines.
+FORMATS = ("auto", "nmea", "marinecadastre", "marinecadastre2025", "plain")
+
+
+@dataclass
+class AISImport:
+    """The outcome of importing one file."""
+
+    file: str
+    sha256: str
+    format: str
+    created: bool
+    import_id: int | None = None
+    positions: int = 0
+    duplicates: int = 0
+    statics: int = 0
+    vessels: int = 0
+    identities_added: int = 0
+    identities_extended: int = 0
+    days: list = field(default_factory=list)
+    first_time: datetime | None = None
+    last_time: datetime | None = None
+    counts: dict = field(default_factory=dict)
+
+    def as_record(self):
+        """A JSON-able dict (times as ISO 8601 UTC)."""
+        out = dict(self.__dict__)
+        for k in ("first_time", "last_time"):
+            out[k] = None if out[k] is None else out[k].isoformat().replace("+00:00", "Z")
+        return out
+
+    def warnings(self):
+        """Lines for stderr: what was left out, and what was assumed."""
+        c = self.counts
+        out = []
+        skipped = {k: c.get(k, 0) for k in ("broken", "empty", "incomplete", "undecodable", "bad_time",
+                                             "no_position") if c.get(k)}
+        if skipped:
+            out.append(f"{self.file}: skipped " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in skipped.items())
+                       + " (see --json for every count)")
+        if c.get("untimed"):
+            out.append(f"{self.file}: {c['untimed']} messages had no time (no tag-block c:, no $PGHP before them) "
+                       "and were left out; give --received-at TIME to keep them at that time")
+        if c.get("time_assumed"):
+            out.append(f"{self.file}: {c['time_assumed']} messages had no time of their own and were given "
+                       "--received-at (marked time_assumed: too coarse to correlate with imagery)")
+        for k in ("imo_placeholder", "imo_invalid"):
+            if c.get(k):
+                what = "placeholder IMO numbers (e.g. 0000000)" if k == "imo_placeholder" else \
+                    "invalid IMO numbers (wrong check digit or length)"
+                out.append(f"{self.file}: {c[k]} static reports carried {what}; taken as unknown")
+        return out
+
+
+def detect_format(path, format="auto"):
+    """The format of ``path`` (one of :data:`FORMATS` but ``auto``), or an InputError saying what was found."""
+    from shipsight.ais.csvfiles import sniff
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file; check the path", where=str(path))
+    found = sniff(path)
+    if format == "auto":
+        if found is None:
+            raise InputError("not AIS this reader knows: neither NMEA (!AIVDM lines) nor a CSV with the columns "
+                             "of MarineCadastre (MMSI,BaseDateTime,LAT,LON / mmsi,base_date_time,longitude,latitude) "
+                             "or the plain layout (mmsi,time,lon,lat)", where=str(path))
+        return found[0] if found[0] == "nmea" else found[1]
+    if format == "nmea":
+        return format
+    if found is None or found[0] != "csv":
+        raise InputError(f"--format {format} needs a CSV with its columns", where=str(path))
+    from shipsight.ais.csvfiles import LAYOUTS, REQUIRED, header_of
+
+    header = set(header_of(path))
+    missing = [LAYOUTS[format][c] for c in REQUIRED if LAYOUTS[format][c] not in header]
+    if missing:
+        raise InputError(f"--format {format} needs the columns {', '.join(missing)}", where=str(path))
+    return format
+
+
+def _ms_time(ms):
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+
+
+def import_file(store, archive, path, *, format, received_at=None, tz=None, analyst, progress=None):
+    """Import one AIS file (its ``format`` known); return an :class:`AISImport`."""
+    from shipsight.ais.csvfiles import read_csv_ais
+    from shipsight.ais.identities import final_runs, statement_runs
+    from shipsight.ais.identity import MMSI_KINDS, mmsi_kind_codes
+    from shipsight.ais.nmea import read_nmea
+    from shipsight.digest import sha256_file
+
+    path = Path(path)
+    sha = sha256_file(path)
+    done = store.ais_import(sha)
+    if done is not None:
+        return AISImport(str(path), sha, done["format"], False, import_id=int(done["id"]),
+                         positions=int(done["positions"]), counts=done["counts"])
+    counts = Counter()
+    if format == "nmea":
+        batches = read_nmea(path, received_at=received_at, counts=counts)
+    else:
+        batches = read_csv_ais(path, layout=format, tz=tz, counts=counts)
+    tag = sha[:16]
+    runs = []
+    vessels = set()
+    kinds = np.zeros(len(MMSI_KINDS), dtype=np.int64)
+    with archive.writer(tag) as writer:
+        for positions, statements in batches:
+            writer.write(positions)
+            runs.append(statement_runs(statements, counts))
+            mmsi = np.unique(positions.column("mmsi").to_numpy())
+            vessels.update(mmsi.tolist())
+            kinds += np.bincount(mmsi_kind_codes(positions.column("mmsi").to_numpy())[0], minlength=len(MMSI_KINDS))
+            if progress:
+                progress(counts)
+        if format == "nmea" and counts["messages"] and not counts["timed"] and not counts["time_assumed"]:
+            raise InputError("no message has a time (no tag-block c:, no $PGHP line): positions cannot be placed "
+                             "in time for correlation; give --received-at TIME (when the file was recorded) to "
+                             "import it at that time", where=str(path))
+        summary = writer.close()
+    try:
+        identity_runs = final_runs(runs)
+        counts.update({f"positions_{k.replace('-', '_')}": int(v) for k, v in zip(MMSI_KINDS, kinds) if v})
+        counts["duplicates"] = summary.duplicates
+        record = {"source": str(path), "sha256": sha, "format": format, "archive": str(archive.path), "tag": tag,
+                  "received_at": received_at, "first_time": _ms_time(summary.first_ms),
+                  "last_time": _ms_time(summary.last_ms), "positions": summary.rows,
+                  "statics": int(counts["statics"]), "vessels": len(vessels), "counts": dict(counts)}
+        import_id, added, extended = store.add_ais_import(record, identity_runs, analyst=analyst)
+    except BaseException:
+        archive.remove(tag)
+        raise
+    if added is None:
+        # Imported meanwhile by another process: the same file made the same parts.
+        return AISImport(str(path), sha, format, False, import_id=import_id, positions=summary.rows,
+                         counts=dict(counts))
+    return AISImport(str(path), sha, format, True, import_id=import_id, positions=summary.rows,
+                     duplicates=summary.duplicates, statics=int(counts["statics"]), vessels=len(vessels),
+                     identities_added=added, identities_extended=extended,
+                     days=sorted(d.isoformat() for d in summary.days), first_time=record["first_time"],
+                     last_time=record["last_time"], counts=dict(counts))
+
+
+def import_ais(store, archive, paths, *, format="auto", received_at=None, tz=None, analyst, progress=None):
+    """Import AIS files (NMEA, MarineCadastre CSV/zip, plain CSV) into ``archive`` and ``store``.
+
+    Parameters
+    ----------
+    store : Store
+    archive : Archive
+        From :func:`shipsight.ais.archive.open_archive` (``create=True``).
+    paths : sequence of paths
+    format : str
+        One of :data:`FORMATS`.
+    received_at : datetime, optional
+        Aware; the time given to NMEA messages that carry none.
+    tz : str, optional
+        Zone of a plain CSV's times written without one.
+    analyst : str
+
+    Returns
+    -------
+    list of AISImport, one per file, in order.
+
+    Raises
+    ------
+    InputError
+        A file that is missing or of no known format (before anything is
+        imported); a file that fails while read (it is left out whole; the
+        message names the files imported before it).
+    """
+    if format not in FORMATS:
+        raise InputError(f"unknown AIS format {format!r}; choose one of {', '.join(FORMATS)}")
+    if received_at is not None and received_at.tzinfo is None:
+        raise InputError("--received-at needs a time zone, e.g. 2024-03-01T09:30:00Z")
+    formats = [detect_format(p, format) for p in paths]
+    results = []
+    for path, fmt in zip(paths, formats):
+        try:
+            results.append(import_file(store, archive, path, format=fmt, received_at=received_at, tz=tz,
+                                       analyst=analyst, progress=progress))
+        except RowErrors as exc:
+            if results:
+                raise RowErrors(f"{exc.source} (imported before it: {', '.join(r.file for r in results)})",
+                                exc.problems) from None
+            raise
+        except InputError as exc:
+            if results:
+                raise InputError(f"{exc.message} (imported before it: {', '.join(r.file for r in results)}; "
+                                 "nothing of this file was written)", where=exc.where) from None
+            raise
+    return results

@@ -1,0 +1,159 @@
+"""``shipsight ais``: import AIS into the archive, list vessels' identities, show tracks."""
+
+import click
+
+from shipsight.cli.options import TimeType, analyst_option, json_option, since_option, tz_option, until_option
+from shipsight.cli.output import echo_err, echo_json, echo_table, records
+
+FORMATS = ("auto", "nmea", "marinecadastre", "marinecadastre2025", "plain")
+KINDS = ("all", "ship", "group", "base-station", "sar-aircraft", "handheld", "craft", "aton", "sart", "mob", "epirb",
+         "invalid")
+
+
+@click.group()
+def ais():
+    """AIS: positions in a columnar archive beside the store, identities over time in the store.
+
+    The archive is the folder named by the global --ais PATH (or SHIPSIGHT_AIS);
+    beside a SQLite store by default (shipsight.db -> shipsight.ais).
+    """
+
+
+@ais.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "format_", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="File layout; auto reads the first lines.")
+@click.option("--received-at", type=TimeType(),
+              help="Time of NMEA messages that carry none (no tag-block c:, no $PGHP): when the file was recorded.")
+@tz_option
+@analyst_option
+@json_option
+@click.pass_obj
+def import_(app, files, format_, received_at, tz, analyst, as_json):
+    """Import AIS files: NMEA (!AIVDM/!AIVDO), MarineCadastre CSV/zip (both layouts), or plain CSV.
+
+    Positions (types 1-3, 18, 19, 27) go to the archive, partitioned by day;
+    static data (5, 19, 24) become each MMSI's identities over time in the
+    store. Broken or empty NMEA sentences are counted and skipped. A file
+    imported before adds nothing.
+
+    \b
+    Example:
+      shipsight ais import AIS_2022_01_03.zip
+      shipsight ais import feed.nmea --received-at 2024-03-01T09:30:00Z
+      shipsight --ais /srv/ais ais import day1.csv day2.csv
+    """
+    from shipsight.ais.imports import import_ais
+
+    store = app.store()
+    results = import_ais(store, app.archive(create=True), files, format=format_, received_at=received_at, tz=tz,
+                         analyst=analyst)
+    for r in results:
+        for line in r.warnings() if r.created else []:
+            echo_err(f"warning: {line}")
+    if as_json:
+        echo_json([{**r.as_record(), "archive": str(app.archive().path)} for r in results])
+        return
+    for r in results:
+        if not r.created:
+            click.echo(f"{r.file}: already imported (import {r.import_id}); nothing added")
+            continue
+        span = f" from {r.first_time:%Y-%m-%d %H:%M} to {r.last_time:%Y-%m-%d %H:%M} UTC" if r.first_time else ""
+        click.echo(f"{r.file} ({r.format}): {r.positions:,} positions of {r.vessels:,} MMSIs{span} into "
+                   f"{app.archive().path}; {r.statics:,} static reports -> {r.identities_added:,} new identities, "
+                   f"{r.identities_extended:,} extended")
+
+
+@ais.command("vessels")
+@click.option("--mmsi", help="Only this MMSI.")
+@click.option("--imo", help="Only identities broadcasting this IMO number.")
+@click.option("--name", help="Part of the name (any case).")
+@click.option("--kind", type=click.Choice(KINDS), default="ship", show_default=True,
+              help="Kind of station the MMSI names (ITU-R M.585); 'all' for every one.")
+@click.option("--country", help="MID country: ISO code (PA, KP) or part of the name.")
+@click.option("--vessel-type", help="Part of the vessel type, e.g. tanker.")
+@since_option
+@until_option
+@json_option
+@click.pass_obj
+def vessels(app, mmsi, imo, name, kind, country, vessel_type, since, until, as_json):
+    """List the vessels' identities broadcast in AIS, each with the time it was valid.
+
+    One row per identity run: a vessel that changed name, or stopped sending
+    its IMO, has one row for each, with valid_from and valid_to (first and
+    last report of it).
+
+    \b
+    Example:
+      shipsight ais vessels --vessel-type tanker --country KP
+      shipsight ais vessels --imo 9179842 --json
+    """
+    from shipsight.ais.vessels import ais_vessels
+    from shipsight.model.identity import parse_imo, parse_mmsi
+
+    frame = ais_vessels(app.store(create=False), mmsi=parse_mmsi(mmsi) if mmsi else None,
+                        imo=parse_imo(imo) if imo else None, name=name, since=since, until=until, kind=kind,
+                        country=country, vessel_type=vessel_type)
+    if as_json:
+        echo_json(records(frame))
+    else:
+        echo_table(frame, ["mmsi", "kind", "flag", "name", "imo", "call_sign", "vessel_type", "length_m",
+                           "valid_from", "valid_to", "reports"], title="AIS identities")
+
+
+@ais.command("track")
+@click.argument("vessel")
+@since_option
+@until_option
+@json_option
+@click.option("--geojson", "as_geojson", is_flag=True,
+              help="Print GeoJSON: a point per position and a line per MMSI (split at the antimeridian).")
+@click.pass_obj
+def track(app, vessel, since, until, as_json, as_geojson):
+    """Show a vessel's AIS positions by MMSI or IMO number, with the identity it broadcast.
+
+    By IMO the track follows the vessel across MMSIs (while the identity in
+    force carried that IMO). Without --since/--until: the span of its
+    identities, a day either side.
+
+    \b
+    Example:
+      shipsight ais track 367379190 --since 2022-01-03 --until 2022-01-03
+      shipsight ais track "IMO 8207721" --geojson > eagle.geojson
+    """
+    from shipsight.ais.tracks import track_lines, vessel_track
+
+    frame = vessel_track(app.store(create=False), app.archive(), vessel, since=since, until=until)
+    if as_geojson:
+        import geopandas as gpd
+        import pandas as pd
+        import shapely
+
+        points = gpd.GeoDataFrame(frame, geometry=shapely.points(frame["lon"].to_numpy(), frame["lat"].to_numpy()),
+                                  crs="EPSG:4326")
+        from shipsight.cli.output import echo_geojson
+
+        echo_geojson(pd.concat([points, track_lines(frame)], ignore_index=True))
+    elif as_json:
+        echo_json(records(frame))
+    else:
+        echo_table(frame, ["mmsi", "time", "lon", "lat", "sog", "cog", "heading", "name", "imo"],
+                   title=f"AIS track of {vessel}")
+
+
+@ais.command("imports")
+@json_option
+@click.pass_obj
+def imports(app, as_json):
+    """List the AIS files imported: file, SHA-256, archive, counts.
+
+    \b
+    Example:
+      shipsight ais imports --json
+    """
+    frame = app.store(create=False).ais_imports()
+    if as_json:
+        echo_json(records(frame))
+    else:
+        echo_table(frame, ["id", "source", "format", "positions", "statics", "vessels", "first_time", "last_time",
+                           "sha256", "analyst", "at"], title="AIS imports")
