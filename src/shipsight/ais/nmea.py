@@ -65,10 +65,12 @@ class _Batch:
         return len(self.pos["time"]) + len(self.static["time"])
 
     def positions(self):
+        from shipsight.ais.identity import cog_degrees, heading_degrees, sog_knots
+
         p = self.pos
         return positions_table(mmsi=p["mmsi"], time=np.array(p["time"], dtype=np.int64), lon=p["lon"], lat=p["lat"],
-                               sog=np.array(p["sog"], dtype=float), cog=np.array(p["cog"], dtype=float),
-                               heading=np.array(p["heading"], dtype=float), nav_status=p["nav_status"],
+                               sog=sog_knots(p["sog"]), cog=cog_degrees(p["cog"]),
+                               heading=heading_degrees(p["heading"]), nav_status=p["nav_status"],
                                msg_type=p["msg_type"], time_assumed=p["time_assumed"])
 
     def statements(self):
