@@ -156,7 +156,9 @@ def write_csv(path, header, rows):
 
 @pytest.fixture(autouse=True)
 def _no_shipsight_env(monkeypatch):
-    # A developer's own SHIPSIGHT_DB must never leak into a test.
+    # A developer's own SHIPSIGHT_DB or SHIPSIGHT_AIS must never leak into a test.
     monkeypatch.delenv("SHIPSIGHT_DB", raising=False)
+    monkeypatch.delenv("SHIPSIGHT_AIS", raising=False)
     yield
     os.environ.pop("SHIPSIGHT_DB", None)
+    os.environ.pop("SHIPSIGHT_AIS", None)

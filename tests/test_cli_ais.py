@@ -1,0 +1,172 @@
+"""``shipsight ais``: import, vessels, track, imports — through the CLI, on SQLite and PostGIS."""
+
+import json
+import zipfile
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from tests.conftest import Cli, is_postgis, shared
+
+MC_DAY = "ais/marinecadastre/AIS_2022_01_03_first99999.csv.gz"
+PLAIN = "mmsi,time,lon,lat,sog,cog,heading,name,imo,call_sign,ship_type,length_m"
+
+
+@pytest.fixture
+def ais(run, tmp_path):
+    """``shipsight --db DB --ais ARCHIVE ...`` and the archive's folder."""
+    folder = tmp_path / "team.ais"
+
+    def call(*args, code=0):
+        return run("--ais", folder, *args, code=code)
+
+    call.folder = folder
+    call.run = run
+    return call
+
+
+def _parts(folder):
+    return sorted(p.relative_to(folder) for p in Path(folder).rglob("*.parquet"))
+
+
+def test_marinecadastre_day_import_vessels_track(ais):
+    path = shared(MC_DAY)
+    out = json.loads(ais("ais", "import", path, "--json").stdout)[0]
+    # 99,999 rows; 3 repeat another row exactly; 10,631 MMSIs, of which 11 broadcast no static field at all.
+    assert (out["positions"], out["duplicates"], out["vessels"], out["identities_added"]) == (99_996, 3, 10_631, 10_620)
+    assert out["counts"]["positions_base_station"] == 60 and out["counts"]["positions_mob"] == 18
+    assert out["days"] == ["2022-01-03"] and out["first_time"] == "2022-01-03T00:00:00Z"
+    parts = _parts(ais.folder)
+    sizes = [(ais.folder / p).stat().st_size for p in parts]
+    # Re-importing the same file adds nothing, in the archive or the store.
+    again = ais("ais", "import", path)
+    assert "already imported" in again.stdout
+    assert _parts(ais.folder) == parts and [(ais.folder / p).stat().st_size for p in parts] == sizes
+    imports = json.loads(ais("ais", "imports", "--json").stdout)
+    assert len(imports) == 1 and imports[0]["sha256"] == out["sha256"] and imports[0]["positions"] == 99_996
+    # The EAGLE, IMO 8207721 (MarineCadastre row: 367379190 ... EAGLE,IMO8207721,WTD4583,31).
+    eagle = json.loads(ais("ais", "vessels", "--imo", "8207721", "--json").stdout)
+    assert [(v["mmsi"], v["name"], v["call_sign"], v["vessel_type"], v["flag"]) for v in eagle] == \
+        [("367379190", "EAGLE", "WTD4583", "towing", "US")]
+    # A placeholder IMO is never an IMO; base stations are not ships.
+    assert json.loads(ais("ais", "vessels", "--imo", "0000000", "--json").stdout) == []
+    stations = json.loads(ais("ais", "vessels", "--kind", "base-station", "--json").stdout)
+    assert stations == []  # they broadcast no static data in this file
+    ships = json.loads(ais("ais", "vessels", "--json").stdout)
+    assert len(ships) == 10_620 - sum(1 for v in json.loads(ais("ais", "vessels", "--kind", "all", "--json").stdout)
+                                      if v["kind"] != "ship")
+    track = json.loads(ais("ais", "track", "367379190", "--json").stdout)
+    assert len(track) >= 10 and {t["name"] for t in track} == {"EAGLE"}
+    by_imo = json.loads(ais("ais", "track", "IMO 8207721", "--since", "2022-01-03", "--until", "2022-01-03",
+                            "--json").stdout)
+    assert by_imo == track
+    geo = json.loads(ais("ais", "track", "367379190", "--geojson").stdout)
+    kinds = [f["geometry"]["type"] for f in geo["features"]]
+    assert kinds.count("LineString") == 1 and kinds.count("Point") == len(track)
+
+
+def test_nmea_without_time_is_refused_and_writes_nothing(ais):
+    path = shared("ais/nmea/nmea_data_sample.txt")
+    result = ais("ais", "import", path, code=2)
+    assert "--received-at" in result.stderr and "Traceback" not in result.stderr
+    assert _parts(ais.folder) == []
+    ais.run("init")
+    assert json.loads(ais("ais", "imports", "--json").stdout) == []
+    ok = ais("ais", "import", path, "--received-at", "2024-01-01T00:00:00Z", "--json")
+    rec = json.loads(ok.stdout)[0]
+    assert rec["counts"]["empty"] == 100 and rec["counts"]["time_assumed"] == 778
+    assert "time_assumed" in ok.stderr or "--received-at" in ok.stderr
+
+
+def test_identities_over_time_across_files_and_mmsis(ais, tmp_path):
+    day1 = tmp_path / "day1.csv"
+    day1.write_text("\n".join([
+        PLAIN,
+        "273456780,2024-03-01T00:00:00Z,130.30,42.25,0.1,,511,ANGARA,IMO 9179842,UBCF2,80,120",
+        "273456780,2024-03-01T06:00:00Z,130.31,42.25,0.0,,,ANGARA,9179842,UBCF2,80,120",
+        "412000111,2024-03-01T03:00:00+09:00,121.5,31.2,12.5,90,91,SOME SHIP,0,,cargo,",
+    ]) + "\n")
+    day2 = tmp_path / "day2.csv"
+    # The next day the tanker is on a new MMSI under a new name, with the same IMO; the old MMSI goes on.
+    day2.write_text("\n".join([
+        PLAIN,
+        "273456780,2024-03-02T00:00:00Z,130.32,42.25,0.0,,,ANGARA,9179842,UBCF2,80,120",
+        "620999001,2024-03-02T12:00:00Z,129.90,42.10,8.0,180,180,HAI XING,9179842,,80,120",
+    ]) + "\n")
+    first = json.loads(ais("ais", "import", day1, "--json").stdout)[0]
+    assert first["identities_added"] == 2 and first["positions"] == 3
+    second = json.loads(ais("ais", "import", day2, "--json").stdout)[0]
+    assert (second["identities_added"], second["identities_extended"]) == (1, 1)
+    runs = json.loads(ais("ais", "vessels", "--imo", "9179842", "--json").stdout)
+    assert [(r["mmsi"], r["name"], r["flag"], r["valid_from"], r["valid_to"], r["reports"]) for r in runs] == [
+        ("273456780", "ANGARA", "RU", "2024-03-01T00:00:00Z", "2024-03-02T00:00:00Z", 3),
+        ("620999001", "HAI XING", "KM", "2024-03-02T12:00:00Z", "2024-03-02T12:00:00Z", 1)]
+    some = json.loads(ais("ais", "vessels", "--name", "some", "--json").stdout)
+    assert [(s["imo"], s["vessel_type"], s["country"]) for s in some] == [(None, "cargo", "China")]
+    assert json.loads(ais("ais", "vessels", "--country", "KP", "--json").stdout) == []
+    # By IMO the track follows the vessel onto its new MMSI.
+    track = json.loads(ais("ais", "track", "9179842", "--json").stdout)
+    assert [(t["mmsi"], t["name"]) for t in track] == [("273456780", "ANGARA")] * 3 + [("620999001", "HAI XING")]
+    assert track[0]["heading"] is None and track[0]["cog"] is None
+    assert json.loads(ais("ais", "track", "412000111", "--json").stdout)[0]["time"] == "2024-02-29T18:00:00Z"
+    missing = ais("ais", "track", "9999997", code=2)
+    assert "no AIS identity" in missing.stderr or "check digit" in missing.stderr
+
+
+def test_marinecadastre_2025_layout_zst_and_legacy_zip(ais, tmp_path):
+    header = ("mmsi,base_date_time,longitude,latitude,sog,cog,heading,vessel_name,imo,call_sign,vessel_type,status,"
+              "length,width,draft,cargo,transceiver")
+    rows = ["368382440,2025-12-31 00:00:00,-76.43,36.96,4.7,321.6,327,PATRICIA B. MORAN,IMO1079618,WDP7519,52,0,26,"
+            "11,5.0,52,A", "368382440,2025-12-31 00:01:00,-76.44,36.97,4.6,,,PATRICIA B. MORAN,,WDP7519,52,0,26,11,,52,A"]
+    zst = tmp_path / "ais-2025-12-31.csv.zst"
+    with pa.CompressedOutputStream(str(zst), "zstd") as out:
+        out.write(("\n".join([header, *rows]) + "\n").encode())
+    legacy = tmp_path / "AIS_2022_06_20.zip"
+    with zipfile.ZipFile(legacy, "w") as z:
+        z.writestr("AIS_2022_06_20.csv", "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,"
+                   "VesselType,Status,Length,Width,Draft,Cargo,TransceiverClass\n"
+                   "538009563,2022-06-20T00:00:04,29.23668,-116.63519,20.4,149.9,152.0,DEL MONTE PRIDE,IMO9869693,"
+                   "V7A4893,70,0,192,30,7.6,70,A\n")
+    recs = json.loads(ais("ais", "import", zst, legacy, "--json").stdout)
+    assert [(r["format"], r["positions"]) for r in recs] == [("marinecadastre2025", 2), ("marinecadastre", 1)]
+    moran = json.loads(ais("ais", "vessels", "--mmsi", "368382440", "--json").stdout)
+    # IMO1079618 (check digit 1*7+0+7*5+9*4+6*3+1*2 = 98 -> 8); the next row sends none: a second identity.
+    assert [(v["name"], v["imo"], v["vessel_type"], v["length_m"], v["reports"]) for v in moran] == \
+        [("PATRICIA B. MORAN", "1079618", "tug", 26.0, 1), ("PATRICIA B. MORAN", None, "tug", 26.0, 1)]
+    pride = json.loads(ais("ais", "vessels", "--imo", "9869693", "--json").stdout)
+    assert [(p["name"], p["flag"]) for p in pride] == [("DEL MONTE PRIDE", "MH")]
+
+
+def test_bad_files_exit_2_and_write_nothing(ais, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(PLAIN + "\n273456780,2024-03-01T00:00:00Z,130.3,42.2,,,,A,,,,\n"
+                   "273456780,2024-03-01T01:00:00Z,east,42.2,,,,A,,,,\n")
+    result = ais("ais", "import", bad, code=2)
+    assert "row 3" in result.stderr and "lon" in result.stderr and "Traceback" not in result.stderr
+    zoneless = tmp_path / "zoneless.csv"
+    zoneless.write_text(PLAIN + "\n273456780,2024-03-01 09:00,130.3,42.2,,,,A,,,,\n")
+    result = ais("ais", "import", zoneless, code=2)
+    assert "row 2, field time" in result.stderr and "--tz" in result.stderr
+    assert json.loads(ais("ais", "import", zoneless, "--tz", "Asia/Pyongyang", "--json").stdout)[0]["first_time"] \
+        == "2024-03-01T00:00:00Z"
+    other = tmp_path / "notes.txt"
+    other.write_text("just some notes\n")
+    result = ais("ais", "import", other, code=2)
+    assert "neither NMEA" in result.stderr
+    assert len(json.loads(ais("ais", "imports", "--json").stdout)) == 1
+    assert len(_parts(ais.folder)) == 1
+
+
+def test_archive_beside_the_store_or_named(db, tmp_path, monkeypatch):
+    path = shared("ais/nmea/gatehouse.nmea")
+    run = Cli(db)
+    if is_postgis(db):
+        result = run("ais", "import", path, code=2)
+        assert "--ais" in result.stderr and "SHIPSIGHT_AIS" in result.stderr
+        monkeypatch.setenv("SHIPSIGHT_AIS", str(tmp_path / "env.ais"))
+        run("ais", "import", path)
+        assert _parts(tmp_path / "env.ais")
+    else:
+        run("ais", "import", path)
+        assert _parts(Path(db).with_suffix(".ais"))
