@@ -19,7 +19,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from shipsight.store.convert import now_utc, text_times, time_text
+from shipsight.store.convert import now_utc, nullable, text_times, time_text, times_text
 
 #: The fields of an identity, as ``ais_identities`` stores them.
 IDENTITY_FIELDS = ("name", "imo", "call_sign", "ship_type", "vessel_type", "length_m")
@@ -29,8 +29,9 @@ IMPORT_COLUMNS = ("source", "sha256", "format", "archive", "tag", "received_at",
 _CHUNK = 20_000
 
 
-def _ms_text(ms):
-    return time_text(pd.Timestamp(int(ms), unit="ms", tz="UTC").to_pydatetime())
+def _ms_texts(ms):
+    """UTC milliseconds as the store's time text, vectorised."""
+    return times_text(pd.Series(pd.to_datetime(np.asarray(ms, dtype=np.int64), unit="ms", utc=True)))
 
 
 def plan_identity_merge(existing, runs):
@@ -155,19 +156,23 @@ class AISRows:
             updates, inserts = plan_identity_merge(existing, runs)
             if len(inserts):
                 start = self._next_id("ais_identities")
-                self._insert_rows("ais_identities", ["id", "mmsi", *IDENTITY_FIELDS, "valid_from", "valid_to",
-                                                     "reports", "import_id", "updated_import_id"],
-                                  [(start + k, r.mmsi, r.name, r.imo, r.call_sign,
-                                    None if pd.isna(r.ship_type) else int(r.ship_type), r.vessel_type,
-                                    None if pd.isna(r.length_m) else float(r.length_m), _ms_text(r.valid_from),
-                                    _ms_text(r.valid_to), int(r.reports), import_id, import_id)
-                                   for k, r in enumerate(inserts.itertuples(index=False))])
+                n = len(inserts)
+                columns = {
+                    "id": range(start, start + n), "mmsi": inserts["mmsi"].tolist(),
+                    **{f: nullable(inserts[f]) for f in ("name", "imo", "call_sign", "vessel_type")},
+                    "ship_type": [None if v is None else int(v) for v in nullable(inserts["ship_type"])],
+                    "length_m": nullable(inserts["length_m"]),
+                    "valid_from": _ms_texts(inserts["valid_from"]), "valid_to": _ms_texts(inserts["valid_to"]),
+                    "reports": inserts["reports"].astype(int).tolist(), "import_id": [import_id] * n,
+                    "updated_import_id": [import_id] * n}
+                self._insert_rows("ais_identities", list(columns), zip(*columns.values()))
             if len(updates):
                 self._executemany(
                     f"UPDATE ais_identities SET valid_from = {self.TIME_PARAM}, valid_to = {self.TIME_PARAM},"
                     f" reports = {p}, updated_import_id = {p} WHERE id = {p}",
-                    [(_ms_text(r.valid_from), _ms_text(r.valid_to), int(r.reports), import_id, int(r.id))
-                     for r in updates.itertuples(index=False)])
+                    list(zip(_ms_texts(updates["valid_from"]), _ms_texts(updates["valid_to"]),
+                             updates["reports"].astype(int).tolist(), [import_id] * len(updates),
+                             updates["id"].astype(int).tolist())))
             audit = {k: v for k, v in values.items() if k not in ("analyst", "at")}
             audit.update(identities_added=len(inserts), identities_extended=len(updates))
             self._audit_many([(analyst, "import", "ais_import", import_id, None, json.dumps(audit), None)])
