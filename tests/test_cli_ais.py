@@ -170,3 +170,18 @@ def test_archive_beside_the_store_or_named(db, tmp_path, monkeypatch):
     else:
         run("ais", "import", path)
         assert _parts(Path(db).with_suffix(".ais"))
+
+
+def test_copy_carries_imports_and_identities(db, tmp_path):
+    source = str(tmp_path / "home.db")
+    home = Cli(source)
+    path = shared("ais/nmea/mixed.txt")
+    home("ais", "import", path)
+    Cli(db)("copy", "--from", source, "--to", db)
+    team = Cli(db)
+    archive = str(tmp_path / "home.ais")
+    assert team.json("--ais", archive, "ais", "vessels", "--kind", "all") == \
+        home.json("ais", "vessels", "--kind", "all")
+    assert [i["sha256"] for i in team.json("--ais", archive, "ais", "imports")] == \
+        [i["sha256"] for i in home.json("ais", "imports")]
+    assert "already imported" in team("--ais", archive, "ais", "import", path).stdout

@@ -104,9 +104,10 @@ def clean_imo(values):
     (seven digits, right check digit), else None. ``status`` (index into
     :data:`IMO_STATUS`) says why not: ``missing`` (blank, or 0 as AIS sends
     when not known), ``placeholder`` (fewer than seven significant digits:
-    ``IMO0000000``, ``0000001``, ``111``: none is a real number, though
-    ``0000000`` passes the check digit), ``invalid`` (letters, more than seven
-    digits, a wrong check digit). An ``IMO`` prefix is allowed.
+    ``IMO0000000``, ``0000001``, ``111``; one digit repeated; ``1234567``:
+    none is a real number, though ``0000000``, ``5555555`` and ``1234567`` pass
+    the check digit), ``invalid`` (letters, more than seven digits, a wrong
+    check digit). An ``IMO`` prefix is allowed.
 
     >>> imo, status = clean_imo(["IMO9179842", "IMO0000000", "", "9179843", "IMO929709600", 0])
     >>> imo.tolist(), [IMO_STATUS[s] for s in status]
@@ -119,7 +120,9 @@ def clean_imo(values):
     significant = text.str.lstrip("0").str.len().to_numpy()
     status[(text == "").to_numpy() | (text == "0").to_numpy()] = IMO_STATUS.index("missing")
     status[digits & (significant < 7) & (text != "0").to_numpy()] = IMO_STATUS.index("placeholder")
-    seven = digits & (significant == 7) & (text.str.len() == 7).to_numpy()
+    filler = (text.str.fullmatch(r"(\d)\1{6}") | (text == "1234567")).to_numpy(dtype=bool)
+    status[filler] = IMO_STATUS.index("placeholder")
+    seven = digits & (significant == 7) & (text.str.len() == 7).to_numpy() & ~filler
     good = np.zeros(len(text), dtype=bool)
     if seven.any():
         good[seven] = imo_is_valid(text[seven].to_numpy(dtype=str))
