@@ -1,4 +1,4 @@
-"""Importing AIS files: positions into the archive, identities and the import's record into the store.
+r"""Importing AIS files: positions into the archive, identities and the import's record into the store.
 
 One file is one import: its positions are written to the archive under the
 file's tag (the first 16 hex digits of its SHA-256), then its record and
@@ -9,6 +9,23 @@ remains. A file already imported (same SHA-256) adds nothing.
 Every file is checked before any is imported (it exists, its format is
 known); a file that still fails midway (a bad value in row 3,000,000) is
 refused whole, and the files before it stay imported (said in the error).
+
+>>> import tempfile, os
+>>> from shipsight.ais.archive import open_archive
+>>> from shipsight.ais.tracks import vessel_track
+>>> from shipsight.store import open_store
+>>> folder = tempfile.mkdtemp()
+>>> feed = os.path.join(folder, "feed.csv")
+>>> _ = open(feed, "w").write("mmsi,time,lon,lat,name,imo\n"
+...                          "273456780,2024-03-01T00:00:00Z,130.30,42.25,ANGARA,9179842\n"
+...                          "273456780,2024-03-01T01:00:00Z,130.31,42.25,ANGARA,9179842\n")
+>>> store, archive = open_store(os.path.join(folder, "log.db")), open_archive(os.path.join(folder, "log.ais"), create=True)
+>>> [(r.positions, r.identities_added) for r in import_ais(store, archive, [feed], analyst="kim")]
+[(2, 1)]
+>>> [r.created for r in import_ais(store, archive, [feed], analyst="kim")]
+[False]
+>>> vessel_track(store, archive, "IMO 9179842")[["mmsi", "lon", "name"]].values.tolist()
+[['273456780', 130.3, 'ANGARA'], ['273456780', 130.31, 'ANGARA']]
 """
 
 from collections import Counter

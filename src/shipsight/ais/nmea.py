@@ -1,6 +1,6 @@
-"""NMEA 0183 AIS (``!AIVDM`` / ``!AIVDO``, any talker) read with pyais, every line accounted for.
+r"""NMEA 0183 AIS (``!AIVDM`` / ``!AIVDO``, any talker) read with pyais, every line accounted for.
 
-Times come from each sentence's tag block (``\\c:1428621738*..\\!AIVDM...``,
+Times come from each sentence's tag block (``\c:1428621738*..\!AIVDM...``,
 NMEA 4.10; seconds since 1970, or milliseconds when the value has 13 digits)
 or a Gatehouse ``$PGHP,1,YYYY,M,D,h,m,s,ms,...`` line before the message. A
 message of several sentences takes the first time among its sentences, and a
@@ -18,6 +18,16 @@ tomorrow, or a tag block whose checksum fails: its time is not used).
 Message types read: positions from 1, 2, 3 (class A), 18, 19 (class B) and 27
 (long range); static data (an identity statement) from 5, 19 and 24 (parts A
 and B). Other types are counted by type and left.
+
+>>> import tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "feed.nmea")
+>>> _ = open(path, "w").write("\\c:1428621738*5F\\!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23\n"
+...                          "!AIVDM,1,1,,B,,0*25\n# a comment\n")
+>>> counts = Counter()
+>>> [(p.num_rows, s.num_rows) for p, s in read_nmea(path, counts=counts)]
+[(1, 0)]
+>>> counts["timed"], counts["empty"], counts["other"]
+(1, 1, 1)
 """
 
 import gzip
