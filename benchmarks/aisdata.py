@@ -74,7 +74,7 @@ def write_synthetic(archive, *, positions, vessels, days, tag="synthetic", start
 def scene_box(size_deg=2.5, spot=0):
     """A scene-sized box (``size_deg`` square, about a Sentinel-1 IW swath) on a busy spot."""
     lon, lat = HOTSPOTS[spot]
-    return (lon - size_deg / 2, lat - size_deg / 2, lon + size_deg / 2, lat + size_deg / 2)
+    return tuple(float(v) for v in (lon - size_deg / 2, lat - size_deg / 2, lon + size_deg / 2, lat + size_deg / 2))
 
 
 def scene_time(day=5):
