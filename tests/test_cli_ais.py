@@ -150,6 +150,9 @@ def test_bad_files_exit_2_and_write_nothing(ais, tmp_path):
     assert "row 2, field time" in result.stderr and "--tz" in result.stderr
     assert json.loads(ais("ais", "import", zoneless, "--tz", "Asia/Pyongyang", "--json").stdout)[0]["first_time"] \
         == "2024-03-01T00:00:00Z"
+    gps = tmp_path / "gps.nmea"
+    gps.write_text("$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D\n")
+    assert "no AIS message in 1 lines" in ais("ais", "import", gps, code=2).stderr
     other = tmp_path / "notes.txt"
     other.write_text("just some notes\n")
     result = ais("ais", "import", other, code=2)

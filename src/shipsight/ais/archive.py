@@ -453,7 +453,7 @@ class Archive:
             for g in groups:
                 rg = meta.row_group(g)
                 stats.bytes += sum(rg.column(names.index(c)).total_compressed_size for c in read_cols)
-            table = pq.ParquetFile(path).read_row_groups(groups, columns=read_cols)
+            table = pq.ParquetFile(path, metadata=meta).read_row_groups(groups, columns=read_cols)
             stats.rows_read += table.num_rows
             keep = _exact(table, since_ms, until_ms, boxes, wanted, within)
             tables.append(table.filter(keep) if not keep.all() else table)
@@ -549,7 +549,8 @@ def _stat(rg, i):
         return None, None
     lo, hi = s.min, s.max
     if isinstance(lo, datetime):
-        lo, hi = _ms(lo), _ms(hi)
+        # Statistics of a UTC timestamp column; a reader that hands them back naive means UTC too.
+        lo, hi = (_ms(v if v.tzinfo else v.replace(tzinfo=timezone.utc)) for v in (lo, hi))
     return lo, hi
 
 

@@ -154,7 +154,11 @@ def import_file(store, archive, path, *, format, received_at=None, tz=None, anal
             kinds += np.bincount(mmsi_kind_codes(positions.column("mmsi").to_numpy())[0], minlength=len(MMSI_KINDS))
             if progress:
                 progress(counts)
-        if format == "nmea" and counts["messages"] and not counts["timed"] and not counts["time_assumed"]:
+        if format == "nmea" and not counts["messages"]:
+            raise InputError(f"no AIS message in {counts['lines']} lines ({counts['other']} not AIS, "
+                             f"{counts['broken']} broken, {counts['empty']} empty); is it an AIS NMEA file?",
+                             where=str(path))
+        if format == "nmea" and not counts["timed"] and not counts["time_assumed"]:
             raise InputError("no message has a time (no tag-block c:, no $PGHP line): positions cannot be placed "
                              "in time for correlation; give --received-at TIME (when the file was recorded) to "
                              "import it at that time", where=str(path))
