@@ -1,0 +1,312 @@
+"""Sentinel-1 Level-1 GRD: the SAFE folder or zip, or a measurement TIFF with its GCPs.
+
+What is read, from the product itself (ESA, *Sentinel-1 Product
+Specification* S1-RS-MDA-52-7441, and the ESA technical note *Radiometric
+Calibration of S-1 Level-1 Products*):
+
+- the measurement TIFF of the chosen polarisation (``--polarisation``,
+  VV where present): uint16 **amplitude** digital numbers in radar (ground
+  range) geometry, georeferenced by ground control points only;
+- ``annotation/*.xml``: mission, pass, first/last line times (the
+  acquisition start and stop), image size, and the geolocation grid (the
+  footprint, and the GCPs when the TIFF carries none);
+- ``annotation/calibration/calibration-*.xml``: the ``sigmaNought`` LUT A
+  on a grid of lines and pixels, so that ``sigma0 = DN^2 / A^2`` with A
+  interpolated bilinearly;
+- ``annotation/calibration/noise-*.xml``: the thermal noise LUT (range
+  vectors, times the azimuth vectors of IPF 2.9 and later), in DN^2,
+  subtracted before calibration when asked (negative results set to 0).
+
+A measurement TIFF given on its own inside a SAFE folder is read with that
+folder's annotation; one without annotation (or a SAFE holding only the
+measurement) is georeferenced by its GCPs and taken as amplitude DN,
+uncalibrated, and the product says so.
+"""
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from shipsight.errors import InputError
+
+__all__ = ["Lut", "NoiseLut", "read_sentinel1", "parse_calibration", "parse_noise", "parse_annotation"]
+
+_NAME_TIMES = re.compile(r"_(\d{8}T\d{6})_(\d{8}T\d{6})_")
+_POLS = ("vv", "hh", "vh", "hv")
+
+
+def _floats(text):
+    return np.array(text.split(), dtype=np.float64) if text and text.strip() else np.empty(0)
+
+
+def _interp_weights(x, grid):
+    """Indices and weights to interpolate linearly on ``grid`` at ``x``, clamped at the ends."""
+    if grid.size == 1:
+        z = np.zeros(x.size, dtype=np.int64)
+        return z, z, np.zeros(x.size)
+    i = np.clip(np.searchsorted(grid, x, side="right") - 1, 0, grid.size - 2)
+    t = np.clip((x - grid[i]) / (grid[i + 1] - grid[i]), 0.0, 1.0)
+    return i, i + 1, t
+
+
+@dataclass(frozen=True)
+class Lut:
+    """Values on a grid of image lines x pixels, interpolated bilinearly (clamped at the edges).
+
+    >>> lut = Lut(np.array([0.0, 10.0]), np.array([0.0, 10.0]), np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> lut.at(np.array([5.0]), np.array([0.0, 5.0, 20.0])).tolist()
+    [[2.0, 2.5, 3.0]]
+    """
+
+    lines: np.ndarray
+    pixels: np.ndarray
+    values: np.ndarray  # (len(lines), len(pixels))
+
+    def at(self, rows, cols):
+        """float32 values at pixel-index rows x cols (a 2-D grid)."""
+        rows = np.asarray(rows, dtype=np.float64)
+        cols = np.asarray(cols, dtype=np.float64)
+        c0, c1, tc = _interp_weights(cols, self.pixels)
+        along = self.values[:, c0] * (1.0 - tc) + self.values[:, c1] * tc  # (lines, cols)
+        r0, r1, tr = _interp_weights(rows, self.lines)
+        out = along[r0] * (1.0 - tr)[:, None] + along[r1] * tr[:, None]
+        return out.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class NoiseLut:
+    """Thermal noise power (DN^2): a range LUT times azimuth LUT blocks (IPF 2.9+), else the range LUT alone."""
+
+    range_lut: Lut
+    azimuth: tuple = ()  # (first_line, last_line, first_pixel, last_pixel, lines, values) per block
+
+    def at(self, rows, cols):
+        rows = np.asarray(rows, dtype=np.float64)
+        cols = np.asarray(cols, dtype=np.float64)
+        out = self.range_lut.at(rows, cols)
+        for l0, l1, p0, p1, lines, values in self.azimuth:
+            rsel = (rows >= l0) & (rows <= l1)
+            csel = (cols >= p0) & (cols <= p1)
+            if not rsel.any() or not csel.any():
+                continue
+            az = np.interp(rows[rsel], lines, values).astype(np.float32)
+            out[np.ix_(rsel, csel)] *= az[:, None]
+        return out
+
+
+def _vectors(root, list_tag, vec_tag, value_tags):
+    lines, pixels, values = [], [], []
+    for v in root.iter(vec_tag):
+        val = None
+        for tag in value_tags:
+            el = v.find(tag)
+            if el is not None:
+                val = _floats(el.text)
+                break
+        if val is None:
+            continue
+        lines.append(float(v.findtext("line")))
+        pixels.append(_floats(v.findtext("pixel")))
+        values.append(val)
+    if not lines:
+        return None
+    grid = pixels[0]
+    # GRD vectors share their pixel positions; interpolate any that do not onto the first's.
+    vals = np.vstack([val if (p.size == grid.size and np.array_equal(p, grid)) else np.interp(grid, p, val)
+                      for p, val in zip(pixels, values)])
+    order = np.argsort(lines)
+    return Lut(np.asarray(lines)[order], grid, vals[order])
+
+
+def parse_calibration(xml_bytes, *, what="sigmaNought"):
+    """The calibration LUT (``sigmaNought`` by default) of a ``calibration-*.xml`` file.
+
+    Raises :class:`InputError` when the file holds no such vectors.
+    """
+    root = ET.fromstring(xml_bytes)
+    lut = _vectors(root, "calibrationVectorList", "calibrationVector", (what,))
+    if lut is None:
+        raise InputError(f"the calibration file holds no {what} vectors")
+    return lut
+
+
+def parse_noise(xml_bytes):
+    """The thermal noise LUT of a ``noise-*.xml`` file (range, and azimuth blocks when present), or None."""
+    root = ET.fromstring(xml_bytes)
+    rng = _vectors(root, "noiseRangeVectorList", "noiseRangeVector", ("noiseRangeLut",))
+    if rng is None:  # IPF before 2.9: one kind of vector
+        rng = _vectors(root, "noiseVectorList", "noiseVector", ("noiseLut",))
+    if rng is None:
+        return None
+    blocks = []
+    for v in root.iter("noiseAzimuthVector"):
+        lines = _floats(v.findtext("line"))
+        values = _floats(v.findtext("noiseAzimuthLut"))
+        if lines.size == 0 or lines.size != values.size:
+            continue
+        blocks.append((float(v.findtext("firstAzimuthLine", "0")), float(v.findtext("lastAzimuthLine", "1e9")),
+                       float(v.findtext("firstRangeSample", "0")), float(v.findtext("lastRangeSample", "1e9")),
+                       lines, values))
+    return NoiseLut(rng, tuple(blocks))
+
+
+def parse_annotation(xml_bytes):
+    """Facts of a product annotation file: times, mission, pass, size, geolocation grid.
+
+    Returns
+    -------
+    dict
+        ``mission`` (S1A...), ``polarisation``, ``start``, ``stop`` (aware
+        UTC), ``pass``, ``heading``, ``lines``, ``samples``, ``grid``: an
+        array of ``(line, pixel, lon, lat, height)`` rows.
+    """
+    from shipsight.imagery.scene import parse_tag_time
+
+    root = ET.fromstring(xml_bytes)
+    grid = np.array([[float(p.findtext(k)) for k in ("line", "pixel", "longitude", "latitude", "height")]
+                     for p in root.iter("geolocationGridPoint")])
+    return {
+        "mission": root.findtext("adsHeader/missionId"),
+        "product_type": root.findtext("adsHeader/productType"),
+        "polarisation": root.findtext("adsHeader/polarisation"),
+        "start": parse_tag_time(root.findtext("adsHeader/startTime") or ""),
+        "stop": parse_tag_time(root.findtext("adsHeader/stopTime") or ""),
+        "pass": root.findtext("generalAnnotation/productInformation/pass"),
+        "heading": root.findtext("generalAnnotation/productInformation/platformHeading"),
+        "lines": int(root.findtext("imageAnnotation/imageInformation/numberOfLines") or 0),
+        "samples": int(root.findtext("imageAnnotation/imageInformation/numberOfSamples") or 0),
+        "grid": grid,
+    }
+
+
+def _pol_of(name):
+    parts = Path(name).name.lower().split("-")
+    return parts[3] if len(parts) > 3 and parts[3] in _POLS else None
+
+
+def _choose(safe, polarisation):
+    """(measurement name, polarisation) for the requested or default polarisation."""
+    meas = [n for n in safe.glob(r"^measurement/[^/]+\.tiff?$") if _pol_of(n)]
+    if not meas:
+        raise InputError("is a Sentinel-1 SAFE product without a measurement image (measurement/*.tiff); "
+                         "download the complete product", where=safe.source)
+    pols = {_pol_of(n): n for n in meas}
+    if polarisation:
+        want = polarisation.lower()
+        if want not in pols:
+            raise InputError(f"has no {polarisation.upper()} measurement; it holds "
+                             f"{', '.join(p.upper() for p in sorted(pols))} (choose one with --polarisation)",
+                             where=safe.source)
+        return pols[want], want
+    for p in _POLS:
+        if p in pols:
+            return pols[p], p
+    raise InputError("has no measurement image", where=safe.source)  # pragma: no cover - _POLS covers all
+
+
+def _one(safe, pattern):
+    hits = safe.glob(pattern)
+    return hits[0] if hits else None
+
+
+def grid_footprint(grid):
+    """The footprint outlined by a geolocation grid (rows ``line, pixel, lon, lat, ...``), EPSG:4326."""
+    import shapely
+
+    from shipsight.geodesy import split_antimeridian
+
+    lines = np.unique(grid[:, 0])
+    pixels = np.unique(grid[:, 1])
+    if lines.size < 2 or pixels.size < 2 or lines.size * pixels.size != len(grid):
+        return None
+    order = np.lexsort((grid[:, 1], grid[:, 0]))
+    lon = grid[order, 2].reshape(lines.size, pixels.size)
+    lat = grid[order, 3].reshape(lines.size, pixels.size)
+    ring_lon = np.r_[lon[0, :], lon[1:, -1], lon[-1, -2::-1], lon[-2:0:-1, 0]]
+    ring_lat = np.r_[lat[0, :], lat[1:, -1], lat[-1, -2::-1], lat[-2:0:-1, 0]]
+    ring_lon = np.degrees(np.unwrap(np.radians(ring_lon)))  # continuous across 180; split below
+    poly = shapely.make_valid(shapely.Polygon(np.column_stack([ring_lon, ring_lat])))
+    return shapely.orient_polygons(split_antimeridian(poly))
+
+
+def read_sentinel1(safe, *, polarisation=None, denoise=False):
+    """A :class:`~shipsight.imagery.products.Product` for one polarisation of a Sentinel-1 GRD SAFE.
+
+    Parameters
+    ----------
+    safe : Safe
+        The product (folder or zip), see :func:`~shipsight.imagery.products.safe.find_safe`.
+    polarisation : str, optional
+        ``VV``, ``VH``, ``HH`` or ``HV``; default VV where present, else HH, VH, HV.
+    denoise : bool
+        Subtract the thermal noise LUT before calibrating.
+
+    Raises
+    ------
+    InputError
+        No measurement image, no such polarisation, unreadable annotation.
+    """
+    from shipsight.imagery.products import Product
+    from shipsight.imagery.radiometry import Radiometry
+
+    meas, pol = _choose(safe, polarisation)
+    base = Path(meas).stem  # s1a-iw-grd-vv-...-001
+    notes = []
+    ann_name = _one(safe, rf"^annotation/{re.escape(base)}\.xml$")
+    cal_name = _one(safe, rf"^annotation/calibration/calibration-{re.escape(base)}\.xml$")
+    noise_name = _one(safe, rf"^annotation/calibration/noise-{re.escape(base)}\.xml$")
+    ann = None
+    try:
+        if ann_name:
+            ann = parse_annotation(safe.read(ann_name))
+        calibration = parse_calibration(safe.read(cal_name)) if cal_name else None
+        noise = parse_noise(safe.read(noise_name)) if (noise_name and denoise) else None
+    except ET.ParseError as exc:
+        raise InputError(f"has an unreadable annotation file ({exc})", where=safe.source) from None
+    if calibration is None:
+        notes.append("no calibration LUT in the product: detection works on amplitude DN squared, not sigma0")
+    if denoise and noise is None:
+        notes.append("no thermal noise LUT in the product: noise not removed")
+
+    start = stop = None
+    mission = None
+    if ann is not None:
+        start, stop, mission = ann["start"], ann["stop"], ann["mission"]
+    else:
+        notes.append("no annotation in the product: time and mission from its name, georeferencing from the "
+                     "measurement's GCPs")
+        m = _NAME_TIMES.search(safe.name)
+        if m:
+            from shipsight.imagery.scene import parse_tag_time
+
+            start, stop = parse_tag_time(m.group(1)), parse_tag_time(m.group(2))
+        mission = safe.name[:3].upper() if safe.name[:2].upper() == "S1" else None
+
+    grid = ann["grid"] if ann is not None and len(ann["grid"]) else None
+    gcps = None
+    if grid is not None:
+        gcps = [(r[0], r[1], r[2], r[3], r[4]) for r in grid]
+    footprint = grid_footprint(grid) if grid is not None else None
+    return Product(
+        path=safe.source,
+        raster=safe.raster(meas),
+        format="sentinel-1-grd",
+        kind="sar",
+        kind_source="Sentinel-1 product",
+        units="amplitude",
+        units_source="metadata: Sentinel-1 GRD measurement (amplitude DN)",
+        radiometry=Radiometry("sar", "amplitude", calibration=calibration, noise=noise),
+        acquired=start,
+        time_range=(start, stop) if start and stop else None,
+        acquired_source="annotation" if ann is not None else "product name",
+        sensor=f"Sentinel-{mission[1:]}" if mission else "Sentinel-1",
+        scene_id=safe.name[:-5] if safe.name.upper().endswith(".SAFE") else safe.name,
+        footprint=footprint,
+        fallback_gcps=gcps,
+        options={"polarisation": pol.upper(), "denoise": bool(denoise)},
+        notes=notes,
+        fill=0.0,  # GRD borders: DN 0 is "no data" (Product Specification), never a measured amplitude
+    )
