@@ -189,7 +189,7 @@ def layer_frame(store, name, *, since=None, until=None, bbox=None, port=None, ru
     if "created_at" in frame.columns and not isinstance(frame["created_at"].dtype, pd.DatetimeTZDtype):
         frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True, format="ISO8601")
     # Lists and dicts do not fit GIS fields: keep them as JSON text.
-    for column in ("transform", "dtypes", "stac"):
+    for column in ("transform", "dtypes", "stac", "product"):
         if column in frame.columns:
             frame[column] = frame[column].map(lambda v: None if v is None else json.dumps(v))
     if since is not None:

@@ -58,26 +58,21 @@ __all__ = [
 # ------------------------------------------------------------ registering
 
 
-def _stac_dict(stac):
-    """The STAC Item as a plain dict, for the store (read_scene has already validated it)."""
-    if stac is None:
-        return None
-    from shipsight.imagery.scene import _load_stac
-
-    return _load_stac(stac).to_dict(include_self_link=False)
-
-
-def add_scene(store, path, *, stac=None, acquired=None, sensor=None, scene_id=None, analyst=None):
-    """Register a GeoTIFF or COG as a scene and return what was read from it.
+def add_scene(store, path, *, stac=None, acquired=None, sensor=None, scene_id=None, analyst=None, polarisation=None,
+              height_m=0.0):
+    """Register a raster product as a scene and return what was read from it.
 
     Parameters
     ----------
     store : Store
         The log.
     path : str or Path
-        The raster file; its absolute path is recorded.
+        A raster file, a Sentinel-1/2 ``.SAFE`` folder or zip, or a STAC Item
+        (see :func:`~shipsight.imagery.scene.read_scene`); the absolute path
+        of the file hashed is recorded (the measurement TIFF of a SAFE
+        folder, the zip of a zipped one).
     stac : str, Path or dict, optional, keyword-only
-        The scene's STAC Item: id, acquisition time and sensor.
+        The scene's STAC Item: id, acquisition time (or range) and sensor.
     acquired : str or datetime, optional, keyword-only
         Acquisition time with a zone; overrides the STAC Item and the file's tags.
     sensor : str, optional, keyword-only
@@ -86,6 +81,10 @@ def add_scene(store, path, *, stac=None, acquired=None, sensor=None, scene_id=No
         The id; default the STAC Item id, else the file stem.
     analyst : str, optional, keyword-only
         Who registers it (default: the OS user), for the audit log.
+    polarisation : str, optional, keyword-only
+        Sentinel-1: which measurement (VV by default where present).
+    height_m : float, keyword-only
+        RPC-only images: the ground height they are placed at (0, about sea level).
 
     Returns
     -------
@@ -110,15 +109,15 @@ def add_scene(store, path, *, stac=None, acquired=None, sensor=None, scene_id=No
 
     if scene_id is not None and not str(scene_id).strip():
         raise InputError("a scene id cannot be blank", where="--id")
-    info = read_scene(path, stac=stac, acquired=acquired, sensor=sensor,
-                      scene_id=None if scene_id is None else str(scene_id).strip())
+    info = read_scene(path, stac=stac, acquired=acquired, sensor=sensor, polarisation=polarisation,
+                      height_m=height_m, scene_id=None if scene_id is None else str(scene_id).strip())
     record = {
         "id": info.id,
         "path": info.path,
         "sensor": info.sensor,
         "acquired": info.acquired,
         "crs": info.crs,
-        "transform": list(info.transform),
+        "transform": None if info.transform is None else list(info.transform),
         "width": info.width,
         "height": info.height,
         "count": info.count,
@@ -126,8 +125,11 @@ def add_scene(store, path, *, stac=None, acquired=None, sensor=None, scene_id=No
         "nodata": info.nodata,
         "gsd_m": info.gsd_m,
         "sha256": info.sha256,
-        "stac": _stac_dict(stac),
+        "stac": info.stac,
         "footprint": info.footprint,
+        "time_start": info.time_start,
+        "time_end": info.time_end,
+        "product": {**info.product, "georef": info.georef},
     }
     store.add_scene(record, analyst=analyst or default_analyst())
     return info
@@ -160,6 +162,9 @@ def _scene_dict(row, geometry="geometry"):
     scene["acquired"] = None if acquired is None or pd.isna(acquired) else pd.Timestamp(acquired).to_pydatetime()
     nodata = scene.get("nodata")
     scene["nodata"] = None if nodata is None or pd.isna(nodata) else float(nodata)
+    for key in ("time_start", "time_end"):
+        value = scene.get(key)
+        scene[key] = None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
     return scene
 
 
@@ -278,16 +283,23 @@ def pixel_fields(store, fields, pixel):
     if given:
         raise InputError(f"give the position once: --pixel or {'/'.join(given)}, not both", where="--pixel")
     lon, lat, acquired = resolve_pixel(store, scene_id, row, col)
+    scene = get_scene(store, scene_id)
     out = {**fields, "lon": lon, "lat": lat, "pixel_row": int(row), "pixel_col": int(col)}
     if out.get("time") is None:
+        start, end = scene.get("time_start"), scene.get("time_end")
+        if acquired is None and start is not None and end is not None:
+            raise InputError(f"scene {scene_id} spans {_utc(start)} - {_utc(end)}, not one acquisition time; give "
+                             "the sighting's own time with --time (within that range)", where="--time")
         if acquired is None:
             raise InputError(f"scene {scene_id} has no acquisition time on record; give --time", where="--time")
         out["time"] = acquired.isoformat()
-    if out.get("source") is None:
-        sensor = get_scene(store, scene_id).get("sensor")
-        if sensor:
-            out["source"] = sensor
+    if out.get("source") is None and scene.get("sensor"):
+        out["source"] = scene["sensor"]
     return out
+
+
+def _utc(when):
+    return pd.Timestamp(when).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # ---------------------------------------------------------------- coverage

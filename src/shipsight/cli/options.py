@@ -8,6 +8,8 @@ Index of shared flags:
 --tz              zone of times written without one (IANA name, e.g. Asia/Vladivostok)
 --analyst         who does the work (default: the OS user)
 --overwrite       replace an existing output file
+--polarisation    Sentinel-1 measurement to read (VV, VH, HH, HV)
+--height-m        ground height RPC-only images are placed at (metres; 0 = about sea level)
 """
 
 from datetime import datetime, time, timedelta, timezone
@@ -78,6 +80,12 @@ def _os_user():
 analyst_option = click.option("--analyst", default=_os_user, show_default="the OS user",
                               help="Who logs or changes it.")
 overwrite_option = click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+polarisation_option = click.option(
+    "--polarisation", type=click.Choice(["VV", "VH", "HH", "HV"], case_sensitive=False),
+    help="Sentinel-1 product: which measurement (default VV where present, else HH).")
+height_option = click.option(
+    "--height-m", type=float, default=0.0, show_default=True,
+    help="RPC-only images: ground height in metres above the ellipsoid they are placed at (0 is about sea level).")
 
 
 def sighting_fields(func):

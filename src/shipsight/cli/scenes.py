@@ -2,7 +2,7 @@
 
 import click
 
-from shipsight.cli.options import analyst_option, json_option
+from shipsight.cli.options import analyst_option, height_option, json_option, polarisation_option
 from shipsight.cli.output import echo_err, echo_geojson, echo_json, echo_table, records
 from shipsight.errors import InputError
 
@@ -17,33 +17,50 @@ def scenes():
 
 
 @scenes.command("add")
-@click.argument("image", type=click.Path(dir_okay=False))
-@click.option("--stac", type=click.Path(dir_okay=False), help="The scene's STAC Item (JSON): id, time, sensor.")
-@click.option("--acquired", help="Acquisition time, ISO 8601 with a zone; overrides STAC and file tags.")
-@click.option("--sensor", help="Sensor or platform, e.g. sentinel-2b, WV03; overrides STAC and tags.")
-@click.option("--id", "scene_id", help="Scene id (default: the STAC Item id, else the file name without extension).")
+@click.argument("image", type=click.Path(exists=False))
+@click.option("--stac", type=click.Path(dir_okay=False), help="The scene's STAC Item (JSON): id, time or range, sensor.")
+@click.option("--acquired", help="Acquisition time, ISO 8601 with a zone; overrides the product, STAC and file tags.")
+@click.option("--sensor", help="Sensor or platform, e.g. sentinel-2b, WV03; overrides the product, STAC and tags.")
+@click.option("--id", "scene_id",
+              help="Scene id (default: the STAC Item id, else the product name, else the file name without extension).")
+@polarisation_option
+@height_option
 @analyst_option
 @json_option
 @click.pass_obj
-def add(app, image, stac, acquired, sensor, scene_id, analyst, as_json):
-    """Register a GeoTIFF or COG: CRS, transform, size, bands, GSD, footprint, time, sha256.
+def add(app, image, stac, acquired, sensor, scene_id, polarisation, height_m, analyst, as_json):
+    """Register a scene: a GeoTIFF/COG, a Sentinel-1/2 SAFE folder or zip, a GCP- or RPC-only image, a STAC Item.
 
-    The footprint is the valid-data area (from the dataset mask) in
-    EPSG:4326. The acquisition time comes from --acquired, else the STAC
-    Item, else the file's acquisition tags, else TIFFTAG_DATETIME (a warning
-    says so: TIFF defines it as the file's creation time). The file's SHA-256
-    is kept, so a file changed later is refused when the scene is used.
+    Records CRS or georeferencing (geotransform, GCPs, RPCs), size, bands,
+    GSD, footprint, time, sha256. The footprint is the valid-data area in
+    EPSG:4326 (fill that the file does not declare, NaN or a zero border,
+    is found and left out, and said so). A Sentinel-1 GRD product is read in
+    its own radar geometry through its ground control points, with its time
+    range from the annotation; an RPC-only image is placed through its RPCs
+    at --height-m (sea level by default). The acquisition time comes from
+    --acquired, else the STAC Item (an instant, or a range up to an hour;
+    a longer range is kept as a range and sightings from it need --time),
+    else the product's metadata or tags, else TIFFTAG_DATETIME (a warning
+    says so). The file's SHA-256 is kept, so a file changed later is
+    refused when the scene is used.
 
     \b
     Example:
       shipsight scenes add S2B_20230414_sf.tif --acquired 2023-04-14T18:59:19Z --sensor sentinel-2b
       shipsight scenes add scene.tif --stac scene_item.json
+      shipsight scenes add S1A_IW_GRDH_1SDV_20231005T093012_..._1C2D.SAFE --polarisation VH
+      shipsight scenes add item.json
     """
     from shipsight.scenes import add_scene
 
     info = add_scene(app.store(), image, stac=stac, acquired=acquired, sensor=sensor, scene_id=scene_id,
-                     analyst=analyst)
-    if info.acquired is None:
+                     analyst=analyst, polarisation=polarisation, height_m=height_m)
+    for note in info.notes:
+        echo_err(f"note: {note}")
+    if info.acquired is None and info.time_start is not None:
+        echo_err(f"warning: scene {info.id} spans {_utc(info.time_start)} - {_utc(info.time_end)}; "
+                 "'shipsight log --pixel' on it needs --time")
+    elif info.acquired is None:
         echo_err(f"warning: no acquisition time found for scene {info.id}; "
                  "'shipsight log --pixel' will need --time (register with --acquired to record one)")
     elif info.acquired_source == "tag:TIFFTAG_DATETIME":
@@ -52,11 +69,18 @@ def add(app, image, stac, acquired, sensor, scene_id, analyst, as_json):
     if as_json:
         echo_json(info.to_record())
         return
-    when = info.acquired.isoformat().replace("+00:00", "Z") if info.acquired else "time unknown"
+    when = _utc(info.acquired) if info.acquired else "time unknown"
+    if info.time_start is not None and info.time_end is not None:
+        when += f" (range {_utc(info.time_start)} - {_utc(info.time_end)})"
+    place = _crs_short(info.crs) if info.georef == "affine" else f"{info.georef.upper()} georeferencing"
     click.echo(f"registered scene {info.id}: {info.width} x {info.height} px, {info.count} band"
-               f"{'s' * (info.count > 1)} {'/'.join(sorted(set(info.dtypes)))}, {_crs_short(info.crs)}, "
+               f"{'s' * (info.count > 1)} {'/'.join(sorted(set(info.dtypes)))}, {place}, "
                f"GSD {info.gsd_m:.1f} m, {info.sensor or 'sensor unknown'}, {when}"
                f"{f' (from {info.acquired_source})' if info.acquired_source else ''}")
+
+
+def _utc(when):
+    return when.isoformat().replace("+00:00", "Z")
 
 
 def _crs_short(crs):

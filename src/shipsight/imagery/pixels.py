@@ -251,8 +251,31 @@ def ground_pixel_size(transform, crs, rows, cols):
 
 def _field(info, name):
     if isinstance(info, dict):
-        return info[name]
-    return getattr(info, name)
+        return info.get(name)
+    return getattr(info, name, None)
+
+
+def _pixel_from_file(path, options, width, height, r, c):
+    """(lon, lat, valid) of a continuous pixel through the scene file's own georeferencing and mask.
+
+    Nones when the file cannot be read or is not the size registered.
+    """
+    from rasterio.errors import RasterioError
+    from rasterio.windows import Window
+
+    from shipsight.imagery.products import open_dataset, reopen
+    from shipsight.imagery.products.fill import valid_mask
+
+    try:
+        product = reopen(path, options)
+        with open_dataset(product.raster) as ds:
+            if ds.width != width or ds.height != height:
+                return None, None, None
+            lon, lat = product.georef(ds).lonlat(r, c)
+            valid = bool(valid_mask(ds, product.band, product.fill, window=Window(int(c), int(r), 1, 1))[0, 0])
+    except (RasterioError, InputError):
+        return None, None, None
+    return lon, lat, valid
 
 
 def check_pixel_in_scene(info, row, col):
@@ -273,9 +296,11 @@ def check_pixel_in_scene(info, row, col):
     Raises
     ------
     InputError
-        When the pixel lies outside the image, or on nodata. The valid-data
-        test reads the scene's mask at that one pixel when the file is at hand
-        (exact); otherwise it uses the stored (simplified) footprint.
+        When the pixel lies outside the image, or on nodata (declared, or
+        undeclared fill such as NaN or a zero border). Position and validity
+        come from the scene file when it is at hand -- its geotransform, GCPs
+        or RPCs, and its mask at that one pixel (exact); otherwise from the
+        stored transform and (simplified) footprint.
 
     Examples
     --------
@@ -293,21 +318,16 @@ def check_pixel_in_scene(info, row, col):
             f"pixel (row {row}, col {col}) is outside scene {scene_id}, which is {height} rows x {width} cols; "
             "rows and columns count from 0 at the top-left"
         )
-    transform, crs = _field(info, "transform"), _field(info, "crs")
-    lon, lat = pixel_to_lonlat(transform, crs, r, c)
     path = Path(_field(info, "path"))
-    valid = None
+    lon = lat = valid = None
     if path.is_file():
-        import rasterio
-        from rasterio.errors import RasterioError
-        from rasterio.windows import Window
-
-        try:
-            with rasterio.open(path) as ds:
-                if ds.width == width and ds.height == height:
-                    valid = bool(ds.dataset_mask(window=Window(int(c), int(r), 1, 1))[0, 0])
-        except RasterioError:
-            valid = None  # fall back on the stored footprint below
+        lon, lat, valid = _pixel_from_file(path, _field(info, "product"), width, height, r, c)
+    if lon is None:
+        transform, crs = _field(info, "transform"), _field(info, "crs")
+        if transform is None:
+            raise InputError(f"scene {scene_id} is georeferenced by its own file (GCPs or RPCs), which is missing; "
+                             "restore it", where=str(path))
+        lon, lat = pixel_to_lonlat(transform, crs, r, c)
     if valid is None:
         footprint = _field(info, "footprint")
         if isinstance(footprint, str):

@@ -1,19 +1,26 @@
 """Register a scene: metadata, true ground sample distance, valid-data footprint, time, hash.
 
-:func:`read_scene` opens a GeoTIFF or COG (anything GDAL reads with a real
-CRS and geotransform) and returns a :class:`SceneInfo`. Nothing reads the whole
-image: the footprint comes from the dataset mask read on a grid of at most
-``footprint_grid`` cells on the long side (GDAL answers it from overviews when
-the file has them), and the hash streams the file in 1 MiB pieces.
+:func:`read_scene` opens a product (see :mod:`shipsight.imagery.products`: a
+GeoTIFF/COG, a GCP- or RPC-only image, a Sentinel-1/2 SAFE folder or zip, a
+STAC Item) and returns a :class:`SceneInfo`. Nothing reads the whole image:
+the footprint is the product's own (a Sentinel-1 geolocation grid) or comes
+from the dataset mask, less undeclared fill, read on a grid of at most
+``footprint_grid`` cells on the long side and placed through the product's
+georeferencing; the hash streams the file in 1 MiB pieces.
 
 Acquisition time, in order of precedence
 -----------------------------------------
 1. ``acquired=`` (must carry a time zone);
-2. a STAC Item's ``datetime`` (or ``start_datetime`` when ``datetime`` is null);
-3. acquisition tags in the file: GDAL's ``IMAGERY`` domain
+2. a STAC Item's ``datetime``, or ``start_datetime`` when ``datetime`` is
+   null and the range is one acquisition (up to an hour); a longer range
+   (a monthly mosaic) gives no instant but is kept as ``time_start`` /
+   ``time_end``;
+3. the product's metadata (Sentinel-1 annotation start and stop,
+   Sentinel-2 ``PRODUCT_START_TIME``);
+4. acquisition tags in the file: GDAL's ``IMAGERY`` domain
    (``ACQUISITIONDATETIME``, written by GDAL for Maxar/Planet/Pleiades
    products) and ``ACQUISITION_*`` / ``SENSING_*`` / ``*_START_TIME`` style tags;
-4. the TIFF tag ``TIFFTAG_DATETIME`` (``YYYY:MM:DD HH:MM:SS``). The TIFF
+5. the TIFF tag ``TIFFTAG_DATETIME`` (``YYYY:MM:DD HH:MM:SS``). The TIFF
    standard defines it as the time the *file* was made, which for processed
    products may be hours or years after the acquisition: it is used last,
    and ``SceneInfo.acquired_source`` says so (``"tag:TIFFTAG_DATETIME"``).
@@ -36,7 +43,6 @@ from affine import Affine
 from shipsight.digest import sha256_file
 from shipsight.errors import InputError
 from shipsight.geodesy import split_antimeridian
-from shipsight.imagery.pixels import _crs, _crs_key, _transformers, ground_pixel_size, pixel_to_lonlat
 from shipsight.model import parse_time
 
 __all__ = ["SceneInfo", "read_scene"]
@@ -55,7 +61,7 @@ class SceneInfo:
         Absolute path of the file.
     crs : str
         ``"EPSG:nnnn"`` when the file's CRS is exactly that EPSG CRS, else WKT2.
-    transform : tuple of 6 float
+    transform : tuple of 6 float or None
         Affine transform in **rasterio/affine order** ``(a, b, c, d, e, f)``:
         ``x = a*col + b*row + c``, ``y = d*col + e*row + f`` (GDAL's
         geotransform is ``(c, a, b, f, d, e)``).
@@ -82,7 +88,19 @@ class SceneInfo:
         Sensor or platform (``sensor=``, STAC ``platform``/``constellation``/
         ``instruments``, or tags such as ``IMAGERY:SATELLITEID``).
     sha256 : str
-        Hex SHA-256 of the file.
+        Hex SHA-256 of the file (the zip, for a zipped product).
+    time_start, time_end : datetime or None
+        The time range the product spans (a radar datatake, a STAC range);
+        ``acquired`` is None when the range is too long to be one instant.
+    georef : {"affine", "gcp", "rpc"}
+        How pixels are placed (see :class:`~shipsight.imagery.georef.Georef`);
+        ``transform`` is None unless "affine".
+    product : dict
+        How the product was read (format, polarisation, height_m, fill), to reopen it alike.
+    notes : tuple of str
+        What was inferred or is missing (printed by ``scenes add``).
+    stac : dict or None
+        The STAC Item it was registered from.
     """
 
     id: str
@@ -101,6 +119,12 @@ class SceneInfo:
     acquired_source: str | None
     sensor: str | None
     sha256: str
+    time_start: datetime | None = None
+    time_end: datetime | None = None
+    georef: str = "affine"
+    product: dict = field(default_factory=dict)
+    notes: tuple = ()
+    stac: dict | None = field(default=None, repr=False)
 
     def to_record(self):
         """Plain JSON-able values: footprint as WKT, time as ISO 8601 UTC, NaN nodata as ``"nan"``.
@@ -115,7 +139,7 @@ class SceneInfo:
             "id": self.id,
             "path": self.path,
             "crs": self.crs,
-            "transform": [float(v) for v in self.transform],
+            "transform": None if self.transform is None else [float(v) for v in self.transform],
             "width": self.width,
             "height": self.height,
             "count": self.count,
@@ -128,6 +152,11 @@ class SceneInfo:
             "acquired_source": self.acquired_source,
             "sensor": self.sensor,
             "sha256": self.sha256,
+            "time_start": self.time_start.isoformat() if self.time_start else None,
+            "time_end": self.time_end.isoformat() if self.time_end else None,
+            "georef": self.georef,
+            "product": self.product,
+            "notes": list(self.notes),
         }
 
 
@@ -136,40 +165,25 @@ class SceneInfo:
 
 def _open(path):
     """Open a raster or raise one line that says what is wrong with the file."""
-    import rasterio
-    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+    from shipsight.imagery.products import open_dataset
 
     path = Path(path)
     if not path.exists():
         raise InputError("no such file", where=str(path))
     if path.is_dir():
         raise InputError("is a directory, not a raster file", where=str(path))
-    try:
-        with warnings.catch_warnings():
-            # We raise our own, clearer error for missing georeferencing below.
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            return rasterio.open(path)
-    except RasterioIOError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else "unreadable"
-        raise InputError(
-            f"cannot be read as a raster ({reason}); give a GeoTIFF or COG, and check it copied completely",
-            where=str(path),
-        ) from None
+    return open_dataset(path)
 
 
 def _check_georef(ds, where):
-    """The CRS key of a georeferenced dataset, or InputError."""
-    if ds.crs is None:
-        hint = " (it has only ground control points; warp it first with gdalwarp)" if ds.gcps[0] else ""
-        raise InputError(
-            f"has no coordinate reference system{hint}; georeference it, e.g. gdal_edit.py -a_srs EPSG:32652",
-            where=where,
-        )
-    if ds.transform == Affine.identity():
-        raise InputError(
-            "has no geotransform (pixel coordinates only); georeference it, e.g. gdal_edit.py -a_ullr",
-            where=where,
-        )
+    """The CRS key of a dataset with a geotransform, or InputError (chips of map grids use it)."""
+    from shipsight.imagery.pixels import _crs, _crs_key, _transformers
+
+    if ds.crs is None or ds.transform == Affine.identity():
+        from shipsight.imagery.georef import Georef
+
+        Georef.from_dataset(ds, where=where)  # says what the image has instead, or refuses it
+        raise InputError("has no map geotransform", where=where)
     t = ds.transform
     if t.a * t.e - t.b * t.d == 0:
         raise InputError("has a degenerate geotransform (zero pixel size)", where=where)
@@ -218,29 +232,29 @@ def _check_readable(ds, where):
 # -------------------------------------------------------------- footprint
 
 
-def _footprint(ds, key, *, grid, where):
-    """Valid-data footprint in EPSG:4326 from the decimated dataset mask."""
+def _footprint(ds, georef, *, band, fill, grid, where):
+    """Valid-data footprint in EPSG:4326 from the decimated mask (less undeclared fill), through the georef."""
     from rasterio import features
     from rasterio.errors import RasterioError
+
+    from shipsight.imagery.products.fill import valid_mask
 
     h, w = ds.height, ds.width
     step = max(1, math.ceil(max(h, w) / grid))
     oh, ow = math.ceil(h / step), math.ceil(w / step)
     try:
-        mask = ds.dataset_mask(out_shape=(oh, ow))
+        valid = valid_mask(ds, band, fill, out_shape=(oh, ow))
     except RasterioError as exc:
         raise InputError(
             f"is truncated or corrupt ({_gdal_reason(exc)}); copy it again from its source",
             where=where,
         ) from None
-    valid = mask > 0
     if not valid.any():
         raise InputError("has no valid pixels (all nodata)", where=where)
-    t = ds.transform * Affine.scale(w / ow, h / oh)
+    # Polygons in continuous pixel coordinates (x = col, y = row), mapped through the georef.
+    t = Affine.scale(w / ow, h / oh)
     if valid.all():
-        # The common case needs no polygonising.
-        geom = shapely.box(0, 0, ow, oh)
-        geom = shapely.affinity.affine_transform(geom, [t.a, t.b, t.d, t.e, t.c, t.f])
+        geom = shapely.box(0, 0, w, h)
     else:
         polys = [
             shapely.geometry.shape(g)
@@ -248,16 +262,15 @@ def _footprint(ds, key, *, grid, where):
             if v
         ]
         geom = shapely.union_all(polys)
-    cell = math.hypot(t.a, t.d)  # one grid cell, in CRS units
-    geom = _drop_specks(geom, min_area=4 * abs(t.a * t.e - t.b * t.d))
+    cell = math.hypot(t.a, t.d)
+    geom = _drop_specks(geom, min_area=4 * abs(t.a * t.e))
     geom = geom.simplify(cell, preserve_topology=True)
     # Densify so straight image edges follow their true curve in lon/lat.
-    geom = shapely.segmentize(geom, max(cell, max(abs(t.a) * ow, abs(t.e) * oh) / 32.0))
-    fwd, _ = _transformers(key)
-    clon, _ = pixel_to_lonlat(ds.transform, key, h / 2.0, w / 2.0)
+    geom = shapely.segmentize(geom, max(cell, max(w, h) / 32.0))
+    clon, _ = georef.lonlat(h / 2.0, w / 2.0)
 
     def to_lonlat(xy):
-        lon, lat = fwd.transform(xy[:, 0], xy[:, 1])
+        lon, lat = georef.lonlat(xy[:, 1], xy[:, 0])
         lon = np.asarray(lon, dtype=float)
         # Continuous longitudes around the centre; split_antimeridian folds them back.
         lon = clon + (lon - clon + 180.0) % 360.0 - 180.0
@@ -266,6 +279,11 @@ def _footprint(ds, key, *, grid, where):
     geom = shapely.transform(geom, to_lonlat)
     if not np.isfinite(shapely.get_coordinates(geom)).all():
         raise InputError("has corners that cannot be expressed in longitude/latitude", where=where)
+    return _lonlat_polygons(geom)
+
+
+def _lonlat_polygons(geom):
+    """Valid polygons, split at the antimeridian, counter-clockwise: how footprints are stored."""
     geom = shapely.make_valid(geom)
     geom = _polygonal(geom)
     geom = split_antimeridian(geom)
@@ -386,58 +404,32 @@ def sensor_from_tags(tags):
     return None
 
 
-def _load_stac(stac):
-    """A pystac Item from an Item, a dict, or a path/URL to Item JSON."""
-    import pystac
-
-    if isinstance(stac, pystac.Item):
-        return stac
-    where = None if isinstance(stac, dict) else str(stac)
-    try:
-        if isinstance(stac, dict):
-            return pystac.Item.from_dict(stac)
-        if not Path(stac).is_file():
-            raise InputError("no such STAC Item file", where=where)
-        return pystac.Item.from_file(str(stac))
-    except InputError:
-        raise
-    except Exception as exc:  # pystac raises JSON, key and STAC type errors alike
-        raise InputError(f"is not a STAC Item ({type(exc).__name__}: {exc})", where=where or "stac") from None
-
-
-def _stac_facts(item):
-    """``(id, acquired, sensor)`` from a STAC Item."""
-    props = item.properties
-    when = item.datetime
-    if when is None and props.get("start_datetime"):
-        when = parse_time(props["start_datetime"])
-    if when is not None:
-        when = when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)
-    sensor = props.get("platform") or props.get("constellation")
-    if not sensor and props.get("instruments"):
-        sensor = ", ".join(props["instruments"])
-    return item.id, when, sensor
-
-
 # ------------------------------------------------------------------- main
 
 
-def read_scene(path, *, stac=None, acquired=None, sensor=None, scene_id=None, footprint_grid=1024):
-    """Register a raster scene: metadata, ground sample distance, footprint, time, sha256.
+def read_scene(path, *, stac=None, acquired=None, sensor=None, scene_id=None, polarisation=None, height_m=0.0,
+               footprint_grid=1024):
+    """Register a raster product: metadata, ground sample distance, footprint, time, sha256.
 
     Parameters
     ----------
     path : str or Path
-        A GeoTIFF or COG (any raster GDAL reads) with a CRS and geotransform.
-    stac : str, Path, dict or pystac.Item, optional, keyword-only
-        The scene's STAC Item: gives the id, acquisition time and sensor
-        (``platform``, else ``constellation``, else ``instruments``).
+        Anything :func:`~shipsight.imagery.products.open_product` reads: a
+        GeoTIFF or COG, a GCP-only or RPC-only image, a Sentinel-1 GRD or
+        Sentinel-2 ``.SAFE`` folder or zip, or a STAC Item JSON (its asset).
+    stac : str, Path or dict, optional, keyword-only
+        The scene's STAC Item: gives the id, acquisition time (or range) and
+        sensor (``platform``, else ``constellation``, else ``instruments``).
     acquired : str or datetime, optional, keyword-only
-        Acquisition time, with a zone; overrides STAC and tags.
+        Acquisition time, with a zone; overrides the product, STAC and tags.
     sensor : str, optional, keyword-only
-        Sensor name; overrides STAC and tags.
+        Sensor name; overrides the product, STAC and tags.
     scene_id : str, optional, keyword-only
-        Scene id; overrides the STAC id and the file stem.
+        Scene id; overrides the STAC id, the product name and the file stem.
+    polarisation : str, optional, keyword-only
+        Sentinel-1: which measurement (VV by default where present).
+    height_m : float, keyword-only
+        RPC-only images: ground height in metres (0, about sea level, by default).
     footprint_grid : int, keyword-only
         Longest side, in cells, of the grid the mask is read on (cost control).
 
@@ -448,8 +440,9 @@ def read_scene(path, *, stac=None, acquired=None, sensor=None, scene_id=None, fo
     Raises
     ------
     InputError
-        Not a raster, no georeferencing, unknown CRS, truncated or corrupt
-        file, no valid pixels, a bad STAC Item or one that does not overlap.
+        Not a raster or product, no georeferencing or too little, unknown
+        CRS, truncated or corrupt file, no valid pixels, a bad STAC Item or
+        one that does not overlap, a time without a zone.
 
     Examples
     --------
@@ -457,54 +450,74 @@ def read_scene(path, *, stac=None, acquired=None, sensor=None, scene_id=None, fo
     >>> info.gsd_m, info.footprint.geom_type                                        # doctest: +SKIP
     (7.6, 'Polygon')
     """
-    path = Path(path).resolve()
-    where = str(path)
+    from shipsight.imagery.products import open_dataset, open_product
+    from shipsight.imagery.products.stac import apply_item, load_item
+
     if int(footprint_grid) < 8:
         raise InputError(f"footprint_grid must be at least 8, not {footprint_grid}")
-    item = _load_stac(stac) if stac is not None else None
-    with _open(path) as ds:
-        key = _check_georef(ds, where)
+    product = open_product(path, polarisation=polarisation, height_m=height_m)
+    where = product.path
+    if stac is not None:
+        item = load_item(stac)
+        apply_item(product, item, where=str(stac))
+    with open_dataset(product.raster) as ds:
+        georef = product.georef(ds)
         _check_readable(ds, where)
-        footprint = _footprint(ds, key, grid=int(footprint_grid), where=where)
-        gx, gy = ground_pixel_size(ds.transform, key, ds.height / 2.0, ds.width / 2.0)
-        tags = _tags(ds)
+        if product.footprint is not None:
+            footprint = product.footprint
+        else:
+            footprint = _footprint(ds, georef, band=product.band, fill=product.fill, grid=int(footprint_grid),
+                                   where=where)
+        gx, gy = _ground_size(georef)
         facts = dict(
-            crs=_crs_text(ds.crs),
-            transform=tuple(float(v) for v in tuple(ds.transform)[:6]),
+            crs=_crs_text(ds.crs) if georef.kind == "affine" else (georef.crs or "EPSG:4326"),
+            transform=georef.transform,
             width=int(ds.width),
             height=int(ds.height),
             count=int(ds.count),
             dtypes=tuple(ds.dtypes),
-            nodata=None if ds.nodata is None else float(ds.nodata),
+            nodata=_nodata(ds, product),
         )
+    if stac is not None and product.stac and product.stac.get("geometry"):
+        item_geom = shapely.geometry.shape(product.stac["geometry"])
+        if not item_geom.intersects(footprint):
+            raise InputError(
+                f"STAC Item {product.stac.get('id')} does not overlap the raster; is it the Item of this file?",
+                where=where,
+            )
 
-    stac_id = stac_time = stac_sensor = None
-    if item is not None:
-        stac_id, stac_time, stac_sensor = _stac_facts(item)
-        if item.geometry:
-            item_geom = shapely.geometry.shape(item.geometry)
-            if not item_geom.intersects(footprint):
-                raise InputError(
-                    f"STAC Item {item.id} does not overlap the raster; is it the Item of this file?",
-                    where=where,
-                )
-
+    when, source = product.acquired, product.acquired_source
     if acquired is not None:
         when, source = parse_time(acquired), "argument"
-    elif stac_time is not None:
-        when, source = stac_time, "stac"
-    else:
-        when, source = acquisition_from_tags(tags)
-
+    start, end = product.time_range or (None, None)
     return SceneInfo(
-        id=str(scene_id or stac_id or path.stem),
-        path=str(path),
+        id=str(scene_id or product.scene_id or Path(product.path).stem),
+        path=str(product.hash_path if Path(product.path).is_dir() else product.path),
         gsd_m=float((gx + gy) / 2.0),
         gsd_xy_m=(float(gx), float(gy)),
         footprint=footprint,
         acquired=when,
         acquired_source=source,
-        sensor=sensor or stac_sensor or sensor_from_tags(tags),
-        sha256=sha256_file(path),
+        sensor=sensor or product.sensor,
+        sha256=sha256_file(product.hash_path),
+        time_start=start,
+        time_end=end,
+        georef=georef.kind,
+        product=product.record_options(),
+        notes=tuple(product.notes),
+        stac=product.stac,
         **facts,
     )
+
+
+def _ground_size(georef):
+    j = georef.jacobian()
+    return float(np.hypot(j[0, 0], j[1, 0])), float(np.hypot(j[0, 1], j[1, 1]))
+
+
+def _nodata(ds, product):
+    """The declared nodata of the band, else the undeclared fill found (NaN or 0)."""
+    nd = ds.nodatavals[product.band - 1]
+    if nd is not None:
+        return float(nd)
+    return None if product.fill is None else float(product.fill)

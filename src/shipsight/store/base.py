@@ -15,7 +15,7 @@ from shipsight.errors import InputError, NotFoundError
 from shipsight.model.sightings import default_analyst
 
 #: The newest schema this code knows; both back ends migrate to it.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Every table of the log, parents before children: the order a copy writes them in.
 TABLES = ("ports", "scenes", "imports", "sightings", "list_versions", "list_entries", "vessels", "ais_imports",

@@ -267,4 +267,11 @@ _V3 = [  # AIS imports and identities
     "CREATE INDEX ais_identities_imo ON ais_identities(imo) WHERE imo IS NOT NULL",
 ]
 
-MIGRATIONS = [_V1, _V2, _V3]
+# Products read as they are delivered: time ranges and how the product was read (see sqlite_schema).
+_V4 = [  # imagery products
+    "ALTER TABLE scenes ADD COLUMN time_start TIMESTAMPTZ",
+    "ALTER TABLE scenes ADD COLUMN time_end TIMESTAMPTZ",
+    "ALTER TABLE scenes ADD COLUMN product TEXT",
+]
+
+MIGRATIONS = [_V1, _V2, _V3, _V4]

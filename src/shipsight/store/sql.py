@@ -177,12 +177,15 @@ class SQLStore(AISRows, Store):
         values = {
             "id": record["id"], "path": str(record["path"]), "sensor": record.get("sensor"),
             "acquired": time_text(record["acquired"]) if record.get("acquired") else None,
-            "crs": record["crs"], "transform": json.dumps(list(record["transform"])),
+            "crs": record["crs"], "transform": json.dumps(None if record.get("transform") is None else list(record["transform"])),
             "width": int(record["width"]), "height": int(record["height"]), "count": int(record["count"]),
             "dtypes": json.dumps(list(record["dtypes"])), "nodata": record.get("nodata"),
             "gsd_m": record.get("gsd_m"), "sha256": record["sha256"],
             "stac": json.dumps(record["stac"]) if record.get("stac") else None,
             "geom": shapely.to_wkb(footprint), "created_at": time_text(now_utc()),
+            "time_start": time_text(record["time_start"]) if record.get("time_start") else None,
+            "time_end": time_text(record["time_end"]) if record.get("time_end") else None,
+            "product": json.dumps(record["product"]) if record.get("product") else None,
         }
         with self.transaction():
             if self._one(f"SELECT 1 FROM scenes WHERE id = {self.PARAM}", (values["id"],)):
@@ -198,14 +201,18 @@ class SQLStore(AISRows, Store):
     def scenes(self, ids=None):
         sql = (f"SELECT id, path, sensor, {self._time('acquired')} AS acquired, crs, transform, width, height, count,"
                f" dtypes, nodata, gsd_m, sha256, stac, {self._wkb('geom')} AS geom,"
-               f" {self._time('created_at')} AS created_at FROM scenes")
+               f" {self._time('created_at')} AS created_at, {self._time('time_start')} AS time_start,"
+               f" {self._time('time_end')} AS time_end, product FROM scenes")
         params = []
         if ids is not None:
             clause, params = self._id_in("id", [str(i) for i in ids])
             sql += " WHERE " + clause
         df = self._query(sql + " ORDER BY scenes.acquired, id", params)
         df["acquired"] = text_times(df["acquired"])
+        df["time_start"] = text_times(df["time_start"])
+        df["time_end"] = text_times(df["time_end"])
         df["transform"] = df["transform"].map(json.loads)
+        df["product"] = df["product"].map(lambda s: json.loads(s) if s else None)
         df["dtypes"] = df["dtypes"].map(json.loads)
         df["stac"] = df["stac"].map(lambda s: json.loads(s) if s else None)
         return _geo_frame(df)

@@ -244,4 +244,13 @@ _V3 = [  # AIS imports and identities
     "CREATE INDEX ais_identities_imo ON ais_identities(imo) WHERE imo IS NOT NULL",
 ]
 
-MIGRATIONS = [_V1, _V2, _V3]
+# Products read as they are delivered (shipsight.imagery.products): a scene may span a time
+# range (a STAC range, a radar datatake) and carries how it was read (format, polarisation,
+# georeferencing by GCPs or RPCs, fill), so it is reopened the same way.
+_V4 = [  # imagery products
+    "ALTER TABLE scenes ADD COLUMN time_start TEXT",
+    "ALTER TABLE scenes ADD COLUMN time_end TEXT",
+    "ALTER TABLE scenes ADD COLUMN product TEXT",
+]
+
+MIGRATIONS = [_V1, _V2, _V3, _V4]
