@@ -113,8 +113,8 @@ def _scene_and_path(store, image, scene_id):
     if scene_id is None:
         if image is None:
             raise InputError("give an image file or --scene ID", where="IMAGE")
-        if not Path(image).is_file():
-            raise InputError("no such file", where=str(image))
+        if not Path(image).exists():
+            raise InputError("no such file or folder", where=str(image))
         return None, os.fspath(image)
     scene = get_scene(store, scene_id)
     if image is None or _same_file(image, scene["path"]):
@@ -130,7 +130,8 @@ def _scene_and_path(store, image, scene_id):
 
 def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="auto", pfa=1e-6, guard_m=500.0,
                  background_m=800.0, min_length_m=None, max_length_m=600.0, land=None, use_landmask=True,
-                 use_ports=True, water_from_image=True, tile=4096, workers=1, progress=None):
+                 use_ports=True, water_from_image=True, tile=4096, workers=1, progress=None, units="auto",
+                 offset=None, scale=None, polarisation=None, denoise=False, height_m=0.0):
     """Detect ships in an image file or a registered scene, with the log's ports as harbours.
 
     Parameters
@@ -145,6 +146,10 @@ def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="a
         first; an ``path_or_scene`` given too must be that same file.
     band, kind, pfa, guard_m, background_m, min_length_m, max_length_m, land, use_landmask, water_from_image, tile, workers
         As :func:`shipsight.imagery.detect.detect`.
+    units, offset, scale, polarisation, denoise, height_m
+        As :func:`shipsight.imagery.detect.detect`. A registered scene is
+        reopened as it was registered (its polarisation, RPC height and
+        fill) unless these say otherwise.
     use_ports : bool
         Pass the store's port polygons as harbours: inside them the image,
         not GSHHG, says where the water is (``land`` polygons still mask).
@@ -169,8 +174,16 @@ def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="a
     >>> found = detect_scene(store, scene_id="port_la_2021-01-05") # doctest: +SKIP
     """
     from shipsight.imagery.detect import detect
+    from shipsight.imagery.products import open_product, reopen
 
     scene, path = _scene_and_path(store, path_or_scene, scene_id)
+    if scene is not None and scene.get("product"):
+        options = dict(scene["product"])
+        options.update(polarisation=polarisation or options.get("polarisation"),
+                       denoise=denoise or options.get("denoise", False), height_m=height_m or options.get("height_m", 0.0))
+        product = reopen(path, options)
+    else:
+        product = open_product(path, polarisation=polarisation, denoise=denoise, height_m=height_m)
     harbours = None
     if use_ports:
         ports = store.ports()
@@ -179,8 +192,10 @@ def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="a
     found = detect(path, band=band, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
                    min_length_m=min_length_m, max_length_m=max_length_m, land=land, use_landmask=use_landmask,
                    harbours=harbours, water_from_image=water_from_image, tile=tile, workers=workers,
-                   progress=progress)
+                   progress=progress, units=units, offset=offset, scale=scale, product=product)
     found.attrs["scene_id"] = None if scene is None else scene["id"]
+    found.attrs["file"] = product.hash_path  # the file a scene registered from it would hash
+    found.attrs["product_options"] = {k: product.options.get(k) for k in ("polarisation", "height_m")}
     found.attrs["ports_used"] = found.attrs.get("harbours", 0)
     return found
 
@@ -215,11 +230,12 @@ def _scene(store, scene_id):
     return get_scene(store, scene_id)
 
 
-def _register(store, path, analyst):
-    """Register ``path`` under its file name; refuse without a trustworthy acquisition time."""
+def _register(store, path, analyst, options=None):
+    """Register ``path`` under its product or file name; refuse without a trustworthy acquisition time."""
     from shipsight.scenes import add_scene
 
-    info = add_scene(store, path, analyst=analyst)
+    opts = {k: v for k, v in (options or {}).items() if v is not None}
+    info = add_scene(store, path, analyst=analyst, **opts)
     if info.acquired is None or info.acquired_source == "tag:TIFFTAG_DATETIME":
         why = ("has no acquisition time in its tags" if info.acquired is None else
                "has only TIFFTAG_DATETIME, which may be when the file was made")
@@ -293,9 +309,10 @@ def save_detections(store, detections, *, scene_id=None, analyst=None, detector_
             path = detections.attrs.get("source")
             if path is None:
                 raise InputError("say which scene the detections come from (scene_id)", where="--scene")
-            scene = find_scene_for_file(store, path)
+            scene = find_scene_for_file(store, detections.attrs.get("file") or path)
             if scene is None:
-                scene_id, registered = _register(store, path, analyst), True
+                scene_id = _register(store, path, analyst, detections.attrs.get("product_options"))
+                registered = True
             else:
                 scene_id = scene["id"]
         scene = get_scene(store, scene_id)

@@ -5,7 +5,7 @@ import time
 
 import click
 
-from shipsight.cli.options import analyst_option, json_option, overwrite_option
+from shipsight.cli.options import analyst_option, height_option, json_option, overwrite_option, polarisation_option
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
 
 TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axis_deg", "score"]
@@ -41,7 +41,7 @@ class _Progress:
 
 
 @click.command()
-@click.argument("image", required=False, type=click.Path(dir_okay=False))
+@click.argument("image", required=False, type=click.Path())
 @click.option("--scene", "scene_id", help="Registered scene the image is (or, without IMAGE, the scene to read).")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Write the detections to this file: GeoJSON (.geojson), or another export format by extension.")
@@ -57,7 +57,15 @@ class _Progress:
 @click.option("--max-length-m", type=float, default=600.0, show_default=True, help="Longest object kept, metres.")
 @click.option("--band", type=int, multiple=True, help="1-based band; repeat to average several (optical brightness).")
 @click.option("--kind", type=click.Choice(["auto", "sar", "optical"]), default="auto", show_default=True,
-              help="auto: 3+ bands or 8-bit data is optical, anything else SAR (linear or dB).")
+              help="auto: the product's tags and band names, else 3+ bands or 8-bit data is optical, else SAR.")
+@click.option("--units", type=click.Choice(["auto", "intensity", "amplitude", "db"]), default="auto", show_default=True,
+              help="SAR units of the values; auto: from the metadata, else inferred from the speckle (and said so).")
+@click.option("--offset", type=float, help="Optical: reflectance = (DN + OFFSET) x SCALE (default from the product, "
+                                          "e.g. Sentinel-2 BOA_ADD_OFFSET).")
+@click.option("--scale", type=float, help="Optical: see --offset (Sentinel-2: 1/10000).")
+@polarisation_option
+@click.option("--denoise", is_flag=True, help="Sentinel-1: subtract the thermal noise LUT before calibrating to sigma0.")
+@height_option
 @click.option("--land", type=click.Path(dir_okay=False), help="Vector file of land polygons to mask (any CRS).")
 @click.option("--no-landmask", is_flag=True, help="Do not mask GSHHG land (roaring-landmask).")
 @click.option("--no-ports", is_flag=True,
@@ -67,16 +75,24 @@ class _Progress:
 @json_option
 @click.pass_obj
 def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_m, min_length_m, max_length_m, band,
-           kind, land, no_landmask, no_ports, workers, analyst, as_json):
-    """Find ships in a SAR or optical GeoTIFF with a CFAR detector; print, write or save them.
+           kind, units, offset, scale, polarisation, denoise, height_m, land, no_landmask, no_ports, workers, analyst,
+           as_json):
+    """Find ships in a SAR or optical product with a CFAR detector; print, write or save them.
 
-    SAR may be linear power or dB, any polarisation; optical is one band or
-    the brightness of several. Each object gets lon/lat, pixel row/col
-    (0.0 = centre of the first pixel), length and width in metres from its
-    orientation, the hull axis (0-180 from north), peak and mean value and a
-    score (dB over clutter). GSHHG land, --land polygons and land seen in the
-    image are masked; inside the store's port polygons the image, not GSHHG,
-    says where the water is.
+    IMAGE is a GeoTIFF/COG, a Sentinel-1 GRD SAFE folder, zip or measurement
+    TIFF (searched in its own radar grid, calibrated to sigma0 from its
+    LUT, placed through its GCPs), a Sentinel-2 SAFE or band (reflectance
+    from its offset and quantification value), an RPC-only image, or a STAC
+    Item. SAR may be intensity, amplitude or dB, any polarisation: the units
+    come from the metadata or are inferred and printed (--units to say).
+    Fill the file does not declare (NaN, a zero border) is not searched.
+    Each object gets lon/lat, pixel row/col (0.0 = centre of the first
+    pixel), length and width in metres from its orientation, the hull axis
+    (0-180 from north), peak and mean value and a score (dB over clutter).
+    GSHHG land, --land polygons and land seen in the image are masked;
+    inside the store's port polygons the image, not GSHHG, says where the
+    water is. A warning says when little of the valid area was searched, or
+    nothing was found in a scene larger than the background window.
 
     --save stores them as candidate sightings (source "detector:
     shipsight-cfar", confidence possible, the scene's time and the pixel) to
@@ -101,8 +117,14 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
         found = detect_scene(store, image, scene_id=scene_id, band=list(band) or None, kind=kind, pfa=pfa,
                              guard_m=guard_m, background_m=background_m, min_length_m=min_length_m,
                              max_length_m=max_length_m, land=land, use_landmask=not no_landmask,
-                             use_ports=not no_ports, workers=workers, progress=progress)
+                             use_ports=not no_ports, workers=workers, progress=progress, units=units, offset=offset,
+                             scale=scale, polarisation=polarisation, denoise=denoise, height_m=height_m)
     seconds = time.perf_counter() - started
+    a = found.attrs
+    for note in a.get("notes", []):
+        echo_err(f"note: {note}")
+    for warning in a.get("warnings", []):
+        echo_err(f"warning: {warning}")
     saved = None
     if save:
         saved = save_detections(store, found, scene_id=found.attrs.get("scene_id"), analyst=analyst)
@@ -116,7 +138,10 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
 
     if as_json:
         echo_json({"source": found.attrs["source"], "scene_id": saved.scene_id if saved else found.attrs["scene_id"],
-                   "kind": found.attrs["kind"], "input_db": found.attrs["input_db"],
+                   "kind": found.attrs["kind"], "kind_source": a.get("kind_source"), "input_db": found.attrs["input_db"],
+                   "units": a.get("units"), "units_source": a.get("units_source"), "radiometry": a.get("radiometry"),
+                   "georef": a.get("georef"), "searched_fraction": round(a.get("searched_fraction", 0.0), 4),
+                   "notes": a.get("notes", []), "warnings": a.get("warnings", []),
                    "pixel_m": found.attrs["pixel_m"], "gshhg": found.attrs["gshhg"], "seconds": round(seconds, 3),
                    "out": None if written is None else str(written),
                    "saved_ids": saved.new_ids if saved else [], "already_saved": saved.already if saved else 0,
@@ -127,9 +152,9 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
     for c, fmt in (("lon", "{:.5f}"), ("lat", "{:.5f}"), ("row", "{:.1f}"), ("col", "{:.1f}")):
         show[c] = show[c].map(fmt.format)
     echo_table(show, TABLE_COLUMNS, title="detections")
-    a = found.attrs
-    click.echo(f"{len(found)} ship{'s' * (len(found) != 1)} in {a['source']} ({a['kind']}"
-               f"{', dB' if a['input_db'] else ''}, {a['pixel_m']:.1f} m pixels) in {seconds:.1f} s; "
+    click.echo(f"{len(found)} ship{'s' * (len(found) != 1)} in {a['source']} ({a['kind']}, {a['radiometry']}"
+               f"{', units ' + a['units_source'] if a.get('units_source') else ''}, "
+               f"{a['pixel_m']:.1f} m pixels) in {seconds:.1f} s; "
                f"GSHHG {a['gshhg']}, {a['ports_used']} port polygon{'s' * (a['ports_used'] != 1)} as harbours")
     if written is not None:
         click.echo(f"wrote {written}")

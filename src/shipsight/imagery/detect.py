@@ -70,6 +70,7 @@ _GDAL_CACHE_MB = 128  # GDAL block cache while detecting (MB)
 _PFA_GROW_RATIO = 1e3  # hysteresis: pixels this much likelier in clutter may grow an object...
 _PFA_GROW = 1e-3  # ...but no likelier than this
 _LAND_OPENING_M = 300.0  # image land: narrower than twice this is not land (ships, lobes, wakes)
+_SEARCHED_MIN = 0.25  # warn when less of the valid area than this was searched
 
 
 def detect(
@@ -91,21 +92,32 @@ def detect(
     tile=4096,
     workers=1,
     progress=None,
+    units="auto",
+    offset=None,
+    scale=None,
+    polarisation=None,
+    denoise=False,
+    height_m=0.0,
+    product=None,
 ):
-    """Find ships in a SAR or optical GeoTIFF; one point per ship.
+    """Find ships in a SAR or optical product; one point per ship.
 
     Parameters
     ----------
     path : str or Path
-        A georeferenced raster rasterio can open (GeoTIFF, COG, VRT, ...).
+        A raster or product :func:`~shipsight.imagery.products.open_product`
+        reads: GeoTIFF/COG, a Sentinel-1 GRD SAFE folder, zip or measurement
+        TIFF (searched in its own radar geometry, calibrated to sigma0,
+        placed through its GCPs), a Sentinel-2 SAFE, an RPC-only image, a
+        STAC Item.
     band : int or sequence of int, optional
         1-based band(s). Several bands are averaged into one brightness.
         Default: band 1 for SAR, all bands (but alpha) for optical.
     kind : {"auto", "sar", "optical"}
-        ``"auto"`` takes three or more bands, or 8-bit data, as optical and
-        anything else as SAR. SAR may be linear (power or amplitude) or dB
-        of any polarisation; dB is recognised by its negative values (over
-        5 % of a sample of pixels) and turned into linear power.
+        ``"auto"``: the product's tags and band names decide (a Sentinel-2
+        band is optical), else three or more bands or 8-bit data mean
+        optical and anything else SAR
+        (:func:`~shipsight.imagery.radiometry.classify_kind`).
     pfa : float
         Probability that a clutter pixel exceeds the threshold, in (0, 0.01].
     guard_m, background_m : float
@@ -145,6 +157,24 @@ def detect(
         Processes; each opens the file itself.
     progress : callable, optional
         Called as ``progress(done_tiles, total_tiles)`` after each tile.
+    units : {"auto", "intensity", "amplitude", "db"}
+        SAR units of the stored values. ``"auto"``: from the product's
+        metadata, else inferred from the speckle statistics and reported
+        (:mod:`shipsight.imagery.radiometry`). Everything is turned into
+        linear intensity (sigma0 when the product has a calibration LUT).
+    offset, scale : float, optional
+        Optical: reflectance = (DN + offset) * scale; default from the
+        product's metadata (Sentinel-2 ``BOA_ADD_OFFSET`` and quantification
+        value), else the stored values.
+    polarisation : str, optional
+        Sentinel-1: which measurement (VV by default where present).
+    denoise : bool
+        Sentinel-1: subtract the thermal noise LUT before calibrating.
+    height_m : float
+        RPC-only images: ground height they are placed at (0, about sea level).
+    product : Product, optional
+        An already opened product (a registered scene reopened with its
+        options); ``path`` is then only its name in messages.
 
     Returns
     -------
@@ -157,13 +187,19 @@ def detect(
         ``peak, mean`` (brightest and mean pixel, in the image's units: dB
         if the image is dB), ``background`` (clutter mean at the peak, same
         units), ``score`` (object mean over clutter mean, dB) and
-        ``n_pixels``. ``attrs`` record the kind, whether the input was dB,
-        the ground pixel size and the parameters used.
+        ``n_pixels``. Rows and columns are those of the product's own grid
+        (a Sentinel-1 measurement's radar geometry) and lon/lat come
+        through its georeferencing (geotransform, GCPs or RPCs). ``attrs``
+        record the kind (and why), the units (and how they were known),
+        whether the input was dB, the georeferencing, the ground pixel
+        size, the parameters used, ``notes`` (what was inferred) and
+        ``warnings`` (a search that covered little of the valid area, or
+        found nothing in a scene larger than the background window).
 
     Raises
     ------
     InputError
-        Not a raster, no georeference, all nodata, or a bad parameter.
+        Not a raster or product, no georeferencing, all nodata, or a bad parameter.
 
     Examples
     --------
@@ -176,8 +212,14 @@ def detect(
     >>> len(d), bool(150 < d.length_m.iloc[0] < 260), bool(45 < d.heading_axis_deg.iloc[0] < 75)
     (1, True, True)
     """
+    from shipsight.imagery.products import open_product
+    from shipsight.imagery.radiometry import check_units
+
     path = os.fspath(path)
     _check_params(kind, pfa, guard_m, background_m, min_length_m, max_length_m, tile, workers, link_m)
+    units = check_units(units)
+    if product is None:
+        product = open_product(path, polarisation=polarisation, height_m=height_m, denoise=denoise)
     # GDAL's block cache defaults to 5 % of RAM and would grow with the scene;
     # tiles are read once (halos aside), so a small cache keeps memory flat.
     with rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB), _LandOracle(use_landmask) as oracle:
@@ -185,7 +227,8 @@ def detect(
             path, band=band, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
             min_length_m=min_length_m, max_length_m=max_length_m, link_m=link_m, land=land,
             mask_geoms=mask_geoms, harbours=harbours, oracle=oracle, water_from_image=water_from_image,
-            tile=tile, workers=workers, progress=progress,
+            tile=tile, workers=workers, progress=progress, units=units, offset=offset, scale=scale,
+            product=product,
         )
 
 
@@ -225,9 +268,9 @@ class _LandOracle:
             return np.zeros(np.shape(lon), dtype=bool)
         return self._submit(on_land, lon, lat).result()
 
-    def later_grid(self, transform, crs, nby, nbx, block, exempt=None):
+    def later_grid(self, georef, nby, nbx, block, exempt=None):
         """Ask now, answer when called: the helper works while the first tile is read."""
-        return _Later(self._submit(land_block_grid, transform, crs.to_wkt(), nby, nbx, block), exempt)
+        return _Later(self._submit(land_block_grid, georef, nby, nbx, block), exempt)
 
 
 class _Later:
@@ -248,23 +291,25 @@ class _Later:
 
 
 def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_length_m, link_m,
-            land, mask_geoms, harbours, oracle, water_from_image, tile, workers, progress):
+            land, mask_geoms, harbours, oracle, water_from_image, tile, workers, progress, units, offset, scale,
+            product):
     import geopandas as gpd
     import shapely
 
-    plan, crs, specs, px_m, harbour_geoms = _plan(
+    plan, georef, specs, px_m, harbour_geoms, facts = _plan(
         path, band=band, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
         min_length_m=min_length_m, max_length_m=max_length_m, link_m=link_m, land=land,
         mask_geoms=mask_geoms, harbours=harbours, oracle=oracle, water_from_image=water_from_image,
-        tile=tile,
+        tile=tile, units=units, offset=offset, scale=scale, product=product,
     )
+    raster = plan.path
     use_landmask = oracle.enabled
     parts = []
     total = len(specs)
     if workers == 1 or total == 1:
         # Read ahead: a thread with a dataset of its own reads (and decompresses, outside
         # the GIL) the next tile while this one is processed, so reading is mostly hidden.
-        with rasterio.open(path) as src, rasterio.open(path) as ahead_src, ThreadPoolExecutor(1) as ahead:
+        with rasterio.open(raster) as src, rasterio.open(raster) as ahead_src, ThreadPoolExecutor(1) as ahead:
             pending = ahead.submit(read_tile, ahead_src, plan, specs[0])
             for i, spec in enumerate(specs):
                 x = pending.result()
@@ -286,25 +331,26 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
                     progress(i + 1, total)
             parts = [f.result() for f in futures]
 
-    if sum(p["n_valid"] for p in parts) == 0:
+    n_valid = sum(p["n_valid"] for p in parts)
+    if n_valid == 0:
         raise InputError("the raster holds no valid pixels (all nodata or NaN)", where=path)
-    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "n_valid"}
+    n_searched = sum(p["n_searched"] for p in parts)
+    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k not in ("n_valid", "n_searched")}
 
-    # Georeference the centroids and drop anything that is on land after all.
-    tr = rasterio.Affine(*plan.transform)
-    xs = tr.c + (cols["col"] + 0.5) * tr.a + (cols["row"] + 0.5) * tr.b
-    ys = tr.f + (cols["col"] + 0.5) * tr.d + (cols["row"] + 0.5) * tr.e
-    lon, lat = _to_lonlat(crs, xs, ys)
+    # Georeference the centroids (through the product's own georeferencing: geotransform, GCPs
+    # or RPCs) and drop anything that is on land after all. Polygons are in pixel space.
+    px, py = cols["col"] + 0.5, cols["row"] + 0.5
+    lon, lat = georef.lonlat(py, px)
     keep = np.isfinite(lon) & np.isfinite(lat)
     if use_landmask and keep.any():
         ask = keep.copy()
         if len(harbour_geoms):  # GSHHG has no say inside harbours; ask it about the rest only
-            ask &= ~shapely.contains_xy(shapely.union_all(harbour_geoms), xs, ys)
+            ask &= ~shapely.contains_xy(shapely.union_all(harbour_geoms), px, py)
         if ask.any():
             keep[ask] &= ~oracle.on_land(lon[ask], lat[ask])
     if plan.polygons and keep.any():
         polys = shapely.union_all(shapely.from_wkb(plan.polygons))
-        keep &= ~shapely.contains_xy(polys, xs, ys)
+        keep &= ~shapely.contains_xy(polys, px, py)
 
     peak, mean, bg = cols["peak"], cols["sum"] / np.maximum(cols["n"], 1), cols["background"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -321,11 +367,22 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
     order = np.lexsort((frame["col"], frame["row"]))
     frame = {k: v[order] for k, v in frame.items()}
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+    warn = list(facts.pop("warnings"))
+    scene_m2 = plan.height * plan.width * px_m * px_m
+    if n_searched < _SEARCHED_MIN * n_valid:
+        warn.append(f"searched {n_searched / n_valid:.0%} of the valid area ({n_searched * px_m * px_m / 1e6:.2f} of "
+                    f"{n_valid * px_m * px_m / 1e6:.2f} km2); the rest was land, masked, or had too little water "
+                    f"around it for a {background_m:g} m background window")
+    if len(gdf) == 0 and min(plan.height, plan.width) * px_m > background_m:
+        warn.append(f"no ships found in {n_searched * px_m * px_m / 1e6:.2f} km2 of water searched ("
+                    f"{scene_m2 / 1e6:.2f} km2 scene, read as {facts['kind']}"
+                    f"{', ' + facts['units'] if facts['units'] else ''}); if ships are expected, check "
+                    "--kind, --units and --pfa")
     gdf.attrs.update(
-        source=path, kind=plan.kind, input_db=plan.is_db, pixel_m=px_m, pfa=pfa,
+        source=path, input_db=plan.is_db, pixel_m=px_m, pfa=pfa,
         guard_m=guard_m, background_m=background_m, min_length_m=plan.min_length_m,
         max_length_m=plan.max_length_m, block_px=plan.block, tiles=total, gshhg=oracle.status,
-        harbours=len(harbour_geoms),
+        harbours=len(harbour_geoms), searched_fraction=n_searched / n_valid, warnings=warn, **facts,
     )
     return gdf
 
@@ -341,7 +398,7 @@ def _run_tile(plan, spec):
             env = rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB)
             env.__enter__()  # for the life of this worker process
             _WORKER_SRC["_env"] = env
-        src = _WORKER_SRC[plan.path] = rasterio.open(plan.path)
+        src = _WORKER_SRC[plan.path] = rasterio.open(plan.path)  # plan.path: the raster GDAL reads
     return process_tile(src, plan, spec)
 
 
@@ -370,46 +427,6 @@ def _check_params(kind, pfa, guard_m, background_m, min_length_m, max_length_m, 
         raise InputError("link_m must be > 0", where=where)
 
 
-def _to_lonlat(crs, xs, ys):
-    from pyproj import Transformer
-
-    if xs.size == 0:
-        return np.empty(0), np.empty(0)
-    t = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    lon, lat = t.transform(xs, ys)
-    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-
-
-def _open(path):
-    try:
-        with warnings.catch_warnings():
-            # The caller raises its own, clearer error for missing georeferencing.
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            return rasterio.open(path)
-    except RasterioIOError as exc:
-        first = str(exc).splitlines()[0][:160]
-        raise InputError(f"not a raster rasterio can read ({first})", where=path) from None
-
-
-def _jacobian(transform, crs, height, width):
-    """Ground metres (east, north) per +1 column and +1 row, at the scene centre."""
-    from pyproj import Transformer
-
-    from shipsight.geodesy import WGS84
-
-    r, c = height / 2.0, width / 2.0
-    pc = np.array([c, c + 1.0, c])
-    pr = np.array([r, r, r + 1.0])
-    xs = transform.c + pc * transform.a + pr * transform.b
-    ys = transform.f + pc * transform.d + pr * transform.e
-    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
-    az, _, dist = WGS84.inv([lon[0], lon[0]], [lat[0], lat[0]], list(lon[1:]), list(lat[1:]))
-    az = np.radians(np.asarray(az))
-    dist = np.asarray(dist)
-    east, north = dist * np.sin(az), dist * np.cos(az)
-    return np.array([[east[0], east[1]], [north[0], north[1]]])
-
-
 def _sample_windows(height, width, *, n=4, size=256):
     """Up to n x n windows spread evenly over the scene, for quick statistics."""
     if height <= size * n and width <= size * n:
@@ -420,19 +437,15 @@ def _sample_windows(height, width, *, n=4, size=256):
 
 
 def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_length_m, link_m,
-          land, mask_geoms, harbours, oracle, water_from_image, tile):
+          land, mask_geoms, harbours, oracle, water_from_image, tile, units, offset, scale, product):
     from scipy.special import gammainccinv
     from scipy.stats import norm
 
-    with _open(path) as src:
-        if src.crs is None or src.transform == rasterio.Affine.identity():
-            raise InputError(
-                "the raster has no georeference (CRS and transform); georeference it first, "
-                "e.g. with gdal_translate -a_srs/-a_ullr or from its ground control points",
-                where=path,
-            )
-        crs = src.crs
-        transform = src.transform
+    from shipsight.imagery.products import open_dataset
+
+    facts = {"notes": list(product.notes), "warnings": []}
+    with open_dataset(product.raster) as src:
+        georef = product.georef(src)
         height, width, count = src.height, src.width, src.count
         if band is None:
             bands = None
@@ -442,24 +455,26 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
             if bad or not bands:
                 raise InputError(f"band must be between 1 and {count}, got {band!r}", where=path)
             bands = [int(b) for b in bands]
+        kind_source = "--kind"
         if kind == "auto":
-            optical = (bands is None and count >= 3) or src.dtypes[0] == "uint8" or (
-                bands is not None and len(bands) >= 3
-            )
-            kind = "optical" if optical else "sar"
+            if bands is not None and len(bands) >= 3:
+                kind, kind_source = "optical", f"{len(bands)} bands chosen"
+            else:
+                kind, kind_source = product.kind, product.kind_source
         if bands is None:
             if kind == "sar":
-                bands = [1]
+                bands = [product.band]
             else:
                 alpha = rasterio.enums.ColorInterp.alpha
                 bands = [i + 1 for i, ci in enumerate(src.colorinterp) if ci != alpha] or [1]
-        nodata = [src.nodatavals[b - 1] for b in bands]
+        # Undeclared fill (NaN, a zero border) is nodata like a declared value.
+        nodata = [src.nodatavals[b - 1] if src.nodatavals[b - 1] is not None else product.fill for b in bands]
         flags = src.mask_flag_enums[bands[0] - 1]
         use_mask_band = not any(
             f in (rasterio.enums.MaskFlags.all_valid, rasterio.enums.MaskFlags.nodata) for f in flags
         )
 
-        jac = _jacobian(transform, crs, height, width)
+        jac = georef.jacobian()
         px_m = math.sqrt(abs(np.linalg.det(jac)))
         guard_px = guard_m / 2.0 / px_m
         back_px = background_m / 2.0 / px_m
@@ -470,46 +485,44 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
         link_px = 2.3 if link_m is None else max(1.0, link_m / px_m)
 
         probe = TilePlan(
-            path=path, height=height, width=width, transform=tuple(transform)[:6], bands=bands,
+            path=product.raster, height=height, width=width, transform=None, bands=bands,
             nodata=nodata, use_mask_band=use_mask_band, kind=kind, is_db=False, block=block,
             r_guard=r_guard, r_back=r_back, halo=0, pfa=pfa, min_count=0, link_px=link_px,
             sidelobe_db=_SIDELOBE_DB, sidelobe_cap_px=_SIDELOBE_CAP_PX, min_length_m=min_len,
             max_length_m=float(max_length_m), jacobian=jac, water_level=np.nan, image_land=False,
             land_db=_LAND_DB[kind], land_smooth=0, land_opening=0,
         )
-        samples = [read_intensity(src, probe, w) for w in _sample_windows(height, width)]
+        windows = _sample_windows(height, width)
+        samples = [read_intensity(src, probe, w) for w in windows]  # raw values: no radiometry yet
 
-    finite = np.concatenate([s[np.isfinite(s)].ravel() for s in samples])
-    if finite.size and kind == "sar":
-        probe.is_db = bool(np.mean(finite < 0) > 0.05)
-    if probe.is_db:
-        samples = [np.power(np.float32(10.0), s / np.float32(10.0)) for s in samples]
+    probe.radiometry, units_text = _radiometry(product, kind, units, offset, scale, samples, facts)
+    probe.is_db = probe.radiometry.is_db
+    samples = [probe.radiometry.apply(s, int(w.row_off), int(w.col_off)) for s, w in zip(samples, windows)]
     probe.water_level = _water_level(samples)
+    facts.update(kind=kind, kind_source=kind_source, units=probe.radiometry.units, units_source=units_text,
+                 radiometry=probe.radiometry.describe(), georef=georef.kind)
 
     # Block grid of GSHHG land for the whole scene (small: one cell per block),
     # unless the coarse index says the scene is open sea.
     nby, nbx = -(-height // block), -(-width // block)
-    box = _scene_lonlat_box(transform, crs, height, width)
+    box = _scene_lonlat_box(georef)
     if oracle.enabled and box is not None and gshhg_cells(*box) == "sea":
         oracle.not_needed()
-    harbour_geoms = _harbours_near(harbours, box, crs)
+    harbour_geoms = _harbours_near(harbours, box, georef)
     if oracle.enabled:
         exempt = None
         if len(harbour_geoms):
             from shipsight.imagery.landmask import rasterize_polygons
 
-            grid_tr = transform @ rasterio.Affine.scale(block)
-            exempt = rasterize_polygons(harbour_geoms, grid_tr, (nby, nbx))
-        probe.land_blocks = oracle.later_grid(transform, crs, nby, nbx, block, exempt)
+            exempt = rasterize_polygons(harbour_geoms, rasterio.Affine.scale(block), (nby, nbx))
+        probe.land_blocks = oracle.later_grid(georef, nby, nbx, block, exempt)
 
-    geoms = read_mask_polygons(land, mask_geoms, crs=crs)
+    geoms = _pixel_polygons(read_mask_polygons(land, mask_geoms, crs="EPSG:4326"), georef)
     if len(geoms):
         import shapely
 
-        x0, y0 = transform * (0, 0)
-        x1, y1 = transform * (width, height)
-        pad = background_m
-        scene = shapely.box(min(x0, x1) - pad, min(y0, y1) - pad, max(x0, x1) + pad, max(y0, y1) + pad)
+        pad = background_m / px_m
+        scene = shapely.box(-pad, -pad, width + pad, height + pad)
         geoms = shapely.intersection(geoms[shapely.intersects(geoms, scene)], scene)
         geoms = geoms[~shapely.is_empty(geoms)]
         probe.polygons = list(shapely.to_wkb(geoms))
@@ -542,11 +555,56 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
         step = -(-int(tile) // block) * block
         specs = [(r, c, min(step, height - r), min(step, width - c))
                  for r in range(0, height, step) for c in range(0, width, step)]
-    return probe, crs, specs, px_m, harbour_geoms
+    return probe, georef, specs, px_m, harbour_geoms, facts
 
 
-def _harbours_near(harbours, box, crs):
-    """Harbour polygons that may touch the scene, in the raster's CRS (a shapely array)."""
+def _radiometry(product, kind, units, offset, scale, samples, facts):
+    """The Radiometry detection uses and the text saying where its units came from."""
+    from dataclasses import replace
+
+    from shipsight.imagery.radiometry import Radiometry, infer_sar_units
+
+    base = product.radiometry
+    if kind == "optical":
+        if base is None or base.kind != "optical":
+            base = Radiometry("optical")
+        if offset is not None or scale is not None:
+            base = replace(base, offset=float(offset or 0.0), scale=float(1.0 if scale is None else scale))
+            return base, "--offset/--scale"
+        return base, None
+    if base is None or base.kind != "sar":
+        base = Radiometry("sar", product.units)
+    if units is not None:
+        return replace(base, units=units), "--units"
+    if base.units is not None:
+        return base, product.units_source or "metadata"
+    choice = infer_sar_units(samples)
+    facts["notes"].append(f"SAR units {choice.units}, {choice.source}")
+    if choice.uncertain:
+        facts["warnings"].append(f"the SAR units could not be told from the data; searched as {choice.units}. "
+                                 "Say which with --units intensity|amplitude|db")
+    return replace(base, units=choice.units), choice.source
+
+
+def _pixel_polygons(geoms, georef):
+    """Lon/lat polygons in the scene's continuous pixel space (x = col, y = row)."""
+    import shapely
+
+    if len(geoms) == 0:
+        return geoms
+    geoms = shapely.segmentize(geoms, 0.002)  # ~200 m: edges follow the image's own geometry
+
+    def to_pixel(xy):
+        r, c = georef.pixel(xy[:, 0], xy[:, 1])
+        return np.column_stack([c, r])
+
+    out = shapely.make_valid(shapely.transform(geoms, to_pixel))
+    ok = ~shapely.is_empty(out) & np.isfinite(shapely.bounds(out)).all(axis=1)
+    return out[ok]
+
+
+def _harbours_near(harbours, box, georef):
+    """Harbour polygons that may touch the scene, in its pixel space (a shapely array)."""
     import geopandas as gpd
     import shapely
 
@@ -559,23 +617,22 @@ def _harbours_near(harbours, box, crs):
         series = series.set_crs("EPSG:4326")
     series = series.to_crs("EPSG:4326")
     if box is not None:
-        # A port across the world would project to garbage in a local CRS: keep the near ones only.
+        # A port across the world would project to garbage near the scene: keep the near ones only.
         near = shapely.box(box[0] - 0.1, box[1] - 0.1, box[2] + 0.1, box[3] + 0.1)
         series = series[shapely.intersects(series.values, near)]
-    return read_mask_polygons(None, series, crs=crs)
+    return _pixel_polygons(read_mask_polygons(None, series, crs="EPSG:4326"), georef)
 
 
-def _scene_lonlat_box(transform, crs, height, width, n=33):
+def _scene_lonlat_box(georef, n=33):
     """(lon_min, lat_min, lon_max, lat_max) of the scene, from points along its border.
 
     None off the projection's domain or across the antimeridian.
     """
     t = np.linspace(0.0, 1.0, n)
-    rows = np.concatenate([np.zeros(n), np.full(n, float(height)), t * height, t * height])
-    cols = np.concatenate([t * width, t * width, np.zeros(n), np.full(n, float(width))])
-    xs = transform.c + cols * transform.a + rows * transform.b
-    ys = transform.f + cols * transform.d + rows * transform.e
-    lon, lat = _to_lonlat(crs, xs, ys)  # inf outside the projection's domain
+    h, w = float(georef.height), float(georef.width)
+    rows = np.concatenate([np.zeros(n), np.full(n, h), t * h, t * h])
+    cols = np.concatenate([t * w, t * w, np.zeros(n), np.full(n, w)])
+    lon, lat = georef.lonlat(rows, cols)
     if not (np.isfinite(lon).all() and np.isfinite(lat).all()) or np.ptp(lon) > 180.0:
         return None
     return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())

@@ -10,7 +10,9 @@ that owns its centroid, so tiled and untiled runs agree exactly.
 
 The steps, all on arrays:
 
-1. read the window, mark nodata/NaN invalid, dB -> linear power;
+1. read the window, mark nodata/NaN invalid, turn the values into linear
+   intensity or reflectance (:class:`~shipsight.imagery.radiometry.Radiometry`:
+   units, calibration LUT, noise, optical offset/scale);
 2. block sums of x, x**2 and valid counts on a grid of ``block x block``
    pixels (one pass over the pixels each);
 3. land on that grid (GSHHG, precomputed for the scene; image brightness);
@@ -40,7 +42,6 @@ from scipy.spatial import cKDTree
 
 from shipsight.imagery.landmask import image_land_blocks, rasterize_polygons
 
-_LN10_10 = math.log(10.0) / 10.0
 MIN_SEEDS = 2  # pixels above the detection threshold an object needs
 
 
@@ -48,10 +49,10 @@ MIN_SEEDS = 2  # pixels above the detection threshold an object needs
 class TilePlan:
     """Everything a worker needs; plain data so it pickles."""
 
-    path: str
+    path: str  # the raster GDAL reads
     height: int
     width: int
-    transform: tuple
+    transform: tuple | None  # unused: everything is in the product's own pixel grid
     bands: list
     nodata: list
     use_mask_band: bool
@@ -75,7 +76,8 @@ class TilePlan:
     land_smooth: int
     land_opening: int
     land_blocks: object = None  # whole-scene block grid of GSHHG land, or a callable returning it
-    polygons: list = field(default_factory=list)  # WKB, raster CRS
+    polygons: list = field(default_factory=list)  # WKB, in pixel space (x = col, y = row)
+    radiometry: object = None  # raw values -> linear intensity / reflectance; None: as stored
     enl_table: tuple = ()  # (log L grid, Q^-1(L, pfa) / L) for the SAR gamma threshold
     t_gauss: float = 4.75  # Gaussian threshold in standard deviations, for optical
     enl_table_grow: tuple = ()  # the same at pfa_grow: the hysteresis (growing) threshold
@@ -83,7 +85,7 @@ class TilePlan:
 
 
 def read_intensity(src, plan, window):
-    """Read ``window`` as float32 linear intensity, NaN where invalid."""
+    """Read ``window`` as float32 linear intensity (or reflectance), NaN where invalid."""
     if len(plan.bands) == 1:
         x = src.read(plan.bands[0], window=window, out_dtype="float32")
         nd = plan.nodata[0]
@@ -99,9 +101,8 @@ def read_intensity(src, plan, window):
         del stack
     if plan.use_mask_band:
         x[src.read_masks(plan.bands[0], window=window) == 0] = np.nan
-    if plan.is_db:
-        np.multiply(x, np.float32(_LN10_10), out=x)
-        np.exp(x, out=x)
+    if plan.radiometry is not None:
+        plan.radiometry.apply(x, int(window.row_off), int(window.col_off))
     return x
 
 
@@ -223,7 +224,8 @@ def process_tile(src, plan, spec, x=None):
     Returns
     -------
     dict of 1-D arrays (one entry per object) plus ``n_valid``, the number
-    of valid pixels in the core.
+    of valid pixels in the core, and ``n_searched``, those of them in
+    blocks the CFAR test covered (water with enough background).
     """
     r0, c0, h, w = spec
     B = plan.block
@@ -249,7 +251,7 @@ def process_tile(src, plan, spec, x=None):
     if plan.polygons:
         import shapely
 
-        wt = rasterio.Affine(*plan.transform) * rasterio.Affine.translation(C0, R0)
+        wt = rasterio.Affine.translation(C0, R0)
         burnt = rasterize_polygons(shapely.from_wkb(plan.polygons), wt, x.shape)
         if burnt.any():
             valid = ~burnt if valid is None else valid & ~burnt
@@ -262,6 +264,7 @@ def process_tile(src, plan, spec, x=None):
         level = np.float32(plan.water_level * 10 ** (plan.land_db / 20.0))
     s1, s2, n, nb = block_sums(x, B, valid, level)
     del valid
+    n_valid_blocks = n.copy()
 
     land = np.zeros((nby, nbx), dtype=bool)
     land_blocks = plan.land_blocks() if callable(plan.land_blocks) else plan.land_blocks
@@ -278,6 +281,11 @@ def process_tile(src, plan, spec, x=None):
     thr, mu, grow = cfar_threshold(s1, s2, n, plan)
     thr[land] = np.inf
     grow[land] = np.inf
+    # Water searched in the core: valid pixels of blocks with a threshold (not land, enough background).
+    cr0, cc0 = (r0 - R0) // B, (c0 - C0) // B
+    core = (slice(cr0, cr0 + -(-h // B)), slice(cc0, cc0 + -(-w // B)))
+    searched = int(n_valid_blocks[core][np.isfinite(thr[core])].sum())
+    del n_valid_blocks
     tfill = _fill_inf(thr)
     gfill = _fill_inf(grow)
     tlo = ndimage.minimum_filter(gfill, size=3, mode="nearest")
@@ -296,7 +304,7 @@ def process_tile(src, plan, spec, x=None):
     tp = ndimage.map_coordinates(tfill, [fr, fc], order=1, mode="nearest")
     del x
 
-    empty = _empty(core_valid)
+    empty = _empty(core_valid, searched)
     if rr.size == 0:
         return empty
     lab, nobj = _link(rr, cc, plan.link_px)
@@ -339,6 +347,7 @@ def process_tile(src, plan, spec, x=None):
     out["peak_row"] = out["peak_row"] + R0
     out["peak_col"] = out["peak_col"] + C0
     out["n_valid"] = core_valid
+    out["n_searched"] = searched
     return out
 
 
@@ -346,9 +355,10 @@ _FIELDS = ("row", "col", "n", "peak", "sum", "threshold", "crr", "ccc", "crc", "
            "length_m", "width_m", "axis_deg", "peak_row", "peak_col")
 
 
-def _empty(n_valid):
+def _empty(n_valid, n_searched):
     out = {k: np.empty(0) for k in _FIELDS}
     out["n_valid"] = n_valid
+    out["n_searched"] = n_searched
     return out
 
 

@@ -40,7 +40,6 @@ __all__ = [
     "read_mask_polygons",
     "rasterize_polygons",
     "image_land_blocks",
-    "lonlat_grid",
     "land_block_grid",
     "gshhg_cells",
     "build_coast_index",
@@ -104,54 +103,6 @@ def on_land(lon, lat):
         )
         out[np.flatnonzero(ok)] = sure
     return out.reshape(shape)
-
-
-def lonlat_grid(transform, crs, rows, cols, *, step=32):
-    """Longitudes and latitudes at pixel positions ``rows x cols`` (a grid).
-
-    Exact at every ``step``-th row and column and bilinear in between, which
-    for any map projection a scene is delivered in is far below a metre off,
-    at a fraction of the cost of projecting millions of points.
-
-    Parameters
-    ----------
-    transform : affine.Affine
-        The raster's transform.
-    crs : rasterio or pyproj CRS
-    rows, cols : 1-D arrays of float
-        Pixel positions (array index convention: 0.0 is the first pixel's centre).
-
-    Returns
-    -------
-    (lon, lat) : two arrays of shape ``(len(rows), len(cols))``.
-    """
-    from pyproj import CRS
-    from scipy import ndimage
-
-    rows = np.asarray(rows, dtype=float)
-    cols = np.asarray(cols, dtype=float)
-    ir = np.unique(np.r_[np.arange(0, rows.size, step), rows.size - 1])
-    ic = np.unique(np.r_[np.arange(0, cols.size, step), cols.size - 1])
-    cc, rr = np.meshgrid(cols[ic] + 0.5, rows[ir] + 0.5)
-    xs = transform.c + cc * transform.a + rr * transform.b
-    ys = transform.f + cc * transform.d + rr * transform.e
-    to_ll = _to_lonlat(CRS.from_user_input(crs).to_wkt())
-    lon, lat = to_ll.transform(xs, ys)
-    lon = np.degrees(np.unwrap(np.radians(np.asarray(lon)), axis=1))
-    # Fractional index of every wanted row/column within the coarse grid.
-    fr = np.interp(np.arange(rows.size), ir, np.arange(ir.size))
-    fc = np.interp(np.arange(cols.size), ic, np.arange(ic.size))
-    gr, gc = np.meshgrid(fr, fc, indexing="ij")
-    lon_f = ndimage.map_coordinates(np.asarray(lon), [gr, gc], order=1, mode="nearest")
-    lat_f = ndimage.map_coordinates(np.asarray(lat), [gr, gc], order=1, mode="nearest")
-    return ((lon_f + 180.0) % 360.0) - 180.0, lat_f
-
-
-@functools.lru_cache(maxsize=8)
-def _to_lonlat(wkt):
-    from pyproj import CRS, Transformer
-
-    return Transformer.from_crs(CRS.from_wkt(wkt), "EPSG:4326", always_xy=True)
 
 
 def read_mask_polygons(land=None, mask_geoms=None, *, crs):
@@ -292,11 +243,13 @@ def image_land_blocks(block_bright, block_n, *, smooth, opening, min_fraction=0.
     return ndimage.binary_dilation(bright, structure=np.ones((3, 3), dtype=bool))
 
 
-def land_block_grid(transform, crs_wkt, nby, nbx, block, *, chunk=256):
+def land_block_grid(georef, nby, nbx, block, *, chunk=256):
     """GSHHG land at the centre of every ``block x block`` pixel block of a scene.
 
-    Computed ``chunk`` block rows at a time so memory stays small for any
-    scene size; meant to run in detect's helper process.
+    ``georef`` is the scene's :class:`~shipsight.imagery.georef.Georef`
+    (geotransform, GCPs or RPCs). Computed ``chunk`` block rows at a time so
+    memory stays small for any scene size; meant to run in detect's helper
+    process.
 
     Returns
     -------
@@ -306,7 +259,7 @@ def land_block_grid(transform, crs_wkt, nby, nbx, block, *, chunk=256):
     cols = np.arange(nbx) * block + (block - 1) / 2.0
     for i in range(0, nby, chunk):
         rows = np.arange(i, min(i + chunk, nby)) * block + (block - 1) / 2.0
-        lon, lat = lonlat_grid(transform, crs_wkt, rows, cols)
+        lon, lat = georef.lonlat_grid(rows, cols)
         out[i:i + rows.size] = on_land(lon, lat)
     return out
 
