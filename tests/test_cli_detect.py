@@ -114,7 +114,7 @@ def test_bad_input_one_line_exit_2(run, tmp_path):
         dst.write(np.ones((1, 64, 64), dtype="float32"))
     empty = tmp_path / "empty.tif"
     make_scene(empty, width=100, height=100, n_ships=0, blank=[(0, 0, 100, 100)], nodata=0.0)
-    for path, words in ((text, "not a raster"), (bare, "no georeference"), (empty, "no valid pixels"),
+    for path, words in ((text, "not a raster"), (bare, "no georeferencing"), (empty, "no valid pixels"),
                         (tmp_path / "missing.tif", "no such file")):
         res = run("detect", path, "--no-landmask", code=2)
         lines = res.stderr.strip().splitlines()

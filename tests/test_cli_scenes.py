@@ -197,7 +197,7 @@ def _text(path):
 
 @pytest.mark.parametrize("make,expect", [
     (_text, "cannot be read as a raster"),
-    (_ungeoreferenced, "no coordinate reference system"),
+    (_ungeoreferenced, "no georeferencing"),
     (_truncated, "truncated or corrupt|cannot be read as a raster"),
     (_engineering_crs, "not tied to the Earth|unknown coordinate reference system|no coordinate"),
 ], ids=["text", "ungeoreferenced", "truncated", "unknown-crs"])

@@ -211,7 +211,7 @@ def test_bad_inputs(tmp_path):
     bare = tmp_path / "bare.tif"
     with rasterio.open(bare, "w", driver="GTiff", width=64, height=64, count=1, dtype="float32") as dst:
         dst.write(np.ones((1, 64, 64), dtype="float32"))
-    with pytest.raises(InputError, match="no georeference"):
+    with pytest.raises(InputError, match="no georeferencing"):
         detect(bare)
     empty = tmp_path / "empty.tif"
     make_scene(empty, width=100, height=100, n_ships=0, blank=[(0, 0, 100, 100)], nodata=0.0)

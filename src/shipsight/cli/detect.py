@@ -121,10 +121,6 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
                              scale=scale, polarisation=polarisation, denoise=denoise, height_m=height_m)
     seconds = time.perf_counter() - started
     a = found.attrs
-    for note in a.get("notes", []):
-        echo_err(f"note: {note}")
-    for warning in a.get("warnings", []):
-        echo_err(f"warning: {warning}")
     saved = None
     if save:
         saved = save_detections(store, found, scene_id=found.attrs.get("scene_id"), analyst=analyst)
@@ -135,6 +131,11 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
         from shipsight.io.export import write_layer
 
         written = write_layer(found, out, layer="detections", overwrite=overwrite)
+    # Said once the work has succeeded: a refusal stays one line.
+    for note in a.get("notes", []):
+        echo_err(f"note: {note}")
+    for warning in a.get("warnings", []):
+        echo_err(f"warning: {warning}")
 
     if as_json:
         echo_json({"source": found.attrs["source"], "scene_id": saved.scene_id if saved else found.attrs["scene_id"],

@@ -133,8 +133,8 @@ def open_dataset(raster):
     except RasterioIOError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else "unreadable"
         raise InputError(
-            f"cannot be read as a raster ({reason}); give a GeoTIFF/COG, a Sentinel .SAFE folder or zip, or a STAC "
-            "Item, and check it copied completely",
+            f"cannot be read as a raster (not a raster GDAL recognises: {reason}); give a GeoTIFF/COG, a Sentinel "
+            ".SAFE folder or zip, or a STAC Item, and check it copied completely",
             where=str(raster),
         ) from None
 
@@ -241,8 +241,16 @@ def open_product(path, *, polarisation=None, height_m=0.0, denoise=False, fill=N
     product.options.setdefault("height_m", float(height_m))
     if fill is not None:
         product.fill = float(fill)
+    from rasterio.errors import RasterioError
+
     with open_dataset(product.raster) as ds:
-        describe_raster(ds, product)
+        try:
+            describe_raster(ds, product)
+        except RasterioError as exc:
+            from shipsight.imagery.scene import _gdal_reason
+
+            raise InputError(f"is truncated or corrupt ({_gdal_reason(exc)}); copy it again from its source",
+                             where=product.path) from None
         product.georef(ds)  # refuse an image that cannot be placed on the ground now, not at first use
     return product
 
