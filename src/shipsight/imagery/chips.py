@@ -41,16 +41,8 @@ from pathlib import Path
 import numpy as np
 
 from shipsight.errors import InputError
-from shipsight.imagery.pixels import ground_pixel_size, lonlat_to_pixel
 from shipsight.digest import sha256_file
-from shipsight.imagery.scene import (
-    _check_georef,
-    _gdal_reason,
-    _open,
-    _tags,
-    acquisition_from_tags,
-    sensor_from_tags,
-)
+from shipsight.imagery.scene import _gdal_reason, _tags, acquisition_from_tags, sensor_from_tags
 from shipsight.model import check_lonlat
 
 __all__ = ["ChipResult", "render_chip", "MARKER_RGB"]
@@ -350,7 +342,6 @@ def render_chip(
     (640, 742)
     """
     from PIL import Image, ImageDraw
-    from rasterio.errors import RasterioError
     from rasterio.windows import Window
 
     path = Path(path).resolve()
@@ -383,16 +374,20 @@ def render_chip(
             )
     sha = sha or _field(scene, "sha256")
 
-    with _open(path) as ds:
-        key = _check_georef(ds, where)
-        row_f, col_f = lonlat_to_pixel(ds.transform, key, lon, lat, width=ds.width)
+    from shipsight.imagery.products import open_dataset, open_product, reopen
+
+    product = reopen(path, _field(scene, "product")) if _field(scene, "product") else open_product(path)
+    with open_dataset(product.raster) as ds:
+        georef = product.georef(ds)
+        row_f, col_f = georef.pixel(lon, lat)
         if not (np.isfinite(row_f) and 0 <= row_f < ds.height and 0 <= col_f < ds.width):
             raise InputError(
                 f"position {lat:.6f}, {lon:.6f} (lat, lon) is outside the image "
                 f"({ds.height} rows x {ds.width} cols); is it the right scene?",
                 where=where,
             )
-        gx, gy = ground_pixel_size(ds.transform, key, row_f, col_f)
+        j = georef.jacobian(row_f, col_f)
+        gx, gy = float(np.hypot(j[0, 0], j[1, 0])), float(np.hypot(j[0, 1], j[1, 1]))
         ncols = max(4, int(round(size_m / gx)))
         nrows = max(4, int(round(size_m / gy)))
         if max(ncols, nrows) > _MAX_CHIP_PX:
@@ -400,30 +395,56 @@ def render_chip(
                 f"a {size_m:g} m chip is {max(ncols, nrows)} source pixels across at this resolution "
                 f"(at most {_MAX_CHIP_PX}); ask for a smaller size_m"
             )
-        col0 = int(math.floor(col_f - ncols / 2.0))
-        row0 = int(math.floor(row_f - nrows / 2.0))
-        # The part of the window on the image: read just that, pad the rest.
-        r0, r1 = max(row0, 0), min(row0 + nrows, ds.height)
-        c0, c1 = max(col0, 0), min(col0 + ncols, ds.width)
-        inner = Window(c0, r0, c1 - c0, r1 - r0)
-
-        sar = ds.dtypes[0].startswith(("float", "complex")) and ds.count < 3
+        sar = (product.kind == "sar" or ds.dtypes[0].startswith(("float", "complex"))) and ds.count < 3
         bands = _display_bands(ds, sar=sar)
-        try:
-            part = ds.read(bands, window=inner, masked=True)
-        except RasterioError as exc:
-            raise InputError(
-                f"is truncated or corrupt ({_gdal_reason(exc)}); copy it again from its source", where=where
-            ) from None
-        data = np.ma.masked_all((len(bands), nrows, ncols), dtype=part.dtype)
-        data[:, r0 - row0 : r1 - row0, c0 - col0 : c1 - col0] = part
+        north_up = georef.is_north_up()
+        if north_up:
+            col0 = int(math.floor(col_f - ncols / 2.0))
+            row0 = int(math.floor(row_f - nrows / 2.0))
+            # The part of the window on the image: read just that, pad the rest.
+            r0, r1 = max(row0, 0), min(row0 + nrows, ds.height)
+            c0, c1 = max(col0, 0), min(col0 + ncols, ds.width)
+            inner = Window(c0, r0, c1 - c0, r1 - r0)
+            part = _read(ds, bands, inner, where)
+            data = np.ma.masked_all((len(bands), nrows, ncols), dtype=part.dtype)
+            data[:, r0 - row0 : r1 - row0, c0 - col0 : c1 - col0] = part
+            mx = (col_f - col0) / ncols * out_px
+            my = (row_f - row0) / nrows * out_px
+            across_m = ncols * gx
+            window = (row0, col0, nrows, ncols)
+        else:
+            # Rotated or radar geometry: resample, nearest neighbour, onto a north-up grid of
+            # square ground cells of the source's finer pixel size, centred on the sighting.
+            n = max(4, int(round(size_m / min(gx, gy))))
+            rows_s, cols_s = _north_up_sources(georef, lon, lat, n, size_m / n)
+            ok = np.isfinite(rows_s) & np.isfinite(cols_s)
+            ri = np.where(ok, np.floor(rows_s), -1).astype(np.int64)
+            ci = np.where(ok, np.floor(cols_s), -1).astype(np.int64)
+            ok &= (ri >= 0) & (ri < ds.height) & (ci >= 0) & (ci < ds.width)
+            if ok.any():
+                r0, r1 = int(ri[ok].min()), int(ri[ok].max()) + 1
+                c0, c1 = int(ci[ok].min()), int(ci[ok].max()) + 1
+            else:  # pragma: no cover - the centre is on the image (checked above)
+                r0, r1, c0, c1 = int(row_f), int(row_f) + 1, int(col_f), int(col_f) + 1
+            inner = Window(c0, r0, c1 - c0, r1 - r0)
+            part = _read(ds, bands, inner, where)
+            data = np.ma.masked_all((len(bands), n, n), dtype=part.dtype)
+            data[:, ok] = part[:, ri[ok] - r0, ci[ok] - c0]
+            mx = my = out_px / 2.0
+            across_m = size_m
+            window = (r0, c0, r1 - r0, c1 - c0)
         valid = ~np.ma.getmaskarray(data).any(axis=0)
         if np.issubdtype(part.dtype, np.floating):
             valid &= np.isfinite(data.filled(0)).all(axis=0)
+        if product.fill is not None and ds.nodatavals[bands[0] - 1] is None:
+            fill = data.filled(0)[0]
+            valid &= ~(np.isnan(fill) if product.fill != product.fill else fill == product.fill)
+        north = 0.0 if not north_up else georef.north_angle(row_f, col_f)
 
         tags = _tags(ds)
         if geotiff is not None:
-            _write_crop(ds, inner, geotiff, tags=ds.tags(), sha=sha, lon=lon, lat=lat, source=where)
+            _write_crop(ds, inner, geotiff, tags=ds.tags(), sha=sha, lon=lon, lat=lat, source=where,
+                        fill=product.fill)
 
     scene_id = _field(scene, "id") or path.stem
     sensor = _field(scene, "sensor") or sensor_from_tags(tags)
@@ -436,18 +457,19 @@ def render_chip(
         acquired, _ = acquisition_from_tags(tags)
 
     rgb, display = _to_rgb(data, valid, sar=sar, scale=scale, bands=bands)
+    if not north_up:
+        display += f", resampled north-up from {georef.describe()}"
     image = Image.fromarray(rgb, mode="RGB").resize((out_px, out_px), Image.Resampling.NEAREST)
     draw = ImageDraw.Draw(image)
-    mx = (col_f - col0) / ncols * out_px
-    my = (row_f - row0) / nrows * out_px
     _draw_marker(draw, mx, my, r=0.06 * out_px, width=max(2, out_px // 256))
-    metres_per_px = ncols * gx / out_px
+    metres_per_px = across_m / out_px
     bar_m = nice_length(0.3 * out_px * metres_per_px)
     font = _font(int(font_px))
     _draw_scale_bar(draw, font, out_px, metres_per_px, bar_m)
+    _draw_north_arrow(draw, font, out_px, north)
 
     lines = _caption_lines(
-        scene_id, sensor, acquired, lon, lat, row_f, col_f, (gx + gy) / 2.0, ncols * gx, sha, caption_lines, display
+        scene_id, sensor, acquired, lon, lat, row_f, col_f, (gx + gy) / 2.0, across_m, sha, caption_lines, display
     )
     lines = _wrap(lines, font, out_px - 2 * _PAD)
     line_h = int(round(1.4 * font_px))
@@ -468,20 +490,80 @@ def render_chip(
         geotiff=None if geotiff is None else str(geotiff),
         width=canvas.width,
         height=canvas.height,
-        window=(row0, col0, nrows, ncols),
+        window=window,
         pixel=(float(row_f), float(col_f)),
         marker_xy=(float(mx), float(my)),
         gsd_m=float((gx + gy) / 2.0),
-        size_m=float(ncols * gx),
+        size_m=float(across_m),
         scale_bar_m=float(bar_m),
         caption=tuple(lines),
         sha256=sha,
     )
 
 
-def _write_crop(ds, window, out, *, tags, sha, lon, lat, source):
-    """The on-image part of the window, original values and all bands, as a GeoTIFF."""
+def _read(ds, bands, window, where):
+    from rasterio.errors import RasterioError
+
+    try:
+        return ds.read(bands, window=window, masked=True)
+    except RasterioError as exc:
+        raise InputError(
+            f"is truncated or corrupt ({_gdal_reason(exc)}); copy it again from its source", where=where
+        ) from None
+
+
+def _north_up_sources(georef, lon, lat, n, cell_m, *, step=16):
+    """Source (row, col) of the centres of an ``n x n`` north-up grid of ``cell_m`` ground cells around a point.
+
+    Exact (local azimuthal equidistant projection, then the georef's
+    inverse) every ``step`` cells and bilinear between.
+    """
+    from pyproj import Transformer
+    from scipy import ndimage
+
+    aeqd = Transformer.from_crs(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84", "EPSG:4326", always_xy=True)
+    idx = np.unique(np.r_[np.arange(0, n, step), n - 1]).astype(float)
+    e = (idx + 0.5 - n / 2.0) * cell_m
+    north = (n / 2.0 - idx - 0.5) * cell_m
+    ee, nn = np.meshgrid(e, north)
+    glon, glat = aeqd.transform(ee, nn)
+    rows, cols = georef.pixel(np.asarray(glon), np.asarray(glat))
+    f = np.interp(np.arange(n), idx, np.arange(idx.size))
+    gr, gc = np.meshgrid(f, f, indexing="ij")
+    out_r = ndimage.map_coordinates(np.asarray(rows), [gr, gc], order=1, mode="nearest", cval=np.nan)
+    out_c = ndimage.map_coordinates(np.asarray(cols), [gr, gc], order=1, mode="nearest", cval=np.nan)
+    return out_r, out_c
+
+
+def _draw_north_arrow(draw, font, out_px, angle_deg):
+    """An arrow labelled N in the top-right corner, pointing to true north (``angle_deg`` clockwise from up)."""
+    r = 0.045 * out_px
+    cx, cy = out_px - 1.6 * r - 8, 1.6 * r + 22
+    a = math.radians(angle_deg)
+    ux, uy = math.sin(a), -math.cos(a)  # unit vector to north in image coordinates (y down)
+    px, py = -uy, ux
+    tip = (cx + ux * r, cy + uy * r)
+    tail = (cx - ux * r, cy - uy * r)
+    left = (cx - ux * 0.2 * r + px * 0.45 * r, cy - uy * 0.2 * r + py * 0.45 * r)
+    right = (cx - ux * 0.2 * r - px * 0.45 * r, cy - uy * 0.2 * r - py * 0.45 * r)
+    draw.rectangle((cx - 1.5 * r, cy - 1.5 * r - 18, cx + 1.5 * r, cy + 1.5 * r), fill=(0, 0, 0))
+    draw.line((tail, tip), fill=(255, 255, 255), width=max(2, out_px // 200))
+    draw.polygon((tip, left, right), fill=(255, 255, 255))
+    label = "N"
+    draw.text((cx + ux * 1.25 * r - font.getlength(label) / 2, cy + uy * 1.25 * r - 9), label,
+              fill=(255, 255, 255), font=font)
+
+
+def _write_crop(ds, window, out, *, tags, sha, lon, lat, source, fill=None):
+    """The on-image part of the window, original values and all bands, as a GeoTIFF.
+
+    Keeps the source's validity: its nodata value, or its internal mask,
+    or (for fill the source does not declare) the fill as nodata; keeps
+    its georeferencing, GCPs and RPCs shifted to the crop.
+    """
     import rasterio
+    from rasterio.control import GroundControlPoint
+    from rasterio.enums import MaskFlags
 
     profile = {
         "driver": "GTiff",
@@ -489,11 +571,14 @@ def _write_crop(ds, window, out, *, tags, sha, lon, lat, source):
         "height": int(window.height),
         "count": ds.count,
         "dtype": ds.dtypes[0],
-        "crs": ds.crs,
-        "transform": ds.window_transform(window),
-        "nodata": ds.nodata,
+        "nodata": ds.nodata if ds.nodata is not None else fill,
         "compress": "deflate",
     }
+    if ds.crs is not None and not ds.transform.is_identity:
+        profile.update(crs=ds.crs, transform=ds.window_transform(window))
+    r0, c0 = float(window.row_off), float(window.col_off)
+    flags = ds.mask_flag_enums[0]
+    own_mask = MaskFlags.per_dataset in flags and MaskFlags.alpha not in flags
     extra = {
         "SHIPSIGHT_SOURCE": source,
         "SHIPSIGHT_POINT_LONLAT": f"{lon:.7f} {lat:.7f}",
@@ -503,6 +588,17 @@ def _write_crop(ds, window, out, *, tags, sha, lon, lat, source):
     try:
         with rasterio.open(out, "w", **profile) as dst:
             dst.write(ds.read(window=window))
+            gcps, gcp_crs = ds.gcps
+            if gcps and "transform" not in profile:
+                dst.gcps = ([GroundControlPoint(row=g.row - r0, col=g.col - c0, x=g.x, y=g.y, z=g.z) for g in gcps],
+                            gcp_crs)
+            elif ds.rpcs is not None and "transform" not in profile:
+                rpcs = ds.rpcs.to_gdal()
+                rpcs["LINE_OFF"] = float(rpcs["LINE_OFF"]) - r0
+                rpcs["SAMP_OFF"] = float(rpcs["SAMP_OFF"]) - c0
+                dst.rpcs = rasterio.rpc.RPC.from_gdal(rpcs)
+            if own_mask:
+                dst.write_mask(ds.dataset_mask(window=window))
             dst.update_tags(**{k: v for k, v in tags.items() if not k.startswith("TIFFTAG_") or k == "TIFFTAG_DATETIME"})
             dst.update_tags(**extra)
             dst.colorinterp = ds.colorinterp

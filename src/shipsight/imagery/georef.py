@@ -290,8 +290,11 @@ class Georef:
         dc, dr = np.linalg.solve(j, np.array([0.0, 1.0]))
         return float(math.degrees(math.atan2(dc, -dr)) % 360.0)
 
-    def is_north_up(self, tol_deg=0.5):
-        """True for a map grid whose rows run west-east and columns north-south (within ``tol_deg``)."""
+    def is_north_up(self, tol_deg=5.0):
+        """True for a map grid whose columns run within ``tol_deg`` of true north (a UTM scene's grid convergence).
+
+        GCP and RPC images (radar or sensor geometry) never are.
+        """
         if self.kind != "affine":
             return False
         a = self.north_angle()

@@ -158,7 +158,7 @@ def describe_raster(ds, product):
             offset, scale, source = optical_scaling(tags)
             product.radiometry = Radiometry("optical", offset=offset or 0.0, scale=scale or 1.0)
             if source:
-                product.notes.append(f"reflectance = (DN + {offset:g}) x {scale:g} from {source}")
+                product.notes.append(f"{product.radiometry.describe()} from {source}")
         elif product.units:
             product.radiometry = Radiometry("sar", product.units)
     if product.fill is None:

@@ -88,7 +88,7 @@ def read_sentinel2(safe, *, band_file=None, band=_DEFAULT_BAND):
     quant_el = _find(root, "BOA_QUANTIFICATION_VALUE" if level == "L2A" else "QUANTIFICATION_VALUE")
     quant = float(quant_el.text) if quant_el is not None and quant_el.text else 10000.0
     offset = offsets.get(band, 0.0)
-    notes = [f"reflectance = (DN + {offset:g}) / {quant:g} from {mtd[0]} "
+    notes = [f"reflectance = (DN {'-' if offset < 0 else '+'} {abs(offset):g}) / {quant:g} from {mtd[0]} "
              f"(baseline {(_find(root, 'PROCESSING_BASELINE').text if _find(root, 'PROCESSING_BASELINE') is not None else '?')})"]
     start = _find(root, "PRODUCT_START_TIME")
     craft = _find(root, "SPACECRAFT_NAME")

@@ -156,8 +156,5 @@ def apply_item(product, item, *, where):
     if acquired is not None or start is not None:
         product.acquired, product.acquired_source = acquired, "stac"
         product.time_range = (start, end) if start and end else None
-        if acquired is None:
-            product.notes.append(f"STAC Item {item.get('id')} covers {start.isoformat()} to {end.isoformat()}: no "
-                                 "single acquisition time; sightings from it need --time")
     product.sensor = item_sensor(item) or product.sensor
     return product
