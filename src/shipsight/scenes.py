@@ -374,47 +374,127 @@ def resolve_detector_scenes(store, raw):
     """Tie detector rows (from :func:`shipsight.io.xview3.read_xview3`) to registered scenes.
 
     A detector's ``scene`` id is kept as ``scene_id`` only when a scene with
-    that id is registered; then a missing time is taken from the scene and the
-    detector's pixel is kept. Otherwise the row is still imported: ``scene``
-    and the pixel are cleared (they would point at a scene the log does not
-    know) and recorded at the front of ``note`` as ``detector scene ID, pixel
-    row R col C``, so nothing the detector said is lost.
+    that id is registered. Then a missing time is taken from the scene, and
+    the stored pixel is always the scene's own: the pixel that holds the
+    row's lon/lat in the registered scene (a detector's row/column may be
+    in another grid -- Ai2 reports the raw radar-geometry measurement, an
+    analyst may have registered a warped copy); a detector pixel that
+    differs is kept in ``note``. Rows with a pixel and no lon/lat (xView3
+    reference predictions) are placed through the scene's georeferencing;
+    those whose pixel lies off the scene are reported, not stored.
+
+    A scene that is not registered: its rows are imported at their lon/lat
+    with ``scene`` and pixel cleared and recorded at the front of ``note``
+    as ``detector scene ID, pixel row R col C``. Pixel-only rows, or rows
+    without a time, cannot be placed or dated without it and are refused.
 
     Parameters
     ----------
     store : Store
     raw : DataFrame
-        Columns ``time``, ``scene``, ``note``, ``pixel_row``, ``pixel_col``
-        at least.
+        Columns ``time``, ``lon``, ``lat``, ``scene``, ``note``,
+        ``pixel_row``, ``pixel_col`` at least.
 
     Returns
     -------
-    DataFrame
+    df : DataFrame
         A copy, ready for validation.
+    problems : list of (position, field, reason)
+        Rows that cannot be stored (pixels off their scene).
+
+    Raises
+    ------
+    InputError
+        Pixel-only rows or rows without time whose scene is not registered.
     """
     df = raw.copy()
     scene = df["scene"].astype("string")
     scenes = store.scenes()
     registered = scene.isin(set(scenes["id"])).fillna(False).to_numpy(dtype=bool)
+    lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(dtype=float, copy=True)
+    lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(dtype=float, copy=True)
+    det_r = pd.to_numeric(df["pixel_row"], errors="coerce").to_numpy(dtype=float)
+    det_c = pd.to_numeric(df["pixel_col"], errors="coerce").to_numpy(dtype=float)
+    no_pos = ~np.isfinite(lon) & np.isfinite(det_r) & np.isfinite(det_c)
+    unplaced = no_pos & ~registered
+    if unplaced.any():
+        first = scene[unplaced].iat[0]
+        raise InputError(f"its rows give pixels only (no lon/lat) of scene {first}, which is not registered; "
+                         f"register that image first ('shipsight scenes add IMAGE --id {first} --acquired TIME') "
+                         "so their pixels can be placed")
+    undated = pd.isna(df["time"]).to_numpy() & ~registered & scene.notna().to_numpy()
+    if undated.any():
+        first = scene[undated].iat[0]
+        raise InputError(f"scene {first} carries no time: register it with 'shipsight scenes add IMAGE --id {first} "
+                         "--acquired TIME', or add a time column to the file")
     if registered.any():
         times = pd.Series(scenes["acquired"].to_numpy(), index=scenes["id"].to_numpy())
         fill = registered & pd.isna(df["time"]).to_numpy()
         df.loc[fill, "time"] = scene[fill].map(times).to_numpy()
 
+    problems = []
+    new_r, new_c = np.full(len(df), np.nan), np.full(len(df), np.nan)
+    notes = df["note"].fillna("").astype(str).to_numpy(dtype=object)
+    for scene_id in pd.unique(scene[registered]):
+        sel = np.flatnonzero(registered & (scene == scene_id).fillna(False).to_numpy(dtype=bool))
+        info = _scene_dict(scenes[scenes["id"] == scene_id].iloc[0], scenes.geometry.name)
+        georef = _scene_georef(info)
+        h, w = int(info["height"]), int(info["width"])
+        pix = sel[no_pos[sel]]
+        if pix.size:
+            off = (det_r[pix] < 0) | (det_r[pix] >= h) | (det_c[pix] < 0) | (det_c[pix] >= w)
+            problems += [(int(i), "detect_scene_row", f"pixel (row {int(det_r[i])}, col {int(det_c[i])}) lies off "
+                          f"scene {scene_id}, which is {h} rows x {w} cols; is it the detector's scene?")
+                         for i in pix[off]]
+            on = pix[~off]
+            lon[on], lat[on] = georef.lonlat(det_r[on] + 0.5, det_c[on] + 0.5)
+            new_r[on], new_c[on] = det_r[on], det_c[on]
+        placed = sel[~no_pos[sel]]
+        if placed.size:
+            r, c = georef.pixel(lon[placed], lat[placed])
+            inside = np.isfinite(r) & (r >= 0) & (r < h) & (c >= 0) & (c < w)
+            new_r[placed] = np.where(inside, np.floor(r), np.nan)
+            new_c[placed] = np.where(inside, np.floor(c), np.nan)
+            moved = np.isfinite(det_r[placed]) & ~(inside & (np.abs(np.floor(r) - det_r[placed]) <= 1)
+                                                   & (np.abs(np.floor(c) - det_c[placed]) <= 1))
+            for i in placed[moved]:
+                text = f"detector pixel row {int(det_r[i])} col {int(det_c[i])} (its own grid, not scene {scene_id}'s)"
+                notes[i] = text + ("; " + notes[i] if notes[i] else "")
+    df["lon"], df["lat"] = lon, lat
+    df["note"] = [n or None for n in notes]
+    df["pixel_row"] = np.where(registered, new_r, np.nan)
+    df["pixel_col"] = np.where(registered, new_c, np.nan)
+
     def pixel_text(r, c):
-        if pd.isna(r) or pd.isna(c):
+        if not (np.isfinite(r) and np.isfinite(c)):
             return ""
         return f", pixel row {int(r)} col {int(c)}"
 
     foreign = ~registered & scene.notna().to_numpy()
     if foreign.any():
         rows = np.flatnonzero(foreign)
-        prefix = [f"detector scene {scene.iat[i]}{pixel_text(df['pixel_row'].iat[i], df['pixel_col'].iat[i])}"
-                  for i in rows]
+        prefix = [f"detector scene {scene.iat[i]}{pixel_text(det_r[i], det_c[i])}" for i in rows]
         old = df["note"].iloc[rows].fillna("").astype(str).to_numpy()
         df.loc[foreign, "note"] = [p + ("; " + o if o else "") for p, o in zip(prefix, old)]
         df.loc[foreign, ["scene", "pixel_row", "pixel_col"]] = None
-    return df
+    df["pixel_row"] = df["pixel_row"].astype(object).where(pd.notna(df["pixel_row"]), None)
+    df["pixel_col"] = df["pixel_col"].astype(object).where(pd.notna(df["pixel_col"]), None)
+    return df, problems
+
+
+def _scene_georef(scene):
+    """The georeferencing of a registered scene: its file's own, else the stored geotransform."""
+    from shipsight.imagery.georef import Georef
+    from shipsight.imagery.products import open_dataset, reopen
+
+    path = Path(scene["path"])
+    if path.is_file():
+        product = reopen(path, scene.get("product"))
+        with open_dataset(product.raster) as ds:
+            return product.georef(ds)
+    if scene.get("transform") is None:
+        check_scene_unchanged(scene)  # missing: says so, with the way out
+    return Georef.affine(scene["transform"], scene["crs"], scene["height"], scene["width"])
 
 
 # ------------------------------------------------------------------- chips

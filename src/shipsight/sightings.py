@@ -71,6 +71,7 @@ class ImportResult:
     ids: list
     rejected: int
     rejects_path: Path | None
+    skipped: int = 0  # rows the format says are not sightings (xView3 is_vessel false)
 
 
 def rejects_path_for(path):
@@ -90,11 +91,13 @@ def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None,
     if on_invalid not in ON_INVALID:
         raise InputError(f"on_invalid must be one of {', '.join(ON_INVALID)}, not {on_invalid!r}")
     raw = read_sightings_file(path, format=format, layer=layer)
+    skipped = int(raw.attrs.get("skipped_not_vessel", 0))
+    placed = []
     if format == "xview3":
         # Detector scene ids are rarely registered scenes: keep them in the note rather than refuse the rows.
         from shipsight.scenes import resolve_detector_scenes
 
-        raw = resolve_detector_scenes(store, raw)
+        raw, placed = resolve_detector_scenes(store, raw)
     if raw.empty:
         raise InputError("holds no sightings", where=str(path))
     missing = [c for c in ("time", "lon", "lat") if c not in raw.columns]
@@ -103,6 +106,10 @@ def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None,
                          f"(columns named as 'shipsight log' options)", where=str(path))
     rows = raw.pop("row").to_numpy()
     clean, problems = validate_sightings(raw, tz=tz, analyst=analyst)
+    if placed:  # rows that could not be placed: their own reason, not "lon is missing"
+        refused = {pos for pos, _, _ in placed}
+        problems = [p for p in problems if p[0] not in refused] + placed
+        clean = clean[~clean.index.isin(refused)]
     known = store.scene_ids()
     unknown = clean["scene_id"].notna() & ~clean["scene_id"].isin(known)
     problems += [(pos, "scene", f"unknown scene {clean.at[pos, 'scene_id']!r}; register it with 'shipsight scenes add'")
@@ -122,7 +129,8 @@ def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None,
         bad = pd.DataFrame(reported, columns=["row", "field", "reason"])
         raw.insert(0, "row", rows)
         bad.merge(raw, on="row", how="left").to_csv(out, index=False)
-    return ImportResult(ids=[int(i) for i in ids], rejected=len({r for r, _, _ in reported}), rejects_path=out)
+    return ImportResult(ids=[int(i) for i in ids], rejected=len({r for r, _, _ in reported}), rejects_path=out,
+                        skipped=skipped)
 
 
 def edit_sighting(store, sighting_id, changes, *, reason, analyst, tz=None):

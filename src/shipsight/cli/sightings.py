@@ -39,8 +39,11 @@ def import_(app, file, format_, on_invalid, layer, tz, analyst, as_json):
     --format xview3 reads xView3 / Ai2 vessel-detection CSVs as unreviewed
     candidates (confidence possible, source "detector: ..."). A detector's
     scene id is kept as the sighting's scene only when a scene with that id
-    is registered (its time fills in a missing one); otherwise the scene id
-    and pixel go into the note ("detector scene ID, pixel row R col C").
+    is registered: its time fills in a missing one, rows with pixels only
+    are placed through it, and the pixel stored is always the registered
+    scene's own (that of the row's lon/lat; a detector pixel of another grid
+    stays in the note). Otherwise the scene id and pixel go into the note
+    ("detector scene ID, pixel row R col C").
 
     \b
     Example:
@@ -58,9 +61,11 @@ def import_(app, file, format_, on_invalid, layer, tz, analyst, as_json):
     if as_json:
         echo_json({"imported": len(result.ids), "rejected": result.rejected,
                    "rejects_file": str(result.rejects_path) if result.rejects_path else None,
-                   "first_id": result.ids[0], "last_id": result.ids[-1]})
+                   "first_id": result.ids[0], "last_id": result.ids[-1], "skipped_not_vessel": result.skipped})
     else:
-        click.echo(f"imported {len(result.ids)} sightings from {file} (ids {result.ids[0]}-{result.ids[-1]})")
+        skipped = f"; {result.skipped} row{'s' * (result.skipped != 1)} with is_vessel false skipped" \
+            if result.skipped else ""
+        click.echo(f"imported {len(result.ids)} sightings from {file} (ids {result.ids[0]}-{result.ids[-1]}){skipped}")
 
 
 @sightings.command("list")

@@ -40,8 +40,10 @@ def read_sightings_file(path, *, format="auto", layer=None):
     if format == "xview3":
         from shipsight.io.xview3 import read_xview3
 
-        df = read_xview3(path).astype(object)
-        df.insert(0, "row", np.arange(len(df)) + 2)
+        frame = read_xview3(path)
+        df = frame.astype(object)
+        df.insert(0, "row", frame.attrs["file_rows"])
+        df.attrs["skipped_not_vessel"] = frame.attrs["skipped_not_vessel"]
         return df
     if format == "csv":
         try:

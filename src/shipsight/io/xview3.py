@@ -14,6 +14,11 @@ Two layouts are understood (columns found by name, any order):
   ``confidence`` (HIGH/MEDIUM/LOW), ``source``, ``distance_from_shore_km``,
   ``scene_id``. Rows with ``is_vessel`` false (platforms, buoys) are left out;
   ``df.attrs["skipped_not_vessel"]`` counts them.
+- **xView3 reference predictions** (``reference/inference.py``): pixels only,
+  ``detect_scene_row``, ``detect_scene_column``, ``scene_id``, ``is_vessel``,
+  ``is_fishing``, ``vessel_length_m``; no lon/lat. ``lon``/``lat`` are NaN
+  then: the rows are placed through their registered scene by pixel
+  (:func:`shipsight.scenes.resolve_detector_scenes`).
 
 Heading: Ai2's attribute model gives probabilities over 16 buckets of 22.5
 degrees, bucket ``k`` covering ``[22.5 k, 22.5 (k+1))`` degrees from true north
@@ -104,7 +109,7 @@ def read_xview3(path, *, source=None):
     pandas.DataFrame
         One row per detection, columns :data:`COLUMNS`: ``time``
         (datetime64[us, UTC], NaT when the scene id carries no time),
-        ``lon``/``lat`` (float, degrees), ``length_m`` (float, NaN if absent),
+        ``lon``/``lat`` (float, degrees; NaN in a pixels-only file), ``length_m`` (float, NaN if absent),
         ``heading`` (float degrees from true north, NaN if not derivable),
         ``confidence`` (always ``"possible"``: a machine detection is unreviewed),
         ``source``, ``scene`` (the scene id), ``note`` (score, width, speed,
@@ -139,10 +144,13 @@ def read_xview3(path, *, source=None):
     cols = set(raw.columns)
     lon_c = _pick(cols, "lon", "detect_lon")
     lat_c = _pick(cols, "lat", "detect_lat")
+    row_c = _pick(cols, "detect_scene_row", "row")
+    col_c = _pick(cols, "detect_scene_column", "column")
+    pixels_only = lon_c is None and lat_c is None and row_c is not None and col_c is not None
     missing = []
-    if lon_c is None:
+    if lon_c is None and not pixels_only:
         missing.append("lon (or detect_lon)")
-    if lat_c is None:
+    if lat_c is None and not pixels_only:
         missing.append("lat (or detect_lat)")
     if "scene_id" not in cols:
         missing.append("scene_id")
@@ -163,10 +171,17 @@ def read_xview3(path, *, source=None):
     rownum = raw.index.to_numpy() + 2  # as the user sees the file: header is row 1
     raw = raw.reset_index(drop=True)
 
-    lon = pd.to_numeric(raw[lon_c], errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(raw[lat_c], errors="coerce").to_numpy(dtype=float)
     problems = []
-    for name, values, limit in ((lon_c, lon, 180.0), (lat_c, lat, 90.0)):
+    if pixels_only:
+        lon = lat = np.full(len(raw), np.nan)
+        checks = [(name, pd.to_numeric(raw[name], errors="coerce").to_numpy(dtype=float), None)
+                  for name in (row_c, col_c)]
+        problems += [(int(rownum[i]), name, f"{raw.at[i, name]!r} is not a pixel number")
+                     for name, values, _ in checks for i in np.flatnonzero(~np.isfinite(values))]
+    else:
+        lon = pd.to_numeric(raw[lon_c], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(raw[lat_c], errors="coerce").to_numpy(dtype=float)
+    for name, values, limit in (() if pixels_only else ((lon_c, lon, 180.0), (lat_c, lat, 90.0))):
         bad = ~(np.isfinite(values) & (np.abs(values) <= limit))
         problems += [
             (int(rownum[i]), name, f"{raw.at[i, name]!r} is not a {'longitude' if limit == 180 else 'latitude'} "
@@ -226,9 +241,6 @@ def read_xview3(path, *, source=None):
                      .fillna("").astype(str))
     note = _join_notes(parts, idx)
 
-    row_c = _pick(cols, "detect_scene_row", "row")
-    col_c = _pick(cols, "detect_scene_column", "column")
-
     def pixel(name):
         if name is None:
             return pd.Series(pd.NA, index=idx, dtype="Int64")
@@ -254,4 +266,6 @@ def read_xview3(path, *, source=None):
         columns=list(COLUMNS),
     )
     out.attrs["skipped_not_vessel"] = skipped
+    out.attrs["pixels_only"] = pixels_only
+    out.attrs["file_rows"] = rownum  # as the user sees the file, skipped rows counted
     return out
