@@ -14,6 +14,7 @@ from shipsight.cli.main import cli
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_CASES = ROOT.parent / "shared" / "cases"
 
 
 def shared(relative):
@@ -21,6 +22,14 @@ def shared(relative):
     path = SHARED_DATA / relative
     if not path.exists():
         pytest.skip(f"real public data not present: {path} (see shared/data/README.md)")
+    return path
+
+
+def case(relative):
+    """An input of a field case beside the project (shared/cases), or skip the test."""
+    path = SHARED_CASES / relative
+    if not path.exists():
+        pytest.skip(f"field case input not present: {path} (see shared/cases/README.md)")
     return path
 
 

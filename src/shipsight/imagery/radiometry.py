@@ -20,12 +20,15 @@ and GRD digital numbers), ``"db"`` (``10 log10`` of power). In order:
    inference reported.
 
 Fully developed speckle in a homogeneous patch of sea is gamma distributed
-in intensity (Goodman 1976; Ulaby & Dobson 1989), for which the
-skewness is exactly twice the coefficient of variation whatever the number
-of looks. Each unit hypothesis is turned into intensity (``x``, ``x**2``,
-``10**(x/10)``) and the one whose 16 x 16 pixel blocks come closest to that
-gamma signature (median of skewness / CV over the blocks) is taken. Mostly
-negative values can only be dB.
+in intensity (Goodman 1976; Ulaby & Dobson 1989). In the log-cumulant
+diagram of SAR statistics (Nicolas 2002; Tison et al. 2004) a gamma law
+lies on the curve ``k3 = psi2(L)`` where ``k2 = psi1(L)`` (``k2``, ``k3``:
+second and third cumulants of ``ln I``; ``psi1``, ``psi2``: polygamma
+functions), whatever its mean and number of looks L. Each unit hypothesis
+is turned into intensity (``x``, ``x**2``, ``10**(x/10)``) and the one
+whose 16 x 16 pixel blocks (median log-cumulants) lie closest to that curve
+is taken. Log-cumulants, unlike moments, are not led astray by the heavy
+tail of single-look data. Mostly negative values can only be dB.
 """
 
 import math
@@ -125,20 +128,25 @@ def _blocks(x, size=16):
 
 
 def _gamma_misfit(blocks):
-    """|ln(median skew/CV / 2)| over blocks of positive intensity; inf when too few blocks."""
+    """|ln(k3 / psi2(L))| with L from k2 = psi1(L): distance of blocks of intensity from the gamma curve.
+
+    inf when too few positive blocks, or a third log-cumulant of the wrong sign.
+    """
+    from scipy.special import polygamma
+
     ok = np.isfinite(blocks).all(axis=1) & (blocks > 0).all(axis=1)
-    b = blocks[ok]
-    if b.shape[0] < _MIN_BLOCKS:
+    if ok.sum() < _MIN_BLOCKS:
         return math.inf
-    m = b.mean(axis=1)
-    d = b - m[:, None]
-    s = np.sqrt((d * d).mean(axis=1))
-    good = s > 0
-    if good.sum() < _MIN_BLOCKS:
+    lg = np.log(blocks[ok])
+    d = lg - lg.mean(axis=1, keepdims=True)
+    k2 = float(np.median((d * d).mean(axis=1)))
+    k3 = float(np.median((d * d * d).mean(axis=1)))
+    if not (k2 > 0 and k3 < 0):
         return math.inf
-    ratio = ((d[good] ** 3).mean(axis=1) / s[good] ** 3) / (s[good] / m[good])
-    med = float(np.median(ratio))
-    return abs(math.log(med / _GAMMA_SKEW_PER_CV)) if med > 0 else math.inf
+    looks = np.geomspace(0.05, 1e5, 2000)
+    psi1 = polygamma(1, looks)  # decreasing in L
+    L = float(np.exp(np.interp(-k2, -psi1, np.log(looks))))
+    return abs(math.log(k3 / float(polygamma(2, L))))
 
 
 def infer_sar_units(samples):
@@ -182,8 +190,7 @@ def infer_sar_units(samples):
         return UnitsChoice("intensity", "inferred: too few clutter blocks to tell the units; taken as intensity",
                            True)
     others = ", ".join(f"{k} {v:.2f}" for k, v in sorted(fits.items(), key=lambda kv: kv[1]) if math.isfinite(v))
-    text = (f"inferred: the speckle fits {best} best (gamma misfit {others}; "
-            "skewness = 2 x CV in intensity)")
+    text = f"inferred: the speckle fits {best} best (misfit to gamma log-cumulants: {others})"
     return UnitsChoice(best, text, fits[best] > _UNCERTAIN)
 
 

@@ -62,15 +62,18 @@ class Lut:
     """
 
     lines: np.ndarray
-    pixels: np.ndarray
-    values: np.ndarray  # (len(lines), len(pixels))
+    pixels: np.ndarray  # (n,) shared by every line, or (len(lines), n): each vector its own
+    values: np.ndarray  # (len(lines), n)
 
     def at(self, rows, cols):
         """float32 values at pixel-index rows x cols (a 2-D grid)."""
         rows = np.asarray(rows, dtype=np.float64)
         cols = np.asarray(cols, dtype=np.float64)
-        c0, c1, tc = _interp_weights(cols, self.pixels)
-        along = self.values[:, c0] * (1.0 - tc) + self.values[:, c1] * tc  # (lines, cols)
+        if self.pixels.ndim == 1:
+            c0, c1, tc = _interp_weights(cols, self.pixels)
+            along = self.values[:, c0] * (1.0 - tc) + self.values[:, c1] * tc  # (lines, cols)
+        else:
+            along = np.vstack([np.interp(cols, p, v) for p, v in zip(self.pixels, self.values)])
         r0, r1, tr = _interp_weights(rows, self.lines)
         out = along[r0] * (1.0 - tr)[:, None] + along[r1] * tr[:, None]
         return out.astype(np.float32)
@@ -113,12 +116,18 @@ def _vectors(root, list_tag, vec_tag, value_tags):
         values.append(val)
     if not lines:
         return None
-    grid = pixels[0]
-    # GRD vectors share their pixel positions; interpolate any that do not onto the first's.
-    vals = np.vstack([val if (p.size == grid.size and np.array_equal(p, grid)) else np.interp(grid, p, val)
-                      for p, val in zip(pixels, values)])
     order = np.argsort(lines)
-    return Lut(np.asarray(lines)[order], grid, vals[order])
+    lines = np.asarray(lines)[order]
+    pixels = [pixels[i] for i in order]
+    values = [values[i] for i in order]
+    if all(p.size == pixels[0].size and np.array_equal(p, pixels[0]) for p in pixels):
+        return Lut(lines, pixels[0], np.vstack(values))
+    # Vectors on pixels of their own (the LUT's definition: linear along each vector, then between
+    # lines); ragged ones padded with their last node, which changes nothing under linear interpolation.
+    n = max(p.size for p in pixels)
+    pad = [np.pad(a, (0, n - a.size), mode="edge") for a in pixels]
+    vpad = [np.pad(a, (0, n - a.size), mode="edge") for a in values]
+    return Lut(lines, np.vstack(pad), np.vstack(vpad))
 
 
 def parse_calibration(xml_bytes, *, what="sigmaNought"):
