@@ -37,7 +37,7 @@ from shipsight.errors import InputError
 def _crs_key(crs):
     """A hashable text form of a CRS given in any of the accepted kinds."""
     if crs is None:
-        raise InputError("the raster has no coordinate reference system; georeference it (gdal_edit.py -a_srs)")
+        raise InputError("the raster has no coordinate reference system; register the georeferenced product it came from")
     if isinstance(crs, str):
         return crs
     to_wkt = getattr(crs, "to_wkt", None)
