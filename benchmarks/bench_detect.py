@@ -15,7 +15,15 @@ between runs in ``$TMPDIR/shipsight-bench``), then in this same process:
   whose start-up -- loading roaring-landmask's bitmap -- is a fixed ~1 s);
 
 and prints detect time / read time (target <= 2 with one worker) and
-megapixels per second. Peak RSS is measured per scene size in a fresh
+megapixels per second.
+
+Then the same on a Sentinel-1 GRD-sized product (issue 13): a SAFE folder
+whose measurement is a 25,000 x 16,700 uint16 amplitude TIFF (stripped,
+uncompressed, as ESA writes it) georeferenced by GCPs only, with a
+sigmaNought calibration LUT, so detect runs its whole input stage
+(calibration to sigma0 per pixel, the GCP transformer, the zero border as
+fill) in the product's own grid: seconds, Mpx/s, x read, and its peak RSS
+in a fresh process (``--quick``: 2,500 x 1,670). Peak RSS is measured per scene size in a fresh
 subprocess (its VmHWM), so each figure is that size's own peak (target
 < 1 GB); the last column is the largest peak among that subprocess's own
 children (the GSHHG helper, tile workers; an upper bound, as a child's
@@ -76,9 +84,66 @@ def hwm_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(size, workers):
+GRD_NAME = "S1A_IW_GRDH_1SDV_20231005T093012_20231005T093037_050612_0618AB_BENCH"
+GRD_BASE = "s1a-iw-grd-vv-20231005t093012-20231005t093037-050612-0618ab-001"
+
+
+def grd_product(samples, lines, strip=512):
+    """A GRD-like SAFE folder (measurement with GCPs, calibration LUT), open Sea of Japan; cached."""
+    import math
+
+    from rasterio.control import GroundControlPoint
+
+    safe = CACHE / f"{samples}x{lines}" / f"{GRD_NAME}.SAFE"
+    meas = safe / "measurement" / f"{GRD_BASE}.tiff"
+    if meas.exists():
+        return safe
+    t = time.perf_counter()
+    (safe / "annotation" / "calibration").mkdir(parents=True, exist_ok=True)
+    meas.parent.mkdir(exist_ok=True)
+    vec_lines = np.linspace(-100, lines + 100, 24)
+    vec_pixels = np.arange(0, samples + 40, 40)
+    vectors = "".join(
+        f"<calibrationVector><line>{int(li)}</line><pixel count=\"{vec_pixels.size}\">"
+        f"{' '.join(str(p) for p in vec_pixels)}</pixel><sigmaNought count=\"{vec_pixels.size}\">"
+        f"{' '.join(f'{620.0 - 60.0 * p / samples:.3f}' for p in vec_pixels)}</sigmaNought></calibrationVector>"
+        for li in vec_lines)
+    (safe / "annotation" / "calibration" / f"calibration-{GRD_BASE}.xml").write_text(
+        f"<calibration><calibrationVectorList count=\"{vec_lines.size}\">{vectors}</calibrationVectorList>"
+        "</calibration>")
+    heading, px = math.radians(-12.0), 10.0
+    lon0, lat0 = 133.0, 38.5  # open sea: no coast within the swath
+
+    def lonlat(r, c):
+        north = r * px * math.cos(heading) - c * px * math.sin(heading)
+        east = r * px * math.sin(heading) + c * px * math.cos(heading)
+        return lon0 + east / (111_320.0 * math.cos(math.radians(lat0))), lat0 + north / 111_320.0
+
+    gcps = [GroundControlPoint(row=float(r), col=float(c), x=lonlat(r, c)[0], y=lonlat(r, c)[1], z=0.0)
+            for r in np.linspace(0, lines, 10) for c in np.linspace(0, samples, 21)]
+    rng = np.random.default_rng(7)
+    with rasterio.open(meas, "w", driver="GTiff", width=samples, height=lines, count=1, dtype="uint16") as dst:
+        dst.gcps = (gcps, rasterio.crs.CRS.from_epsg(4326))
+        for r in range(0, lines, strip):
+            h = min(strip, lines - r)
+            a = np.sqrt(rng.gamma(4.4, 0.01 / 4.4, size=(h, samples)).astype(np.float32)) * 600.0
+            for i in range(r // 2000 * 7 % 5, 60, 7):  # a few ships per band of lines
+                rr, cc = (r + i * 37) % h, (i * 4099 + r * 3) % (samples - 30)
+                a[max(rr - 2, 0):rr + 2, cc:cc + 12] *= 6.0
+            dn = np.clip(np.round(a), 1, 65535).astype(np.uint16)
+            dn[:, : samples // 60] = 0  # near-range border, as in GRD products
+            dst.write(dn, 1, window=Window(0, r, samples, h))
+    print(f"  generated {meas.name} ({samples} x {lines}) in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return safe
+
+
+def _measurement(safe):
+    return next((Path(safe) / "measurement").glob("*.tiff"))
+
+
+def child(size, workers, grd=None):
     """Run one detect in this (fresh) process and print its peak RSS in MB."""
-    path = scene(size)
+    path = scene(size) if grd is None else grd_product(*grd)
     t, found = timed(detect, path, workers=workers)
     # VmHWM, not ru_maxrss: ru_maxrss survives exec and would carry the parent's peak.
     rss_mb = hwm_mb()
@@ -90,11 +155,44 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small scenes, a few seconds")
     ap.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--grd-child", nargs=3, type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--grd-only", action="store_true", help="only the GRD-sized product")
     args = ap.parse_args()
     if args.child:
         child(*args.child)
         return
+    if args.grd_child:
+        child(0, args.grd_child[2], grd=tuple(args.grd_child[:2]))
+        return
+    if not args.grd_only:
+        map_grids(args)
+    grd(args)
 
+
+def grd(args):
+    samples, lines = (2500, 1670) if args.quick else (25_000, 16_700)
+    safe = grd_product(samples, lines)
+    meas = _measurement(safe)
+    mpx = samples * lines / 1e6
+    read_all(meas)
+    t_read, _ = timed(read_all, meas)
+    t_det, found = timed(detect, safe, workers=1)
+    t_read2, _ = timed(read_all, meas)
+    t_read = min(t_read, t_read2)
+    print(f"\nSentinel-1 GRD-sized product {samples} x {lines} uint16, GCPs only, calibrated to sigma0: "
+          f"{len(found)} detections ({found.attrs['radiometry']}, georef {found.attrs['georef']})")
+    print(f"{'step':<28}{'seconds':>9}{'Mpx/s':>9}{'x read':>9}")
+    for name, t in (("rasterio read (windows)", t_read), ("detect workers=1", t_det)):
+        print(f"{name:<28}{t:>9.2f}{mpx / t:>9.1f}{t / t_read:>9.2f}")
+    print(f"target: detect <= 2.00 x read -> {'met' if t_det <= 2 * t_read else 'NOT met'}")
+    out = subprocess.run([sys.executable, __file__, "--grd-child", str(samples), str(lines), "1"],
+                         capture_output=True, text=True, check=True)
+    rss, kids, t, n = out.stdout.split()
+    print(f"peak RSS {rss} MB (helpers {kids} MB), {float(t):.2f} s in a fresh process; target < 1024 MB -> "
+          f"{'met' if float(rss) < 1024 else 'NOT met'}")
+
+
+def map_grids(args):
     size = 2000 if args.quick else 10_000
     path = scene(size)
     mpx = size * size / 1e6

@@ -46,6 +46,7 @@ SAR_UNITS = ("intensity", "amplitude", "db")
 _GAMMA_SKEW_PER_CV = 2.0
 _UNCERTAIN = 0.35  # |ln(observed / gamma ratio)| beyond which the best hypothesis is only a guess
 _MIN_BLOCKS = 12
+_LUT_ROWS = 256
 
 _OPTICAL_WORDS = ("SENTINEL-2", "SENTINEL2", "LANDSAT", "WORLDVIEW", "WV0", "WV1", "GEOEYE", "QUICKBIRD",
                   "PLEIADES", "PLANETSCOPE", "SKYSAT", "SPOT", "SUPERDOVE", "DOVE", "MSI", "OLI", "GAOFEN")
@@ -274,14 +275,18 @@ class Radiometry:
         if self.units == "amplitude":
             np.multiply(x, x, out=x)
         if self.noise is not None or self.calibration is not None:
-            rows = np.arange(row_off, row_off + x.shape[0], dtype=np.float64)
             cols = np.arange(col_off, col_off + x.shape[1], dtype=np.float64)
-            if self.noise is not None:
-                x -= self.noise.at(rows, cols)
-                np.maximum(x, 0, out=x)
-            if self.calibration is not None:
-                a = self.calibration.at(rows, cols)
-                x /= a * a
+            # A few hundred rows at a time: the LUTs at full resolution never exist for a whole tile.
+            for r0 in range(0, x.shape[0], _LUT_ROWS):
+                part = x[r0:r0 + _LUT_ROWS]
+                rows = np.arange(row_off + r0, row_off + r0 + part.shape[0], dtype=np.float64)
+                if self.noise is not None:
+                    part -= self.noise.at(rows, cols)
+                    np.maximum(part, 0, out=part)
+                if self.calibration is not None:
+                    a = self.calibration.at(rows, cols)
+                    np.multiply(a, a, out=a)
+                    part /= a
         return x
 
     def describe(self):

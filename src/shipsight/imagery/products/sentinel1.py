@@ -74,9 +74,12 @@ class Lut:
             along = self.values[:, c0] * (1.0 - tc) + self.values[:, c1] * tc  # (lines, cols)
         else:
             along = np.vstack([np.interp(cols, p, v) for p, v in zip(self.pixels, self.values)])
+        along = along.astype(np.float32)
         r0, r1, tr = _interp_weights(rows, self.lines)
-        out = along[r0] * (1.0 - tr)[:, None] + along[r1] * tr[:, None]
-        return out.astype(np.float32)
+        out = along[r0]
+        out *= (1.0 - tr).astype(np.float32)[:, None]
+        out += along[r1] * tr.astype(np.float32)[:, None]
+        return out
 
 
 @dataclass(frozen=True)
