@@ -623,8 +623,9 @@ def scene_summary(scene, *, sightings=None, file_status=None):
 
     fp = scene["footprint"]
     out = {k: v for k, v in scene.items() if k not in ("footprint", "stac")}
-    if isinstance(out.get("acquired"), datetime):
-        out["acquired"] = out["acquired"].isoformat().replace("+00:00", "Z")
+    for key in ("acquired", "time_start", "time_end"):
+        if isinstance(out.get(key), datetime):
+            out[key] = out[key].isoformat().replace("+00:00", "Z")
     out["footprint_area_km2"] = float(geodesic_area_m2([fp])[0]) / 1e6
     out["footprint_bounds"] = [float(v) for v in fp.bounds]
     out["footprint"] = fp.wkt
