@@ -422,3 +422,37 @@ def test_georef_gcp_and_rpc_round_trip():
     assert abs(g.north_angle()) < 1e-6 or abs(g.north_angle() - 360) < 1e-6
     with pytest.raises(InputError, match="all on one line"):
         Georef.from_gcps([(i, i, 130 + i, 42 + i, 0) for i in range(5)], "EPSG:4326", 10, 10)
+
+
+_MTD_L1C = """<?xml version="1.0" encoding="UTF-8"?>
+<n1:Level-1C_User_Product xmlns:n1="https://psd-14.sentinel2.eo.esa.int/PSD/User_Product_Level-1C.xsd">
+  <n1:General_Info><Product_Info>
+    <PRODUCT_START_TIME>2023-10-05T02:16:01.024Z</PRODUCT_START_TIME>
+    <PROCESSING_BASELINE>05.09</PROCESSING_BASELINE>
+    <Datatake><SPACECRAFT_NAME>Sentinel-2A</SPACECRAFT_NAME></Datatake>
+  </Product_Info>
+  <Product_Image_Characteristics>
+    <QUANTIFICATION_VALUE unit="none">10000</QUANTIFICATION_VALUE>
+    <Radiometric_Offset_List><RADIO_ADD_OFFSET band_id="7">-1000</RADIO_ADD_OFFSET></Radiometric_Offset_List>
+  </Product_Image_Characteristics></n1:General_Info>
+</n1:Level-1C_User_Product>
+"""
+
+
+def test_s2_l1c_safe_and_band_file(tmp_path, run):
+    safe = tmp_path / "S2A_MSIL1C_20231005T021601_N0509_R003_T52TGN_20231005T040000.SAFE"
+    img = safe / "GRANULE" / "L1C_T52TGN_A000000_20231005T021601" / "IMG_DATA"
+    img.mkdir(parents=True)
+    (safe / "MTD_MSIL1C.xml").write_text(_MTD_L1C)
+    band = img / "T52TGN_20231005T021601_B08.jp2"
+    with rasterio.open(band, "w", driver="JP2OpenJPEG", width=64, height=64, count=1, dtype="uint16",
+                       crs="EPSG:32652", transform=from_origin(700000, 4700000, 10, 10), QUALITY=100,
+                       REVERSIBLE="YES") as dst:
+        dst.write(np.full((1, 64, 64), 1150, "uint16"))
+    for given in (safe, band):  # the SAFE, or one band file inside it, read with the product's metadata
+        p = open_product(given)
+        assert p.kind == "optical" and p.sensor == "Sentinel-2A" and p.radiometry.offset == -1000
+        x = np.array([[1150.0]], np.float32)
+        assert p.radiometry.apply(x)[0, 0] == pytest.approx(0.015)
+    out = run.json("scenes", "add", safe)
+    assert out["id"] == safe.name[:-5] and out["acquired"].startswith("2023-10-05T02:16:01")
