@@ -56,3 +56,9 @@ class NotFoundError(InputError, LookupError):
 
 class StoreError(ShipsightError):
     """The store cannot be used: unreachable server, missing extension, newer schema."""
+
+
+class ShipsightWarning(UserWarning):
+    """Something shipsight guessed or changed and the user should know: a time zone, an
+    encoding, digits dropped. Library code raises it with :func:`warnings.warn`; the CLI
+    prints each as one ``warning: ...`` line on stderr."""

@@ -7,8 +7,9 @@ distance that is reported is then measured on the ellipsoid with
 """
 
 import numpy as np
+import shapely
 from pyproj import Geod
-from shapely import MultiPolygon, Polygon, affinity, box, make_valid
+from shapely import LineString, MultiLineString, MultiPolygon, Polygon, affinity, box, make_valid
 
 WGS84 = Geod(ellps="WGS84")
 #: Mean Earth radius (IUGG), used only to turn metres into a chord for candidate search.
@@ -79,8 +80,87 @@ def split_antimeridian(geom):
             continue
         piece = affinity.translate(piece, xoff=shift)
         parts.extend(getattr(piece, "geoms", [piece]))
+    if isinstance(geom, (LineString, MultiLineString)):
+        lines = [p for p in parts if isinstance(p, LineString) and not p.is_empty]
+        return lines[0] if len(lines) == 1 else MultiLineString(lines)
     polys = [p for p in parts if isinstance(p, Polygon) and not p.is_empty]
     return polys[0] if len(polys) == 1 else MultiPolygon(polys)
+
+
+class PolarRingError(ValueError):
+    """A ring whose longitudes do not come back to where they started: it goes round a pole."""
+
+
+def _unwrap_coords(coords):
+    """Coordinates with longitude jumps of more than 180 degrees read as crossings of ±180."""
+    xy = np.array(coords, dtype=float)[:, :2]
+    xy[:, 0] = np.unwrap(xy[:, 0], discont=180.0, period=360.0)
+    return xy
+
+
+def _unwrap_polygon(poly):
+    exterior = _unwrap_coords(poly.exterior.coords)
+    if abs(exterior[0, 0] - exterior[-1, 0]) > 1e-9:
+        raise PolarRingError("its ring goes round a pole")
+    middle = (exterior[:, 0].min() + exterior[:, 0].max()) / 2.0
+    holes = []
+    for ring in poly.interiors:
+        hole = _unwrap_coords(ring.coords)
+        hole[:, 0] += 360.0 * np.round((middle - hole[0, 0]) / 360.0)
+        holes.append(hole)
+    return Polygon(exterior, holes)
+
+
+def unwrap_antimeridian(geom):
+    """A polygon or line drawn across ±180 as continuous longitudes (e.g. 179.5 -> 180.5).
+
+    Any edge longer than 180 degrees of longitude is taken to cross the
+    antimeridian, not to go the long way round: no edge of a port area or a
+    link between two sightings spans half the Earth (RFC 7946, 3.1.9, asks
+    writers to split such geometries; many tools draw them as one ring).
+    Each part of a multi-geometry is unwrapped on its own.
+
+    Raises
+    ------
+    PolarRingError
+        A ring whose longitudes do not close, i.e. one round a pole.
+
+    Examples
+    --------
+    >>> unwrap_antimeridian(Polygon([(179.5, 0), (-179.5, 0), (-179.5, 1), (179.5, 1)])).bounds
+    (179.5, 0.0, 180.5, 1.0)
+    """
+    if isinstance(geom, Polygon):
+        return _unwrap_polygon(geom)
+    if isinstance(geom, MultiPolygon):
+        return MultiPolygon([_unwrap_polygon(p) for p in geom.geoms])
+    if isinstance(geom, LineString):
+        return LineString(_unwrap_coords(geom.coords))
+    if isinstance(geom, MultiLineString):
+        return MultiLineString([LineString(_unwrap_coords(p.coords)) for p in geom.geoms])
+    return geom
+
+
+def widest_part_deg(geom):
+    """The longitude span, in degrees, of the widest part of a geometry (after :func:`unwrap_antimeridian`).
+
+    >>> widest_part_deg(box(-170, 0, 170, 1))
+    340.0
+    """
+    parts = shapely.get_parts(geom)
+    bounds = shapely.bounds(parts)
+    return float((bounds[:, 2] - bounds[:, 0]).max()) if len(parts) else 0.0
+
+
+def fold_antimeridian(geom):
+    """A polygon or line as it is stored: read across ±180 (:func:`unwrap_antimeridian`), split there.
+
+    >>> fold_antimeridian(Polygon([(179.5, 0), (-179.5, 0), (-179.5, 1), (179.5, 1)])).bounds
+    (-180.0, 0.0, 180.0, 1.0)
+    >>> round(float(geodesic_area_m2([fold_antimeridian(box(179.5, 0, -179.5, 1))])[0]) / 1e6)
+    12309
+    """
+    return split_antimeridian(unwrap_antimeridian(geom))
 
 
 def geodesic_circle(lon, lat, radius_m, *, n=72):

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from shipsight.errors import InputError, NotFoundError
+from shipsight.errors import InputError
 from shipsight.io.formats import LAYER_NAMES
 from shipsight.portcalls import store_port_calls
 from shipsight.rules.engine import RULES
@@ -59,19 +59,18 @@ def flag_records(frame):
 
 
 def port_area(store, port):
-    """The area a ``port`` filter means: the named port's polygon (id or case-insensitive name).
+    """The area a ``port`` filter means: the named port's polygon (id, UN/LOCODE or name).
 
     Raises
     ------
     NotFoundError
-        No port of that id or name.
+        No port of that id, UN/LOCODE or name.
+    InputError
+        A name several ports share (see :func:`shipsight.store.portrows.select_port`).
     """
-    ports = store.ports()
-    key = str(port).strip()
-    hit = ports[(ports["id"].astype(str) == key) | (ports["name"].str.lower() == key.lower())]
-    if hit.empty:
-        raise NotFoundError(f"unknown port {port!r}; see 'shipsight ports list'")
-    return shapely.union_all(hit.geometry.values)
+    from shipsight.store.portrows import select_port
+
+    return select_port(store.ports(), port).geometry
 
 
 def _bbox_area(bbox):
@@ -168,7 +167,10 @@ def layer_frame(store, name, *, since=None, until=None, bbox=None, port=None, ru
     if name == "flags":
         return flags_layer(store, since=since, until=until, bbox=bbox, port=port, rule=rule)
     if name == "sightings":
-        return store.sightings(SightingQuery(port=port, since=since, until=until, bbox=bbox))
+        frame = store.sightings(SightingQuery(port=port, since=since, until=until, bbox=bbox))
+        # Where the audit log stood: 'sightings sync' tells edits made since from the file's own.
+        frame["revision"] = store.audit_mark()
+        return frame
     if name == "ports":
         frame = store.ports()
         if port is not None:

@@ -118,14 +118,10 @@ def choose_ports(store, ports=WATCH_LISTED):
     names = [n for n in names if n]
     if not names:
         raise InputError("no port named; give 'watch-listed' or port names separated by commas", where="--ports")
-    keys = frame["name"].str.lower()
-    picked = []
-    for name in names:
-        hit = (frame["id"].astype(str) == name) | (keys == name.lower())
-        if not hit.any():
-            raise NotFoundError(f"unknown port {name!r}; see 'shipsight ports list'", where="--ports")
-        picked.append(frame[hit])
-    return pd.concat(picked).drop_duplicates("id")
+    from shipsight.store.portrows import select_port
+
+    ids = [int(select_port(frame, name, where="--ports")["id"]) for name in names]
+    return frame[frame["id"].isin(ids)]
 
 
 def capacities(store):

@@ -35,15 +35,15 @@ def _point_from_wkt(fields):
     return {**fields, "lon": geom.x, "lat": geom.y}
 
 
-def _validate_one(fields, *, tz, analyst):
-    clean, problems = validate_sightings(pd.DataFrame([fields]), tz=tz, analyst=analyst)
+def _validate_one(fields, *, tz, analyst, time_format=None):
+    clean, problems = validate_sightings(pd.DataFrame([fields]), tz=tz, analyst=analyst, time_format=time_format)
     if problems:
         _, field, reason = problems[0]
         raise InputError(reason, where=f"--{field.replace('_', '-')}")
     return clean
 
 
-def log_sighting(store, fields, *, tz=None, analyst=None, pixel=None):
+def log_sighting(store, fields, *, tz=None, analyst=None, pixel=None, time_format=None):
     """Log one sighting; ``fields`` as :data:`~shipsight.model.sightings.FIELDS` (or ``wkt``).
 
     With ``pixel=(row, col)`` (whole numbers, the pixel's centre is meant) the
@@ -51,6 +51,10 @@ def log_sighting(store, fields, *, tz=None, analyst=None, pixel=None):
     see :func:`shipsight.scenes.pixel_fields` (time defaults to the scene's;
     a pixel off the image or on nodata, or a scene file changed since it was
     registered, is refused).
+
+    ``lon``/``lat`` may be written in any form of
+    :func:`shipsight.model.coords.parse_coordinates` (``42°14'43"N``), the time
+    in any of :func:`shipsight.model.times.parse_times` (``time_format`` for a layout).
 
     Returns the new sighting's id.
     """
@@ -60,8 +64,23 @@ def log_sighting(store, fields, *, tz=None, analyst=None, pixel=None):
 
         fields = pixel_fields(store, fields, pixel)
     fields = _point_from_wkt(fields)
-    clean = _validate_one(fields, tz=tz, analyst=analyst)
+    clean = _validate_one(fields, tz=tz, analyst=analyst, time_format=time_format)
     return int(store.add_sightings(clean, analyst=clean["analyst"].iat[0])[0])
+
+
+def check_header(raw, path):
+    """Refuse a file without a time and a position, naming the columns it has and those it needs."""
+    from shipsight.io.csvfile import describe_columns
+    from shipsight.model.sightings import ALIASES
+
+    columns = {ALIASES.get(c, c) for c in raw.columns}
+    missing = [c for c in ("time", "lon", "lat") if c not in columns]
+    if "position" in columns:
+        missing = [c for c in missing if c == "time"]
+    if missing:
+        raise InputError(f"has no {', '.join(missing)} column: {describe_columns(raw.drop(columns=['row']))}; "
+                         "sightings need time and lon, lat (or one position column), named as 'shipsight log' "
+                         "options", where=str(path))
 
 
 @dataclass(frozen=True)
@@ -80,17 +99,21 @@ def rejects_path_for(path):
     return path.with_name(f"{path.stem}.rejects.csv")
 
 
-def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None, analyst=None, layer=None):
+def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None, analyst=None, layer=None,
+                     encoding=None, time_format=None):
     """Import a file of sightings in one transaction.
 
     With ``on_invalid="raise"`` any bad row stops the import with every bad row
     reported (:class:`~shipsight.errors.RowErrors`) and nothing written. With
     ``"skip"`` the good rows are imported and the bad ones written, with row
     number, field and reason, to :func:`rejects_path_for` the input.
+    ``encoding`` is the text encoding of a CSV (or a Shapefile without
+    ``.cpg``), ``time_format`` the times' layout (see
+    :func:`shipsight.model.times.parse_times`).
     """
     if on_invalid not in ON_INVALID:
         raise InputError(f"on_invalid must be one of {', '.join(ON_INVALID)}, not {on_invalid!r}")
-    raw = read_sightings_file(path, format=format, layer=layer)
+    raw = read_sightings_file(path, format=format, layer=layer, encoding=encoding)
     skipped = int(raw.attrs.get("skipped_not_vessel", 0))
     placed = []
     if format == "xview3":
@@ -100,12 +123,9 @@ def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None,
         raw, placed = resolve_detector_scenes(store, raw)
     if raw.empty:
         raise InputError("holds no sightings", where=str(path))
-    missing = [c for c in ("time", "lon", "lat") if c not in raw.columns]
-    if missing:
-        raise InputError(f"has no {', '.join(missing)} column; sightings need time, lon and lat "
-                         f"(columns named as 'shipsight log' options)", where=str(path))
+    check_header(raw, path)
     rows = raw.pop("row").to_numpy()
-    clean, problems = validate_sightings(raw, tz=tz, analyst=analyst)
+    clean, problems = validate_sightings(raw, tz=tz, analyst=analyst, time_format=time_format)
     if placed:  # rows that could not be placed: their own reason, not "lon is missing"
         refused = {pos for pos, _, _ in placed}
         problems = [p for p in problems if p[0] not in refused] + placed

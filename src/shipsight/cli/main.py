@@ -5,10 +5,16 @@ Sub-command modules are imported when their command is called (or listed by
 pays only for what the command uses.
 
 User errors (:class:`~shipsight.errors.InputError`) become one line on stderr
-and exit code 2; only our own bugs show a traceback.
+and exit code 2; only our own bugs show a traceback. Warnings, ours
+(:class:`~shipsight.errors.ShipsightWarning`) and those GDAL, pyogrio,
+rasterio or numpy raise or log, become one ``warning: ...`` line each on
+stderr, once per message, without Python's source path and line.
 """
 
 import importlib
+import logging
+import warnings
+from contextlib import contextmanager
 
 import click
 
@@ -24,13 +30,61 @@ class BadInput(click.ClickException):
     exit_code = 2
 
 
+#: Bad values listed one a line before the rest are summed up (--on-invalid skip writes them all).
+MAX_LISTED = 100
+
+
 def describe(exc):
     """The message for a user error; bad rows of an import get one line each."""
     if isinstance(exc, RowErrors):
         head = f"{exc.source}: {len(exc.problems)} bad value{'s' * (len(exc.problems) > 1)}; nothing was written"
-        lines = [f"  row {row}, field {field}: {reason}" for row, field, reason in exc.problems]
+        lines = [f"  row {row}, field {field}: {reason}" for row, field, reason in exc.problems[:MAX_LISTED]]
+        more = len(exc.problems) - MAX_LISTED
+        if more > 0:
+            lines.append(f"  ... and {more} more; --on-invalid skip imports the good rows and writes every bad one "
+                         "to a rejects file")
         return "\n".join([head, *lines])
     return str(exc)
+
+
+class _WarningLines(logging.Handler):
+    """Library log records of WARNING and above (rasterio logs GDAL's warnings) as warning lines."""
+
+    def __init__(self, emit_line):
+        super().__init__(level=logging.WARNING)
+        self.emit_line = emit_line
+
+    def emit(self, record):
+        self.emit_line(record.getMessage())
+
+
+@contextmanager
+def warning_lines():
+    """Show every warning raised or logged inside as ``warning: MESSAGE`` on stderr, once each.
+
+    Deprecation and future warnings are for shipsight's developers (the test
+    suite shows them), not its users, so they are not shown.
+    """
+    seen = set()
+
+    def emit_line(message):
+        text = " ".join(str(message).split())
+        if text and text not in seen:
+            seen.add(text)
+            click.echo(f"warning: {text}", err=True)
+
+    root = logging.getLogger()
+    handler = _WarningLines(emit_line)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+            warnings.simplefilter("ignore", category)
+        warnings.showwarning = lambda message, *args, **kwargs: emit_line(message)
+        root.addHandler(handler)
+        try:
+            yield
+        finally:
+            root.removeHandler(handler)
 
 
 #: Every top-level command: its name -> the module of shipsight.cli that defines it
@@ -72,10 +126,11 @@ class ShipsightGroup(click.Group):
         return getattr(importlib.import_module(f"shipsight.cli.{module}"), name.replace("-", "_"))
 
     def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except ShipsightError as exc:
-            raise BadInput(describe(exc)) from None
+        with warning_lines():
+            try:
+                return super().invoke(ctx)
+            except ShipsightError as exc:
+                raise BadInput(describe(exc)) from None
 
 
 class App:

@@ -6,6 +6,8 @@ Index of shared flags:
 --since/--until   time window; ISO 8601 with a zone, or a date (a whole UTC day)
 --bbox            minlon,minlat,maxlon,maxlat (minlon > maxlon crosses the antimeridian)
 --tz              zone of times written without one (IANA name, e.g. Asia/Vladivostok)
+--time-format     layout of an input's times (strptime, or epoch for Unix seconds)
+--encoding        text encoding of an input file (CSV, Shapefile without .cpg)
 --analyst         who does the work (default: the OS user)
 --overwrite       replace an existing output file
 --polarisation    Sentinel-1 measurement to read (VV, VH, HH, HV)
@@ -71,6 +73,12 @@ since_option = click.option("--since", type=TimeType(), help="Only from this tim
 until_option = click.option("--until", type=TimeType(end_of_day=True), help="Only up to this time (a date includes the whole day).")
 bbox_option = click.option("--bbox", type=BBoxType(), help="minlon,minlat,maxlon,maxlat.")
 tz_option = click.option("--tz", help="Zone of times written without one, e.g. UTC or Asia/Vladivostok.")
+time_format_option = click.option(
+    "--time-format", help="Layout of the times when not ISO 8601: a strptime layout such as '%d/%m/%Y %H:%M' "
+                          "(with --tz unless it has %z), or epoch for Unix seconds.")
+encoding_option = click.option(
+    "--encoding", help="Text encoding of the file when not UTF-8 (e.g. cp1252, cp1251, latin-1); for a Shapefile, "
+                       "over its .cpg.")
 def _os_user():
     from shipsight.model.sightings import default_analyst
 
@@ -91,10 +99,10 @@ height_option = click.option(
 def sighting_fields(func):
     """The fields of a sighting as options, shared by ``log`` and ``sightings edit``."""
     options = [
-        click.option("--lon", type=float, help="Longitude, degrees east (EPSG:4326)."),
-        click.option("--lat", type=float, help="Latitude, degrees north."),
+        click.option("--lon", help="Longitude, degrees east (EPSG:4326); or DMS such as 130°17'55\"E."),
+        click.option("--lat", help="Latitude, degrees north; or DMS such as 42°14'43\"N."),
         click.option("--wkt", help="Position as WKT instead of --lon/--lat, e.g. 'POINT (130.3 42.24)'."),
-        click.option("--time", "time_", help="ISO 8601 with a zone, e.g. 2024-03-01T09:30:00Z."),
+        click.option("--time", "time_", help="ISO 8601 with a zone, e.g. 2024-03-01T09:30:00Z or 2024-03-01 18:30+09."),
         click.option("--name", help="Vessel name as seen or believed."),
         click.option("--imo", help="IMO number (seven digits, check digit verified)."),
         click.option("--mmsi", help="MMSI (nine digits)."),

@@ -2,7 +2,7 @@
 
 import click
 
-from shipsight.cli.options import analyst_option, json_option
+from shipsight.cli.options import analyst_option, encoding_option, json_option
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
 from shipsight.model.vocab import PORT_KINDS
 
@@ -26,26 +26,35 @@ def ports():
 @click.option("--layer", help="Layer of a multi-layer file (GeoPackage).")
 @click.option("--on-invalid", type=click.Choice(("raise", "skip")), default="raise", show_default=True,
               help="raise: any bad feature stops the import; skip: import the good ones, list the bad on stderr.")
+@click.option("--allow-large", is_flag=True,
+              help="Keep polygons wider than a hemisphere (refused otherwise as almost surely drawn wrong).")
+@encoding_option
 @analyst_option
 @json_option
 @click.pass_obj
 def import_(app, file, name_field, kind_field, watchlist_field, reason_field, kind, watchlist, reason,
-            buffer_m, layer, on_invalid, analyst, as_json):
-    """Import port polygons from GeoJSON, GeoPackage, Shapefile, FlatGeobuf or CSV.
+            buffer_m, layer, on_invalid, allow_large, encoding, analyst, as_json):
+    """Import port polygons from GeoJSON, GeoPackage, Shapefile, FlatGeobuf, KML/KMZ or CSV.
 
     CSV takes a WKT column, or lon/lat columns with --buffer-m; the NGA World
-    Port Index CSV (Pub 150) is recognised and buffered by harbour size.
+    Port Index CSV (Pub 150, current or older layout) is recognised, buffered
+    by harbour size, and keeps each port's country, UN/LOCODE and WPI number.
+    A ring drawn across ±180 is read as the small area it means and split
+    there. A Shapefile needs its .prj; its .cpg (or --encoding) says its text
+    encoding.
 
     \b
     Example:
       shipsight ports import samples/ports.geojson
       shipsight ports import wpi.csv --buffer-m 3000
+      shipsight ports import ports_ru.shp --encoding cp1251
     """
     from shipsight.io.ports import read_ports
 
     frame = read_ports(file, name_field=name_field, kind_field=kind_field, watchlist_field=watchlist_field,
                        reason_field=reason_field, kind=kind, watchlist=watchlist or None, reason=reason,
-                       buffer_m=buffer_m, layer=layer, on_invalid=on_invalid)
+                       buffer_m=buffer_m, layer=layer, on_invalid=on_invalid, encoding=encoding,
+                       allow_large=allow_large)
     ids = app.store().add_ports(frame.drop(columns=["repaired"]), analyst=analyst, source=str(file))
     for name in frame.loc[frame["repaired"], "name"]:
         echo_err(f"warning: {file}: port {name!r} had an invalid polygon and was repaired")
@@ -73,4 +82,5 @@ def list_(app, as_json):
         frame["wkt"] = frame.geometry.to_wkt()
         echo_json(records(frame.drop(columns=["area_km2"])))
     else:
-        echo_table(frame, ["id", "name", "kind", "watchlist", "reason", "area_km2"], title="Ports")
+        echo_table(frame, ["id", "name", "kind", "country", "locode", "watchlist", "reason", "area_km2"],
+                   title="Ports")

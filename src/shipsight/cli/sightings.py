@@ -3,7 +3,8 @@
 import click
 
 from shipsight.cli.options import (
-    analyst_option, bbox_option, field_values, json_option, since_option, sighting_fields, tz_option, until_option,
+    analyst_option, bbox_option, encoding_option, field_values, json_option, since_option, sighting_fields,
+    time_format_option, tz_option, until_option,
 )
 from shipsight.cli.output import echo_err, echo_geojson, echo_json, echo_record, echo_table, records
 from shipsight.io.formats import SIGHTING_FORMATS
@@ -15,7 +16,7 @@ TABLE_COLUMNS = ["id", "time", "name", "imo", "mmsi", "lon", "lat", "port", "nea
 
 @click.group()
 def sightings():
-    """Sightings of ships: import, list, show, edit, retract."""
+    """Sightings of ships: import, sync, list, show, edit, retract."""
 
 
 @sightings.command("import")
@@ -24,17 +25,27 @@ def sightings():
               help="File layout; xview3 is the xView3 / Ai2 vessel-detection CSV.")
 @click.option("--on-invalid", type=click.Choice(ON_INVALID), default="raise", show_default=True,
               help="raise: any bad row stops the import; skip: import good rows, write bad ones to FILE.rejects.csv.")
-@click.option("--layer", help="Layer of a GeoPackage.")
+@click.option("--layer", help="Layer of a GeoPackage, or folder of a KML.")
 @tz_option
+@time_format_option
+@encoding_option
 @analyst_option
 @json_option
 @click.pass_obj
-def import_(app, file, format_, on_invalid, layer, tz, analyst, as_json):
-    """Import sightings from CSV, GeoJSON or GeoPackage, all or nothing.
+def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, analyst, as_json):
+    """Import sightings from CSV, GeoJSON, GeoPackage, Shapefile, FlatGeobuf or KML/KMZ, all or nothing.
 
     Columns (or properties) are named as 'shipsight log' options: time, lon,
     lat, name, imo, mmsi, vessel_type, length_m, heading, confidence, source,
     scene, analyst, note; only time and a position are required.
+
+    CSV: any of , ; tab | as delimiter (found from the file), decimal commas,
+    UTF-8 with or without BOM (else --encoding). Times: ISO 8601 / RFC 3339
+    with a zone (Z, +09, +0900, +09:00), or --time-format with --tz.
+    Positions: decimal degrees, DMS or degrees and decimal minutes, with
+    hemisphere letters or signs, as lon/lat or one position column. In GIS
+    files the point geometry is the position; KML takes <TimeStamp> as the
+    time and ExtendedData as the fields.
 
     --format xview3 reads xView3 / Ai2 vessel-detection CSVs as unreviewed
     candidates (confidence possible, source "detector: ..."). A detector's
@@ -49,12 +60,13 @@ def import_(app, file, format_, on_invalid, layer, tz, analyst, as_json):
     Example:
       shipsight sightings import samples/sightings.csv
       shipsight sightings import feed.csv --on-invalid skip
+      shipsight sightings import excel.csv --encoding cp1252 --time-format '%d/%m/%Y %H:%M' --tz UTC
       shipsight sightings import --format xview3 predictions.csv
     """
     from shipsight.sightings import import_sightings
 
     result = import_sightings(app.store(), file, format=format_, on_invalid=on_invalid, tz=tz,
-                              analyst=analyst, layer=layer)
+                              analyst=analyst, layer=layer, encoding=encoding, time_format=time_format)
     if result.rejected:
         echo_err(f"warning: {result.rejected} bad row{'s' * (result.rejected > 1)} skipped; "
                  f"see {result.rejects_path}")
@@ -68,8 +80,45 @@ def import_(app, file, format_, on_invalid, layer, tz, analyst, as_json):
         click.echo(f"imported {len(result.ids)} sightings from {file} (ids {result.ids[0]}-{result.ids[-1]}){skipped}")
 
 
+@sightings.command("sync")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--layer", help="Layer of a GeoPackage, or folder of a KML.")
+@tz_option
+@time_format_option
+@encoding_option
+@analyst_option
+@json_option
+@click.pass_obj
+def sync(app, file, layer, tz, time_format, encoding, analyst, as_json):
+    """Bring back sightings exported and edited in a GIS (QGIS, Google Earth).
+
+    Features are matched on id: changed fields become audited edits (a moved
+    point is attributed to its port afresh), features without an id become
+    new sightings, and nothing is deleted. A field also changed in the store
+    since the export is a conflict: the sync is refused and each listed.
+
+    \b
+    Example:
+      shipsight export --layer sightings edits.gpkg
+      shipsight sightings sync edits.gpkg
+    """
+    from shipsight.sync import sync_sightings
+
+    result = sync_sightings(app.store(), file, analyst=analyst, layer=layer, encoding=encoding, tz=tz,
+                            time_format=time_format)
+    if as_json:
+        echo_json({"edited": {str(k): v for k, v in result.edited.items()}, "added": result.added,
+                   "unchanged": result.unchanged})
+        return
+    for sid, fields in result.edited.items():
+        click.echo(f"edited sighting {sid}: {', '.join(fields)}")
+    if result.added:
+        click.echo(f"added {len(result.added)} sightings (ids {result.added[0]}-{result.added[-1]})")
+    click.echo(f"synced {file}: {len(result.edited)} edited, {len(result.added)} new, {result.unchanged} unchanged")
+
+
 @sightings.command("list")
-@click.option("--port", help="Port id or name: sightings inside it (and inside its berths and terminals).")
+@click.option("--port", help="Port id, UN/LOCODE or name: sightings inside it (and inside its berths and terminals).")
 @click.option("--vessel", help="Vessel name, IMO or MMSI.")
 @since_option
 @until_option

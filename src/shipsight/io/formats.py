@@ -6,7 +6,7 @@ writers check their arguments against the same names.
 """
 
 #: Sighting import formats; ``auto`` picks by extension.
-SIGHTING_FORMATS = ("auto", "csv", "geojson", "gpkg", "xview3")
+SIGHTING_FORMATS = ("auto", "csv", "geojson", "gpkg", "shp", "fgb", "kml", "xview3")
 
 #: Sanctions list formats :func:`shipsight.sanctions.read_list` understands.
 LIST_FORMATS = ("auto", "ofac-sdn", "opensanctions", "csv")

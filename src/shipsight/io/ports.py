@@ -1,50 +1,52 @@
-"""Reading port areas from GIS files and CSVs into validated EPSG:4326 polygons."""
+"""Reading port areas from GIS files and CSVs into validated EPSG:4326 polygons.
 
+Polygons are read as the small area they mean: a ring drawn across ±180 as
+one ring (179.5 -> -179.5) is the area across the antimeridian, not a band
+round the Earth (:func:`shipsight.geodesy.fold_antimeridian`), and is stored
+split there. A polygon wider than a hemisphere is refused unless the user
+says it really is (``allow_large``).
+
+The NGA World Port Index (Pub 150) CSV is recognised in its current layout
+(``UpdatedPub150.csv``: ``Main Port Name``, ``UN/LOCODE``, ``Harbor Size``...)
+and its older one (the ``WPI.shp`` attribute table: ``PORT_NAME``,
+``HARBORSIZE`` as a letter...); each port keeps its country, UN/LOCODE, WPI
+number and alternate name.
+"""
+
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
-from shipsight.errors import InputError, RowErrors
-from shipsight.geodesy import geodesic_circle, split_antimeridian
+from shipsight.errors import InputError, RowErrors, ShipsightWarning
+from shipsight.geodesy import PolarRingError, geodesic_circle, split_antimeridian, unwrap_antimeridian, widest_part_deg
+from shipsight.io.gis import GIS_SUFFIXES, read_gis
 from shipsight.model.vocab import PORT_KINDS, parse_bool
 
-GIS_SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile",
-                ".fgb": "FlatGeobuf", ".zip": "zipped Shapefile"}
 SUFFIXES = tuple(GIS_SUFFIXES) + (".csv",)
 #: Radius given to a World Port Index point by its harbour size when no --buffer-m is set.
 WPI_RADIUS_M = {"Very Small": 1000.0, "Small": 2000.0, "Medium": 4000.0, "Large": 8000.0}
-_WPI_COLUMNS = {"Main Port Name", "Latitude", "Longitude"}
+#: The older layout's harbour size letters.
+WPI_SIZE_LETTERS = {"V": "Very Small", "S": "Small", "M": "Medium", "L": "Large"}
+#: World Port Index layouts: the columns that identify each, and what they hold.
+WPI_LAYOUTS = {
+    "current": {"name": "Main Port Name", "lat": "Latitude", "lon": "Longitude", "size": "Harbor Size",
+                "country": "Country Code", "locode": "UN/LOCODE", "wpi_number": "World Port Index Number",
+                "alternate_name": "Alternate Port Name"},
+    "older": {"name": "PORT_NAME", "lat": "LATITUDE", "lon": "LONGITUDE", "size": "HARBORSIZE",
+              "country": "COUNTRY", "wpi_number": "INDEX_NO"},
+}
+#: Port identity fields kept beside the name, and the field names they are read from by default.
+IDENTITY_FIELDS = {"country": ("country", "country_code", "country code"),
+                   "locode": ("locode", "unlocode", "un/locode", "un_locode"),
+                   "wpi_number": ("wpi_number", "world port index number", "index_no"),
+                   "alternate_name": ("alternate_name", "alternate port name")}
 _LON = ("lon", "longitude", "lng", "x")
 _LAT = ("lat", "latitude", "y")
 _WKT = ("wkt", "geometry", "geom", "the_geom")
-
-
-def read_gis(path, *, layer=None):
-    """Read a GIS file with pyogrio, reprojected to EPSG:4326.
-
-    A file that declares no CRS is taken as EPSG:4326 when its coordinates fit
-    (as GeoJSON's specification says), and refused otherwise.
-    """
-    path = Path(path)
-    try:
-        gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InputError(f"cannot read it as {GIS_SUFFIXES.get(path.suffix.lower(), 'a GIS file')}: {str(exc).splitlines()[0]}",
-                         where=str(path)) from None
-    if gdf.crs is None:
-        minx, miny, maxx, maxy = gdf.total_bounds if len(gdf) else (0, 0, 0, 0)
-        if not (-360 <= minx and maxx <= 360 and -90 <= miny and maxy <= 90):
-            raise InputError("declares no CRS and its coordinates are not longitudes and latitudes; "
-                             "add a .prj or a crs member", where=str(path))
-        return gdf.set_crs("EPSG:4326")
-    try:
-        return gdf.to_crs("EPSG:4326")
-    except Exception as exc:  # pyproj raises several types for unusable CRSs
-        raise InputError(f"cannot reproject from its CRS {gdf.crs}: {exc}", where=str(path)) from None
 
 
 def _pick(columns, wanted, given=None, *, path, what):
@@ -61,18 +63,23 @@ def _pick(columns, wanted, given=None, *, path, what):
 
 
 def read_ports(path, *, name_field=None, kind_field=None, watchlist_field=None, reason_field=None,
-               kind=None, watchlist=None, reason=None, buffer_m=None, layer=None, on_invalid="raise"):
-    """Read port areas into a GeoDataFrame (name, kind, watchlist, reason, geometry).
+               kind=None, watchlist=None, reason=None, buffer_m=None, layer=None, on_invalid="raise",
+               encoding=None, allow_large=False):
+    """Read port areas into a GeoDataFrame (name, kind, watchlist, reason, country, locode,
+    wpi_number, alternate_name, geometry).
 
     Parameters
     ----------
     path : path
-        GeoJSON, GeoPackage, Shapefile (or a zip of one), FlatGeobuf, or CSV with a
-        WKT column or lon/lat columns. The NGA World Port Index CSV (Pub 150) is
-        recognised by its header.
+        GeoJSON, GeoPackage, Shapefile (or a zip of one), FlatGeobuf, KML/KMZ,
+        or CSV (any delimiter; see :mod:`shipsight.io.csvfile`) with a WKT
+        column or lon/lat columns (decimal degrees or DMS). The NGA World Port
+        Index CSV (Pub 150) is recognised by its header, in both layouts.
     name_field, kind_field, watchlist_field, reason_field : str, optional
         Which fields hold the port's name, kind, watch-list state and reason;
         by default ``name``, ``kind``, ``watchlist`` and ``reason`` when present.
+        ``country``, ``locode`` (or ``unlocode``), ``wpi_number`` and
+        ``alternate_name`` are kept when present.
     kind, watchlist, reason : optional
         Values for every port of the file, where no field gives them.
     buffer_m : float, optional
@@ -83,12 +90,17 @@ def read_ports(path, *, name_field=None, kind_field=None, watchlist_field=None, 
         ``raise``: any bad feature is an error listing every bad one. ``skip``:
         bad features are left out and listed in ``attrs["skipped"]`` as
         ``(row, field, reason)`` for the caller to report.
+    encoding : str, optional
+        Text encoding of a CSV or of a Shapefile without ``.cpg``.
+    allow_large : bool
+        Keep polygons wider than a hemisphere (180 degrees of longitude), which
+        are otherwise refused as almost surely drawn wrong.
 
     Returns
     -------
     geopandas.GeoDataFrame
         Valid polygons in EPSG:4326; invalid ones repaired (``repaired`` column
-        says which), points buffered geodesically, parts split at ±180.
+        says which), points buffered geodesically, areas across ±180 split there.
 
     Examples
     --------
@@ -109,11 +121,14 @@ def read_ports(path, *, name_field=None, kind_field=None, watchlist_field=None, 
         raise InputError(f"unsupported port file type {suffix or '(none)'!r}; use one of {', '.join(SUFFIXES)}",
                          where=str(path))
     first_row = 1
+    problems = []
     if suffix == ".csv":
-        gdf, buffer_m, name_field = _read_csv(path, buffer_m=buffer_m, name_field=name_field)
+        gdf, buffer_m, name_field = _read_csv(path, buffer_m=buffer_m, name_field=name_field, encoding=encoding,
+                                              problems=problems)
         first_row = 2
     else:
-        gdf = read_gis(f"/vsizip/{path}" if suffix == ".zip" else path, layer=layer)
+        gdf = read_gis(path, layer=layer, encoding=encoding)
+    no_position = {p[0] for p in problems}  # rows whose lon/lat were refused: no geometry to check
 
     n = len(gdf)
     if n == 0:
@@ -124,10 +139,9 @@ def read_ports(path, *, name_field=None, kind_field=None, watchlist_field=None, 
     watch_col = _pick(cols, ("watchlist", "watch_listed", "watchlisted"), watchlist_field, path=path, what="watch list")
     reason_col = _pick(cols, ("reason",), reason_field, path=path, what="reason")
     if name_col is None:
-        raise InputError("has no 'name' field; name the field that holds port names with --name-field",
-                         where=str(path))
+        raise InputError(f"has no 'name' field; name the field that holds port names with --name-field "
+                         f"(fields: {', '.join(map(str, cols))})", where=str(path))
 
-    problems = []
     rows = np.arange(n) + first_row
     names = gdf[name_col].astype("string").str.strip()
     for i in np.flatnonzero((names.isna() | (names == "")).to_numpy()):
@@ -150,15 +164,16 @@ def read_ports(path, *, name_field=None, kind_field=None, watchlist_field=None, 
     reasons = gdf[reason_col].astype("string").str.strip() if reason_col else pd.Series([None] * n, dtype="string")
     reasons = reasons.mask(reasons == "").fillna(reason) if reason else reasons.mask(reasons == "")
 
-    geoms, repaired = _polygons(gdf.geometry.values, buffer_m, rows, problems, path)
+    geoms, repaired = _polygons(gdf.geometry.values, buffer_m, rows, problems, allow_large=allow_large,
+                                no_position=no_position)
     problems.sort(key=lambda p: p[0])
     if problems and on_invalid == "raise":
         raise RowErrors(str(path), problems)
-    out = gpd.GeoDataFrame(
-        {"name": names.astype(object), "kind": kinds.astype(object), "watchlist": watch,
-         "reason": reasons.astype(object).where(reasons.notna(), None), "repaired": repaired},
-        geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"),
-    )
+    columns = {"name": names.astype(object), "kind": kinds.astype(object), "watchlist": watch,
+               "reason": reasons.astype(object).where(reasons.notna(), None)}
+    columns.update(_identity(gdf, cols))
+    columns["repaired"] = repaired
+    out = gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
     if problems:
         out = out[~np.isin(rows, [p[0] for p in problems])].reset_index(drop=True)
         if out.empty:
@@ -167,20 +182,67 @@ def read_ports(path, *, name_field=None, kind_field=None, watchlist_field=None, 
     return out
 
 
-def _read_csv(path, *, buffer_m, name_field):
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"is not a readable CSV ({str(exc).splitlines()[0]})", where=str(path)) from None
-    if _WPI_COLUMNS <= set(df.columns):
-        lon = pd.to_numeric(df["Longitude"], errors="coerce").to_numpy(float)
-        lat = pd.to_numeric(df["Latitude"], errors="coerce").to_numpy(float)
+def _identity(gdf, cols):
+    """The country, UN/LOCODE, WPI number and alternate name of each port (None where not given)."""
+    out = {}
+    n = len(gdf)
+    for field, names in IDENTITY_FIELDS.items():
+        col = _pick(cols, names, path=None, what=field)
+        if col is None:
+            out[field] = [None] * n
+            continue
+        values = gdf[col].astype("string").str.strip()
+        if field == "wpi_number":
+            values = values.str.replace(r"\.0+$", "", regex=True)
+        if field == "locode":
+            # UN/LOCODE is five characters, written with or without a space after the country.
+            values = values.str.upper().str.replace(r"\s+", " ", regex=True)
+        values = values.mask(values == "")
+        out[field] = values.astype(object).where(values.notna(), None).tolist()
+    return out
+
+
+def _wpi_layout(columns):
+    for layout, spec in WPI_LAYOUTS.items():
+        if {spec["name"], spec["lat"], spec["lon"]} <= set(columns):
+            return layout, spec
+    return None, None
+
+
+def _read_csv(path, *, buffer_m, name_field, encoding, problems):
+    from shipsight.io.csvfile import describe_columns, read_csv_text
+    from shipsight.model.coords import parse_coordinates
+
+    df = read_csv_text(path, encoding=encoding)
+    layout, spec = _wpi_layout(df.columns)
+    if layout is not None:
+        lon = parse_coordinates(df[spec["lon"]], "lon", field=spec["lon"])
+        lat = parse_coordinates(df[spec["lat"]], "lat", field=spec["lat"])
+        for i in np.flatnonzero(lon.bad | lat.bad):
+            field = spec["lat"] if lat.bad[i] else spec["lon"]
+            empty = lat.reasons[i] if lat.bad[i] else lon.reasons[i]
+            if df[spec["lat"]].iat[i].strip() == "" or df[spec["lon"]].iat[i].strip() == "":
+                empty = f"{spec['lat']}/{spec['lon']} is empty: the port has no position"
+            problems.append((i + 2, field, empty))
+        ok = ~(lon.bad | lat.bad)
+        geoms = np.full(len(df), None, dtype=object)
+        geoms[ok] = shapely.points(lon.values[ok], lat.values[ok])
         radius = buffer_m
         if radius is None:
-            radius = df.get("Harbor Size", pd.Series([""] * len(df))).map(WPI_RADIUS_M).fillna(WPI_RADIUS_M["Small"]).to_numpy(float)
-        df = df.rename(columns={"Main Port Name": "name"})
-        gdf = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326"))
-        return gdf, radius, name_field
+            size = df[spec["size"]].str.strip() if spec["size"] in df.columns else pd.Series([""] * len(df))
+            if layout == "older":
+                size = size.str.upper().map(WPI_SIZE_LETTERS)
+            unknown = ~size.isin(list(WPI_RADIUS_M)).to_numpy() & ok
+            if unknown.any():
+                warnings.warn(f"{path}: {int(unknown.sum())} port(s) without a harbour size buffered as Small "
+                              f"({WPI_RADIUS_M['Small'] / 1000:g} km); give --buffer-m to choose", ShipsightWarning,
+                              stacklevel=3)
+            radius = size.map(WPI_RADIUS_M).fillna(WPI_RADIUS_M["Small"]).to_numpy(float)
+        renames = {spec[k]: k for k in ("name", "country", "locode", "wpi_number", "alternate_name") if k in spec}
+        if name_field is not None:
+            renames.pop(name_field, None)  # the user's choice of name field stands
+        df = df.rename(columns=renames)
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326")), radius, name_field
     wkt = _pick(df.columns, _WKT, path=path, what="geometry")
     if wkt is not None:
         geoms = shapely.from_wkt(df[wkt].replace("", None).to_numpy(), on_invalid="ignore")
@@ -188,18 +250,23 @@ def _read_csv(path, *, buffer_m, name_field):
     else:
         lon_c, lat_c = _pick(df.columns, _LON, path=path, what="lon"), _pick(df.columns, _LAT, path=path, what="lat")
         if lon_c is None or lat_c is None:
-            raise InputError("has no WKT column and no lon/lat columns; add a 'wkt' column or 'lon' and 'lat'",
-                             where=str(path))
-        lon = pd.to_numeric(df[lon_c], errors="coerce").to_numpy(float)
-        lat = pd.to_numeric(df[lat_c], errors="coerce").to_numpy(float)
-        ok = np.isfinite(lon) & np.isfinite(lat)
+            raise InputError(f"has no WKT column and no lon/lat columns ({describe_columns(df)}); a ports CSV "
+                             "needs 'wkt', or 'lon' and 'lat' with --buffer-m", where=str(path))
+        lon = parse_coordinates(df[lon_c], "lon", field=lon_c)
+        lat = parse_coordinates(df[lat_c], "lat", field=lat_c)
+        commas = [c for c, p in ((lon_c, lon), (lat_c, lat)) if p.decimal_commas]
+        if commas:
+            warnings.warn(f"{path}: read decimal commas in {' and '.join(commas)}", ShipsightWarning, stacklevel=3)
+        for i in np.flatnonzero(lon.bad | lat.bad):
+            problems.append((i + 2, lat_c if lat.bad[i] else lon_c, lat.reasons[i] if lat.bad[i] else lon.reasons[i]))
+        ok = ~(lon.bad | lat.bad)
         geoms = np.full(len(df), None, dtype=object)
-        geoms[ok] = shapely.points(lon[ok], lat[ok])
+        geoms[ok] = shapely.points(lon.values[ok], lat.values[ok])
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326")), buffer_m, name_field
 
 
-def _polygons(geoms, buffer_m, rows, problems, path):
-    """Polygons from the file's geometries: points buffered, invalid ones repaired."""
+def _polygons(geoms, buffer_m, rows, problems, *, allow_large=False, no_position=()):
+    """Polygons from the file's geometries: points buffered, invalid ones repaired, ±180 read right."""
     n = len(geoms)
     out = np.full(n, None, dtype=object)
     repaired = np.zeros(n, dtype=bool)
@@ -207,6 +274,8 @@ def _polygons(geoms, buffer_m, rows, problems, path):
     types = shapely.get_type_id(geoms)
     for i in range(n):  # per port, not per sighting: ports are few and made once
         g = geoms[i]
+        if rows[i] in no_position:
+            continue
         if g is None or shapely.is_empty(g):
             problems.append((rows[i], "geometry", "geometry is missing or empty"))
             continue
@@ -226,6 +295,16 @@ def _polygons(geoms, buffer_m, rows, problems, path):
         minx, miny, maxx, maxy = g.bounds
         if miny < -90 or maxy > 90 or minx < -540 or maxx > 540:
             problems.append((rows[i], "geometry", "coordinates are not longitudes and latitudes"))
+            continue
+        try:
+            g = unwrap_antimeridian(g)
+        except PolarRingError:
+            problems.append((rows[i], "geometry", "the polygon goes round a pole; split it into parts that do not"))
+            continue
+        width = widest_part_deg(g)
+        if width > 180.0 and not allow_large:
+            problems.append((rows[i], "geometry", f"the polygon spans {width:.1f} degrees of longitude, wider than a "
+                             "hemisphere; if it really is that large, give --allow-large"))
             continue
         if not g.is_valid:
             fixed = shapely.make_valid(g)

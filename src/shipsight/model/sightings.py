@@ -5,12 +5,15 @@ of its bad rows at once rather than stopping at the first.
 """
 
 import getpass
+import warnings
 
 import numpy as np
 import pandas as pd
 
+from shipsight.errors import ShipsightWarning
+from shipsight.model.coords import parse_coordinates, parse_positions
 from shipsight.model.identity import imo_is_valid
-from shipsight.model.times import to_utc_series
+from shipsight.model.times import parse_times
 from shipsight.model.vocab import CONFIDENCE
 
 #: Fields an analyst gives for a sighting, in the order the log shows them.
@@ -21,7 +24,8 @@ FIELDS = (
 TEXT_FIELDS = ("name", "vessel_type", "source", "scene_id", "analyst", "note")
 FLOAT_FIELDS = ("length_m", "heading", "pixel_row", "pixel_col")
 #: Column names accepted on input besides the canonical ones.
-ALIASES = {"scene": "scene_id", "longitude": "lon", "latitude": "lat", "type": "vessel_type"}
+ALIASES = {"scene": "scene_id", "longitude": "lon", "latitude": "lat", "type": "vessel_type", "lng": "lon",
+           "long": "lon", "timestamp": "time", "datetime": "time"}
 DEFAULT_CONFIDENCE = "possible"
 
 
@@ -33,16 +37,22 @@ def default_analyst():
         return "unknown"
 
 
-def validate_sightings(raw, *, tz=None, analyst=None):
+def validate_sightings(raw, *, tz=None, analyst=None, time_format=None):
     """Check and normalise a frame of sightings as read from a file or the CLI.
 
     Parameters
     ----------
     raw : pandas.DataFrame
         Columns named as :data:`FIELDS` (or their :data:`ALIASES`); values may be text.
-        Only ``time``, ``lon`` and ``lat`` are required.
+        Only ``time`` and a position are required: ``lon`` and ``lat`` (decimal
+        degrees, DMS or degrees and decimal minutes, hemisphere letters or signs,
+        decimal commas: :func:`shipsight.model.coords.parse_coordinates`), or one
+        ``position`` column holding both (:func:`~shipsight.model.coords.parse_positions`).
     tz : str, optional
         Zone of times written without one; without it such times are errors.
+    time_format : str, optional
+        The times' layout (``strptime``, or ``epoch``): see
+        :func:`shipsight.model.times.parse_times`. Default: ISO 8601.
     analyst : str, optional
         Analyst for rows that name none (default: the OS user).
 
@@ -87,20 +97,30 @@ def validate_sightings(raw, *, tz=None, analyst=None):
             problems.append((int(pos), field, reason(pos) if callable(reason) else reason))
 
     out = pd.DataFrame(index=df.index)
-    time, time_bad = to_utc_series(col("time"), tz=tz)
-    tz_hint = "" if tz else " (or say which zone with --tz)"
-    given_time = text("time").notna().to_numpy()
-    bad(time_bad & ~given_time, "time", f"time is missing; write it as 2024-03-01T09:30:00Z{tz_hint}")
-    bad(time_bad & given_time, "time", lambda i: f"time {col('time').iloc[i]!r} is not ISO 8601 or has no zone; "
-        f"write it as 2024-03-01T09:30:00Z{tz_hint}")
-    out["time"] = time
+    times = parse_times(col("time"), tz=tz, time_format=time_format)
+    bad(times.bad, "time", lambda i: times.reasons[i])
+    out["time"] = times.times.to_numpy()
 
+    if "position" in df.columns and not ("lon" in df.columns and "lat" in df.columns):
+        axes = dict(zip(("lon", "lat"), parse_positions(col("position"))))
+        fields = {"lon": "position", "lat": "position"}
+    else:
+        axes = {axis: parse_coordinates(col(axis), axis) for axis in ("lon", "lat")}
+        fields = {"lon": "lon", "lat": "lat"}
+    commas = [axis for axis, parsed in axes.items() if parsed.decimal_commas]
+    if commas:
+        warnings.warn(f"read decimal commas in {' and '.join(commas)} (e.g. 130,2985 as 130.2985)",
+                      ShipsightWarning, stacklevel=2)
+    reported = np.zeros(n, dtype=bool)
     for axis, lo, hi in (("lon", -180.0, 180.0), ("lat", -90.0, 90.0)):
-        values = pd.to_numeric(col(axis), errors="coerce").astype(float)
-        missing = values.isna().to_numpy()
-        bad(missing, axis, lambda i, a=axis: f"{a} {col(a).iloc[i]!r} is missing or not a number")
-        outside = ~missing & ((values < lo) | (values > hi)).to_numpy()
-        bad(outside, axis, lambda i, a=axis, lo=lo, hi=hi: f"{a} {values.iloc[i]} is outside [{lo:g}, {hi:g}]")
+        parsed, field = axes[axis], fields[axis]
+        first = parsed.bad & ~reported  # a position column's reason is told once
+        bad(first, field, lambda i, p=parsed: p.reasons[i])
+        reported |= parsed.bad if field == "position" else np.zeros(n, dtype=bool)
+        values = pd.Series(parsed.values, index=df.index)
+        outside = ~parsed.bad & ((values < lo) | (values > hi)).to_numpy()
+        bad(outside, field, lambda i, a=axis, lo=lo, hi=hi: f"{a} {values.iloc[i]:g} is outside [{lo:g}, {hi:g}]"
+            f"{'; did you swap lon and lat?' if a == 'lat' else ''}")
         out[axis] = values
 
     for field in TEXT_FIELDS:
@@ -126,7 +146,15 @@ def validate_sightings(raw, *, tz=None, analyst=None):
             out[field] = np.nan
             continue
         values = pd.to_numeric(text(field), errors="coerce").astype(float)
-        garbage = values.isna().to_numpy() & text(field).notna().to_numpy()
+        # A decimal comma (1,5) is read; 1,500 could be a thousands separator, so it is refused.
+        comma = values.isna() & text(field).str.fullmatch(r"[+-]?\d+,\d+").fillna(False)
+        thousands = comma & text(field).str.fullmatch(r"[+-]?\d{1,3},\d{3}").fillna(False)
+        comma &= ~thousands
+        if comma.any():
+            values[comma] = pd.to_numeric(text(field)[comma].str.replace(",", ".", regex=False))
+        bad(thousands.to_numpy(), field, lambda i, f=field: f"{f} {col(f).iloc[i]!r} is ambiguous (a decimal comma "
+            "or a thousands separator?); write it with a dot, e.g. 1.5 or 1500")
+        garbage = values.isna().to_numpy() & text(field).notna().to_numpy() & ~thousands.to_numpy()
         bad(garbage, field, lambda i, f=field: f"{f} {col(f).iloc[i]!r} is not a number")
         out[field] = values
     bad((out["length_m"] <= 0).to_numpy(), "length_m", "length_m must be a positive number of metres")

@@ -15,7 +15,7 @@ from shipsight.errors import InputError, NotFoundError
 from shipsight.model.sightings import default_analyst
 
 #: The newest schema this code knows; both back ends migrate to it.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Every table of the log, parents before children: the order a copy writes them in.
 TABLES = ("ports", "scenes", "imports", "sightings", "list_versions", "list_entries", "vessels", "ais_imports",
@@ -91,12 +91,14 @@ class Store(ABC):
     # ports
     @abstractmethod
     def add_ports(self, ports, *, analyst, source=None):
-        """Insert validated port polygons (GeoDataFrame: name, kind, watchlist, reason,
-        geometry) and re-attribute the sightings they touch; return the new ids."""
+        """Insert validated port polygons (GeoDataFrame: name, kind, watchlist, reason, geometry,
+        and optionally country, locode, wpi_number, alternate_name) and re-attribute the
+        sightings they touch; return the new ids."""
 
     @abstractmethod
     def ports(self):
-        """All ports as a GeoDataFrame (id, name, kind, watchlist, reason, area_m2, geometry)."""
+        """All ports as a GeoDataFrame (id, name, kind, watchlist, reason, country, locode, wpi_number,
+        alternate_name, area_m2, source, geometry)."""
 
     # scenes
     @abstractmethod
@@ -135,6 +137,11 @@ class Store(ABC):
     @abstractmethod
     def history(self, *, entity=None, entity_id=None):
         """The audit log as a DataFrame, oldest first."""
+
+    @abstractmethod
+    def audit_mark(self):
+        """The id of the newest audit entry (0 for none): an export's ``revision``, which
+        :mod:`shipsight.sync` compares later edits with."""
 
     # sanctions lists
     @abstractmethod

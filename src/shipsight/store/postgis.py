@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from shipsight.errors import InputError, NotFoundError, StoreError
+from shipsight.errors import InputError, StoreError
 from shipsight.store.base import SCHEMA_VERSION, _pairs_frame, check_table
 from shipsight.store.convert import nullable, now_utc, plain, time_text, times_text
 from shipsight.store.postgis_schema import MIGRATIONS
@@ -314,13 +314,12 @@ class PostgisStore(SQLStore):
             for lo, hi in boxes:
                 params += [lo, miny, hi, maxy]
         if q.port is not None:
-            key = str(q.port).strip()
-            if not self._one("SELECT 1 FROM ports WHERE id::text = %s OR lower(name) = lower(%s)", (key, key)):
-                raise NotFoundError(f"unknown port {q.port!r}; see 'shipsight ports list'")
+            from shipsight.store.portrows import select_port
+
+            port_id = int(select_port(self._query("SELECT id, name, country, locode FROM ports"), q.port)["id"])
             # A port's sightings include those in the berths and terminals inside it.
-            clauses.append("EXISTS (SELECT 1 FROM ports p WHERE (p.id::text = %s OR lower(p.name) = lower(%s))"
-                           " AND ST_Intersects(p.geom, s.geom))")
-            params += [key, key]
+            clauses.append("EXISTS (SELECT 1 FROM ports p WHERE p.id = %s AND ST_Intersects(p.geom, s.geom))")
+            params.append(port_id)
         return clauses, params
 
     def _within_port(self, frame, port):
@@ -350,25 +349,28 @@ class PostgisStore(SQLStore):
         if len(ports) == 0:
             return np.array([], dtype=np.int64)
         from shipsight.geodesy import geodesic_area_m2
-        from shipsight.store.portrows import port_audit_values
+        from shipsight.store.portrows import PORT_IDENTITY, port_audit_values, port_identity_values
 
         geoms = np.asarray(ports.geometry.values, dtype=object)
         # Areas as the embedded store measures them (pyproj), so both back ends pick the
         # same smallest port; PostGIS's ST_Area(geography) agrees to a few square metres.
         areas = geodesic_area_m2(geoms)
         created = time_text(now_utc())
+        identity = ", ".join(PORT_IDENTITY)
         self._stage("CREATE TEMP TABLE IF NOT EXISTS _stage_ports (ord BIGINT, name TEXT, kind TEXT,"
-                    " watchlist INTEGER, reason TEXT, area_m2 FLOAT8, wkb BYTEA) ON COMMIT DELETE ROWS", "_stage_ports")
+                    " watchlist INTEGER, reason TEXT, country TEXT, locode TEXT, wpi_number TEXT,"
+                    " alternate_name TEXT, area_m2 FLOAT8, wkb BYTEA) ON COMMIT DELETE ROWS", "_stage_ports")
         rows = list(zip(range(len(ports)), nullable(ports["name"]), nullable(ports["kind"]),
-                        [int(bool(w)) for w in ports["watchlist"]], nullable(ports["reason"]), areas.tolist(),
-                        shapely.to_wkb(geoms).tolist()))
+                        [int(bool(w)) for w in ports["watchlist"]], nullable(ports["reason"]),
+                        *port_identity_values(ports), areas.tolist(), shapely.to_wkb(geoms).tolist()))
         with self.transaction():
             start = self._next_id("ports")
             ids = np.arange(start, start + len(ports), dtype=np.int64)
-            self._insert_rows("_stage_ports", ["ord", "name", "kind", "watchlist", "reason", "area_m2", "wkb"], rows)
+            self._insert_rows("_stage_ports", ["ord", "name", "kind", "watchlist", "reason", *PORT_IDENTITY, "area_m2",
+                                               "wkb"], rows)
             self.conn.execute(
-                "INSERT INTO ports (id, name, kind, watchlist, reason, area_m2, source, geom, created_at)"
-                " SELECT %s + ord, name, COALESCE(kind, 'port'), watchlist, reason, area_m2, %s,"
+                f"INSERT INTO ports (id, name, kind, watchlist, reason, {identity}, area_m2, source, geom, created_at)"
+                f" SELECT %s + ord, name, COALESCE(kind, 'port'), watchlist, reason, {identity}, area_m2, %s,"
                 " ST_GeomFromWKB(wkb, 4326), %s::timestamptz FROM _stage_ports ORDER BY ord",
                 (int(start), source, created))
             self._audit_many([(analyst, "insert", "port", int(i), None, new, f"imported from {source}" if source else None)

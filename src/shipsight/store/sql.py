@@ -21,6 +21,7 @@ from shipsight.store.base import EDITABLE, SCHEMA_VERSION, SightingQuery, Store
 from shipsight.store.convert import nullable, now_utc, plain, text_times, time_text
 from shipsight.store.flagsync import FLAG_EVIDENCE, plan_flag_sync, typed_flags
 from shipsight.store.lists import ENTRY_COLUMNS, entry_rows, same_entries, typed_entries
+from shipsight.store.portrows import PORT_IDENTITY
 
 #: The analyst-entered particulars of a vessel (table ``vessels``), beside id and updated_at.
 VESSEL_COLUMNS = ("imo", "mmsi", "name", "vessel_type", "deadweight", "gross_tonnage", "note")
@@ -166,8 +167,8 @@ class SQLStore(AISRows, Store):
 
     # -- ports ---------------------------------------------------------------
     def ports(self):
-        df = self._query(f"SELECT id, name, kind, watchlist, reason, area_m2, source, {self._wkb('geom')} AS geom"
-                         " FROM ports ORDER BY id")
+        df = self._query(f"SELECT id, name, kind, watchlist, reason, {', '.join(PORT_IDENTITY)}, area_m2, source,"
+                         f" {self._wkb('geom')} AS geom FROM ports ORDER BY id")
         df["watchlist"] = df["watchlist"].astype(bool)
         return _geo_frame(df)
 
@@ -329,6 +330,9 @@ class SQLStore(AISRows, Store):
         df = self._query(sql + " ORDER BY id", params)
         df["at"] = text_times(df["at"])
         return df
+
+    def audit_mark(self):
+        return int(self._one("SELECT COALESCE(MAX(id), 0) FROM audit")[0])
 
     # -- sanctions lists -----------------------------------------------------
     def add_list_version(self, list_name, entries, *, format, source, sha256, analyst):

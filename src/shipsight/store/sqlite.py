@@ -16,11 +16,11 @@ import pandas as pd
 import shapely
 
 from shipsight.attribution import attribute, build_port_index
-from shipsight.errors import InputError, NotFoundError, StoreError
+from shipsight.errors import InputError, StoreError
 from shipsight.geodesy import geodesic_area_m2
 from shipsight.store.base import SCHEMA_VERSION, check_table, os_user
 from shipsight.store.convert import nullable, now_utc, time_text, times_text
-from shipsight.store.portrows import port_audit_values
+from shipsight.store.portrows import PORT_IDENTITY, port_audit_values, port_identity_values, select_port
 from shipsight.store.sql import SIGHTING_FIELDS, SQLStore
 from shipsight.store.sqlite_schema import LAT_BAND_SQL, LAT_BANDS_PER_DEGREE, MIGRATIONS
 
@@ -194,12 +194,12 @@ class SQLiteStore(SQLStore):
             ids = np.arange(start, start + len(ports), dtype=np.int64)
             rows = list(zip(
                 ids.tolist(), nullable(ports["name"]), nullable(ports["kind"]),
-                [int(bool(w)) for w in ports["watchlist"]], nullable(ports["reason"]),
+                [int(bool(w)) for w in ports["watchlist"]], nullable(ports["reason"]), *port_identity_values(ports),
                 areas.tolist(), [source] * len(ports), shapely.to_wkb(geoms).tolist(), [created] * len(ports),
             ))
             self.conn.executemany(
-                "INSERT INTO ports (id, name, kind, watchlist, reason, area_m2, source, geom, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                f"INSERT INTO ports (id, name, kind, watchlist, reason, {', '.join(PORT_IDENTITY)}, area_m2, source,"
+                " geom, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             self.conn.executemany(
                 "INSERT INTO ports_rtree VALUES (?, ?, ?, ?, ?)",
                 zip(ids.tolist(), bounds[:, 0].tolist(), bounds[:, 2].tolist(), bounds[:, 1].tolist(), bounds[:, 3].tolist()),
@@ -345,9 +345,5 @@ def _insert_columns(conn, table, columns):
 
 
 def port_filter(ports, port):
-    """The polygon of the port named (by id or case-insensitive name) in a filter."""
-    key = str(port).strip()
-    hit = ports[(ports["id"].astype(str) == key) | (ports["name"].str.lower() == key.lower())]
-    if hit.empty:
-        raise NotFoundError(f"unknown port {port!r}; see 'shipsight ports list'")
-    return shapely.union_all(hit.geometry.values)
+    """The polygon of the port named (by id, UN/LOCODE or name: :func:`select_port`) in a filter."""
+    return select_port(ports, port).geometry

@@ -253,4 +253,13 @@ _V4 = [  # imagery products
     "ALTER TABLE scenes ADD COLUMN product TEXT",
 ]
 
-MIGRATIONS = [_V1, _V2, _V3, _V4]
+# Version 5 (ports kept apart): a World Port Index import keeps each port's country,
+# UN/LOCODE, WPI number and alternate name, so that ports sharing a name (two
+# Victorias) stay distinct and --port can select one by id or UN/LOCODE.
+PORT_IDENTITY_COLUMNS = [
+    *(f"ALTER TABLE ports ADD COLUMN {column} TEXT" for column in ("country", "locode", "wpi_number", "alternate_name")),
+    "CREATE INDEX ports_locode ON ports(locode) WHERE locode IS NOT NULL",
+]
+_V5 = [*PORT_IDENTITY_COLUMNS]  # ports kept apart
+
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5]
