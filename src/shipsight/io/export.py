@@ -28,6 +28,7 @@ import shapely
 import geopandas as gpd
 
 from shipsight.errors import InputError
+from shipsight.geodesy import fold_antimeridian
 from shipsight.io.cells import guard_formulas, unguard_formulas
 from shipsight.io.formats import EXPORT_FORMATS
 from shipsight.io.kml import write_kml
@@ -175,6 +176,11 @@ def _normalise(gdf):
             continue
         if s.dtype == object:
             values = s.dropna()
+            if not len(values):
+                # All empty (no MMSI in this selection): typed as text, as Arrow's null type makes
+                # GDAL < 3.9 fail and pyogrio refuse the column (OSGeo/gdal#9644, geopandas/pyogrio#513).
+                out[col] = s.astype("string")
+                continue
             if len(values) and all(isinstance(v, (datetime, np.datetime64)) for v in values):
                 naive = [v for v in values if pd.Timestamp(v).tzinfo is None]
                 if naive:
@@ -243,6 +249,10 @@ def flag_geometries(flags):
     >>> pts, lines = flag_geometries(f)
     >>> lines.iloc[0].wkt, float(pts.related_lon.iloc[0])
     ('LINESTRING (0 0, 1 1)', 1.0)
+    >>> f = f.assign(related_geometry=[shapely.Point(-179.9, 0)]).set_geometry([shapely.Point(179.9, 0)])
+    >>> flag_geometries(f)[1].iloc[0].wkt
+    'MULTILINESTRING ((-180 0, -179.9 0), (179.9 0, 180 0))'
+
     """
     points = flags.copy()
     geom = points.geometry.array
@@ -262,6 +272,9 @@ def flag_geometries(flags):
     lines = np.asarray(points.geometry.array, dtype=object).copy()
     if has.any():
         lines[has] = shapely.linestrings(coords[has])
+    # Two sightings either side of ±180 are linked across it, not round the Earth.
+    for i in np.flatnonzero(has & (np.abs(rlon - lon) > 180.0)):
+        lines[i] = fold_antimeridian(lines[i])
     return points, gpd.GeoSeries(lines, index=points.index, crs=flags.crs)
 
 
