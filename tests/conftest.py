@@ -33,6 +33,20 @@ def case(relative):
     return path
 
 
+def case_files(relative, out_dir=None):
+    """The inputs of a field case: its folder, or, for a case whose inputs its ``make.py``
+    writes, those inputs written into ``out_dir`` (the case's folder is read-only)."""
+    import subprocess
+    import sys
+
+    folder = case(relative)
+    make = folder / "make.py"
+    if out_dir is None or not make.exists():
+        return folder
+    subprocess.run([sys.executable, str(make), str(out_dir)], check=True, capture_output=True)
+    return Path(out_dir)
+
+
 #: A PostgreSQL server with PostGIS for the tests (see README, "Team store on PostGIS").
 PG_URL = os.environ.get("SHIPSIGHT_TEST_PG_URL")
 PG_HOWTO = ("PostGIS tests need a server: as root run `source .ci/postgis.sh && start_postgis` "
