@@ -110,3 +110,16 @@ def test_positions_without_letters_are_iso_6709_latitude_first():
     lon, lat = parse_positions(["42N 130N"])
     assert lon.bad[0] and "which part is the latitude" in lon.reasons[0]
     assert np.isnan(lat.values[0])
+
+
+def test_decimal_commas_in_other_numbers_and_ambiguous_thousands():
+    import pandas as pd
+
+    from shipsight.model.sightings import validate_sightings
+
+    raw = pd.DataFrame({"time": ["2024-03-05T14:22:00Z"] * 3, "lon": ["130,2985"] * 3, "lat": ["42,2452"] * 3,
+                        "length_m": ["139,5", "1,500", "139"]})
+    with pytest.warns(UserWarning, match="decimal commas in lon and lat"):
+        clean, problems = validate_sightings(raw, analyst="kim")
+    assert clean["length_m"].tolist() == [139.5, 139.0]
+    assert [(p[0], p[1]) for p in problems] == [(1, "length_m")] and "ambiguous" in problems[0][2]

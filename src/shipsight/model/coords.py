@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from shipsight.errors import InputError, ShipsightWarning
+from shipsight.model.textmatch import matches
 
 _NUM = r"\d+(?:[.,]\d+)?"
 # One coordinate; {s} makes the group names unique when two appear in one pattern.
@@ -33,8 +34,7 @@ _COORD = (r"(?P<h1{s}>[NSEW])?\s*(?P<sign{s}>[+-])?\s*(?P<deg{s}>{num})\s*(?:°|
 _ONE = re.compile("^" + _COORD.format(s="", num=_NUM) + "$")
 _PAIR = re.compile("^" + _COORD.format(s="_a", num=_NUM) + r"\s*(?:[,;/]\s*|\s+)" + _COORD.format(s="_b", num=_NUM)
                    + "$")
-_MARKS = str.maketrans({"º": "°", "˚": "°", "′": "'", "’": "'", "‘": "'", "´": "'", "″": '"', "”": '"',
-                        "“": '"'})
+_MARKS = {"º": "°", "˚": "°", "′": "'", "’": "'", "‘": "'", "´": "'", "″": '"', "”": '"', "“": '"'}
 _HEMISPHERES = {"lat": ("N", "S"), "lon": ("E", "W")}
 _NAMES = {"lat": "latitude", "lon": "longitude"}
 
@@ -65,6 +65,25 @@ class ParsedCoordinates:
     bad: np.ndarray
     reasons: np.ndarray
     decimal_commas: int
+
+
+def _extract(text, regex):
+    """The groups of ``regex`` in each value, as :meth:`pandas.Series.str.extract` gives them (NaN where
+    a group is unmatched), but matched by Arrow's RE2 in C++ rather than by ``re`` once per row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pc.utf8_upper(pa.array(text.astype("string"), type=pa.string()))
+    for mark, plain in _MARKS.items():
+        arr = pc.replace_substring(arr, mark, plain)
+    found = pc.extract_regex(arr, regex.pattern)
+    columns = {}
+    for name in regex.groupindex:
+        group = found.field(name)
+        group = pc.if_else(pc.equal(group, ""), pa.scalar(None, pa.string()), group)
+        columns[name] = pd.Series(pd.arrays.ArrowStringArray(group.combine_chunks() if hasattr(group, "combine_chunks")
+                                                             else group), index=text.index)
+    return pd.DataFrame(columns, index=text.index)
 
 
 def _text(values):
@@ -113,19 +132,23 @@ def parse_coordinates(values, axis, *, field=None):
         reasons = np.where(bad, f"{field} is missing or not a number", None).astype(object)
         return ParsedCoordinates(out, bad, reasons, 0)
     n = len(text)
-    out = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    out = np.full(n, np.nan)
+    # Plain numbers first, found by RE2 so that to_numeric never meets text (its slow path).
+    plain = matches(text, r"^(?:[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+)$")
+    if plain.any():
+        out[plain] = pd.to_numeric(text[plain], errors="coerce").to_numpy(dtype=float)
     reasons = np.full(n, None, dtype=object)
     rest = np.flatnonzero(np.isnan(out) & text.notna().to_numpy())
     commas = 0
     if len(rest):
         sub = text.iloc[rest]
-        decimal_comma = sub.str.fullmatch(r"[+-]?\d+,\d+").fillna(False).to_numpy(dtype=bool)
+        decimal_comma = matches(sub, r"^[+-]?\d+,\d+$")
         commas = int(decimal_comma.sum())
         if commas:
             out[rest[decimal_comma]] = pd.to_numeric(sub[decimal_comma].str.replace(",", ".", regex=False))
         rest = rest[~decimal_comma]
     if len(rest):
-        parts = text.iloc[rest].str.upper().str.translate(_MARKS).str.extract(_ONE)
+        parts = _extract(text.iloc[rest], _ONE)
         values, why = _from_parts(parts, "", axis, field, text.iloc[rest])
         out[rest] = values
         reasons[rest] = why
@@ -150,8 +173,8 @@ def _from_parts(parts, s, axis, field, text):
     h1, h2, sign = (parts[g + s].fillna("").to_numpy(dtype=object) for g in ("h1", "h2", "sign"))
     letter = np.where(h1 != "", h1, h2)
     matched = parts["deg" + s].notna().to_numpy()
-    frac_deg = parts["deg" + s].str.contains(r"[.,]", regex=True).fillna(False).to_numpy(dtype=bool)
-    frac_min = parts["min" + s].str.contains(r"[.,]", regex=True).fillna(False).to_numpy(dtype=bool)
+    frac_deg = matches(parts["deg" + s], "[.,]")
+    frac_min = matches(parts["min" + s], "[.,]")
     has_min, has_sec = ~np.isnan(minutes), ~np.isnan(seconds)
     allowed = _HEMISPHERES[axis]
     checks = [
@@ -205,7 +228,7 @@ def parse_positions(values, *, field="position"):
         raise InputError(f"{field} holds single numbers; a position needs latitude and longitude "
                          "(e.g. 42.2458N 130.2985E), or give lon and lat columns")
     n = len(text)
-    parts = text.str.upper().str.translate(_MARKS).str.extract(_PAIR)
+    parts = _extract(text, _PAIR)
     letters_a = parts["h1_a"].fillna("") + parts["h2_a"].fillna("")
     letters_b = parts["h1_b"].fillna("") + parts["h2_b"].fillna("")
     lat_first = (letters_a.str.contains("[NS]", regex=True) | letters_b.str.contains("[EW]", regex=True)).to_numpy(bool)

@@ -13,6 +13,7 @@ import pandas as pd
 from shipsight.errors import ShipsightWarning
 from shipsight.model.coords import parse_coordinates, parse_positions
 from shipsight.model.identity import imo_is_valid
+from shipsight.model.textmatch import matches
 from shipsight.model.times import parse_times
 from shipsight.model.vocab import CONFIDENCE
 
@@ -147,14 +148,17 @@ def validate_sightings(raw, *, tz=None, analyst=None, time_format=None):
             continue
         values = pd.to_numeric(text(field), errors="coerce").astype(float)
         # A decimal comma (1,5) is read; 1,500 could be a thousands separator, so it is refused.
-        comma = values.isna() & text(field).str.fullmatch(r"[+-]?\d+,\d+").fillna(False)
-        thousands = comma & text(field).str.fullmatch(r"[+-]?\d{1,3},\d{3}").fillna(False)
-        comma &= ~thousands
-        if comma.any():
-            values[comma] = pd.to_numeric(text(field)[comma].str.replace(",", ".", regex=False))
-        bad(thousands.to_numpy(), field, lambda i, f=field: f"{f} {col(f).iloc[i]!r} is ambiguous (a decimal comma "
+        odd = np.flatnonzero(values.isna().to_numpy() & text(field).notna().to_numpy())
+        thousands = np.zeros(n, dtype=bool)
+        if len(odd):
+            sub = text(field).iloc[odd]
+            comma = matches(sub, r"^[+-]?\d+,\d+$")
+            thousands[odd] = comma & matches(sub, r"^[+-]?\d{1,3},\d{3}$")
+            take = odd[comma & ~thousands[odd]]
+            values.iloc[take] = pd.to_numeric(text(field).iloc[take].str.replace(",", ".", regex=False)).to_numpy()
+        bad(thousands, field, lambda i, f=field: f"{f} {col(f).iloc[i]!r} is ambiguous (a decimal comma "
             "or a thousands separator?); write it with a dot, e.g. 1.5 or 1500")
-        garbage = values.isna().to_numpy() & text(field).notna().to_numpy() & ~thousands.to_numpy()
+        garbage = values.isna().to_numpy() & text(field).notna().to_numpy() & ~thousands
         bad(garbage, field, lambda i, f=field: f"{f} {col(f).iloc[i]!r} is not a number")
         out[field] = values
     bad((out["length_m"] <= 0).to_numpy(), "length_m", "length_m must be a positive number of metres")

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from shipsight.errors import InputError, ShipsightWarning
+from shipsight.model.textmatch import matches as _matches
 
 #: ``time_format`` value that reads Unix epoch seconds (UTC by definition).
 EPOCH = "epoch"
@@ -149,7 +150,7 @@ def parse_times(values, *, tz=None, time_format=None, warn=True):
         _parse_layout(text, str(time_format), zone, tz, out, reasons)
 
     if time_format is None or str(time_format).strip().lower() != EPOCH:
-        truncated = int(_matches(text, _SUB_MICRO).sum())
+        truncated = _count_sub_micro(text)
     else:
         truncated = int((out.astype("int64") % 1000 != 0)[~np.isnat(out)].sum())
     if truncated and warn:
@@ -189,13 +190,18 @@ def _no_zone_reason(value):
     return f"time {value!r} has no time zone; add one ({EXAMPLE}) or say which with --tz"
 
 
-def _matches(text, pattern):
-    """Where ``pattern`` matches the text column, with Arrow's RE2 (pandas may fall back to ``re`` per row)."""
+def _count_sub_micro(text):
+    """How many values have a non-zero digit past the sixth fractional one; only long values are searched."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    hits = pc.match_substring_regex(pa.array(text.astype("string"), type=pa.string()), pattern)
-    return pc.fill_null(hits, False).to_numpy(zero_copy_only=False)
+    arr = pa.array(text.astype("string"), type=pa.string())
+    # The shortest such value, basic format: 20240305T052200.1234567Z (24 characters, 23 without a zone).
+    long = pc.fill_null(pc.greater_equal(pc.utf8_length(arr), 23), False)
+    if not pc.any(long).as_py():
+        return 0
+    hits = pc.match_substring_regex(pc.filter(arr, long), _SUB_MICRO)
+    return int(pc.sum(pc.fill_null(hits, False)).as_py() or 0)
 
 
 def _utc(parsed):
@@ -222,7 +228,9 @@ def _parse_iso(text, zone, tz, out, reasons):
         upper = upper.where(~comma, upper.str.replace(r"(\d),(\d)", r"\1.\2", regex=True))
     zoned = _matches(upper, _HAS_ZONE)
     given = upper.notna().to_numpy()
-    if zoned.any():
+    if zoned.all():
+        out[:] = _utc(pd.to_datetime(upper, format="ISO8601", utc=True, errors="coerce"))
+    elif zoned.any():
         out[zoned] = _utc(pd.to_datetime(upper[zoned], format="ISO8601", utc=True, errors="coerce"))
     naive = given & ~zoned
     if naive.any():
