@@ -19,30 +19,18 @@ def written_coordinates(draw):
     value = deg + minutes / 60 + seconds / 3600
     pos, neg = ("N", "S") if axis == "lat" else ("E", "W")
     letter = neg if negative else pos
-    form = draw(st.sampled_from(["dms_symbols", "dms_spaces", "dms_colons", "dms_typographic", "dm", "dd"]))
-    if form == "dms_symbols":
-        body = f"{deg}°{minutes}'{seconds}\""
-    elif form == "dms_spaces":
-        body = f"{deg} {minutes:02d} {seconds:02d}"
-    elif form == "dms_colons":
-        body = f"{deg}:{minutes:02d}:{seconds:02d}"
-    elif form == "dms_typographic":
-        body = f"{deg}º {minutes}′ {seconds}″"
-    elif form == "dm":
-        body = f"{deg} {minutes + seconds / 60:.4f}"
-        value = deg + round(minutes + seconds / 60, 4) / 60
-    else:
-        body = f"{value:.6f}"
-        value = round(value, 6)
-    how = draw(st.sampled_from(["letter_after", "letter_before", "sign", "letter_after_space"]))
-    if how == "letter_after":
-        text = f"{body}{letter}"
-    elif how == "letter_after_space":
-        text = f"{body} {letter}"
-    elif how == "letter_before":
-        text = f"{letter}{body}"
-    else:
-        text = f"-{body}" if negative else body
+    forms = {
+        "dms_symbols": (f"{deg}°{minutes}'{seconds}\"", value),
+        "dms_spaces": (f"{deg} {minutes:02d} {seconds:02d}", value),
+        "dms_colons": (f"{deg}:{minutes:02d}:{seconds:02d}", value),
+        "dms_typographic": (f"{deg}º {minutes}′ {seconds}″", value),
+        "dm": (f"{deg} {minutes + seconds / 60:.4f}", deg + round(minutes + seconds / 60, 4) / 60),
+        "dd": (f"{value:.6f}", round(value, 6)),
+    }
+    body, value = forms[draw(st.sampled_from(sorted(forms)))]
+    writings = {"letter_after": f"{body}{letter}", "letter_after_space": f"{body} {letter}",
+                "letter_before": f"{letter}{body}", "sign": f"-{body}" if negative else body}
+    text = writings[draw(st.sampled_from(sorted(writings)))]
     return axis, text, -value if negative else value
 
 

@@ -79,6 +79,14 @@ time_format_option = click.option(
 encoding_option = click.option(
     "--encoding", help="Text encoding of the file when not UTF-8 (e.g. cp1252, cp1251, latin-1); for a Shapefile, "
                        "over its .cpg.")
+
+
+def sighting_file_options(func):
+    """How to read a file of sightings: layer, --tz, --time-format, --encoding (``sightings import`` and ``sync``)."""
+    for option in reversed([click.option("--layer", help="Layer of a GeoPackage, or folder of a KML."), tz_option,
+                            time_format_option, encoding_option]):
+        func = option(func)
+    return func
 def _os_user():
     from shipsight.model.sightings import default_analyst
 

@@ -3,8 +3,8 @@
 import click
 
 from shipsight.cli.options import (
-    analyst_option, bbox_option, encoding_option, field_values, json_option, since_option, sighting_fields,
-    time_format_option, tz_option, until_option,
+    analyst_option, bbox_option, field_values, json_option, since_option, sighting_fields, sighting_file_options,
+    tz_option, until_option,
 )
 from shipsight.cli.output import echo_err, echo_geojson, echo_json, echo_record, echo_table, records
 from shipsight.io.formats import SIGHTING_FORMATS
@@ -25,10 +25,7 @@ def sightings():
               help="File layout; xview3 is the xView3 / Ai2 vessel-detection CSV.")
 @click.option("--on-invalid", type=click.Choice(ON_INVALID), default="raise", show_default=True,
               help="raise: any bad row stops the import; skip: import good rows, write bad ones to FILE.rejects.csv.")
-@click.option("--layer", help="Layer of a GeoPackage, or folder of a KML.")
-@tz_option
-@time_format_option
-@encoding_option
+@sighting_file_options
 @analyst_option
 @json_option
 @click.pass_obj
@@ -82,10 +79,7 @@ def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, an
 
 @sightings.command("sync")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--layer", help="Layer of a GeoPackage, or folder of a KML.")
-@tz_option
-@time_format_option
-@encoding_option
+@sighting_file_options
 @analyst_option
 @json_option
 @click.pass_obj
