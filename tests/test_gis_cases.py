@@ -327,3 +327,27 @@ def test_real_world_port_index_keeps_ports_apart(run):
     err = run("sightings", "list", "--port", "Victoria", code=2).stderr
     assert "matches 3 ports" in err and "(Seychelles, SC POV)" in err
     assert run.json("sightings", "list", "--port", "SC POV") == []
+
+
+def test_kml_schema_data_fields_and_folders(run, tmp_path):
+    """SimpleData fields (as ogr2ogr and My Maps write them) and placemarks in several folders."""
+    path = tmp_path / "folders.kml"
+    path.write_text("""<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+<Schema name="s" id="s"><SimpleField name="imo" type="string"/><SimpleField name="note" type="string"/></Schema>
+<Folder><name>March</name>
+  <Placemark><name>ONE</name><TimeStamp><when>2024-03-05T14:22:00+09:00</when></TimeStamp>
+    <ExtendedData><SchemaData schemaUrl="#s"><SimpleData name="imo">9179842</SimpleData>
+    <SimpleData name="note">Тестовая гавань</SimpleData></SchemaData></ExtendedData>
+    <Point><coordinates>130.2985,42.2452,0</coordinates></Point></Placemark>
+</Folder>
+<Folder><name>April</name>
+  <Placemark><name>TWO</name><TimeStamp><when>2024-04-05T00:00:00Z</when></TimeStamp>
+    <Point><coordinates>132.342,42.885</coordinates></Point></Placemark>
+</Folder></Document></kml>""", encoding="utf-8")
+    _store_with_sample_ports(run)
+    run("sightings", "import", path)
+    got = {s["name"]: s for s in run.json("sightings", "list")}
+    assert (got["ONE"]["time"], got["ONE"]["imo"], got["ONE"]["note"], got["ONE"]["port"]) == (
+        "2024-03-05T05:22:00Z", "9179842", "Тестовая гавань", "Rajin Pier 3")
+    assert (got["TWO"]["time"], got["TWO"]["port"]) == ("2024-04-05T00:00:00Z", "Dunai")

@@ -1,0 +1,26 @@
+"""A store made by an older shipsight upgrades in place (schema 2 -> 3: port identity columns)."""
+
+import sqlite3
+
+import shapely
+
+from shipsight.store import SCHEMA_VERSION, open_store
+from shipsight.store.sqlite_schema import MIGRATIONS
+
+
+def test_schema_2_store_gains_port_identity_columns(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for statement in MIGRATIONS[0] + MIGRATIONS[1]:
+        conn.execute(statement)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO schema_version VALUES (2)")
+    conn.execute("INSERT INTO ports (id, name, kind, watchlist, area_m2, geom, created_at) VALUES "
+                 "(1, 'Rajin', 'port', 1, 1.0, ?, '2024-01-01T00:00:00.000000Z')",
+                 (shapely.to_wkb(shapely.box(130.28, 42.23, 130.32, 42.26)),))
+    conn.commit()
+    conn.close()
+    with open_store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 3
+        port = store.ports().iloc[0]
+        assert port["name"] == "Rajin" and port["country"] is None and port["locode"] is None
