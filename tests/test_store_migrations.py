@@ -24,3 +24,19 @@ def test_schema_2_store_gains_port_identity_columns(tmp_path):
         assert store.schema_version() == SCHEMA_VERSION == 3
         port = store.ports().iloc[0]
         assert port["name"] == "Rajin" and port["country"] is None and port["locode"] is None
+
+
+def test_schema_2_postgis_store_upgrades(pg_url):
+    import psycopg
+
+    with open_store(pg_url) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+    # Back to schema 2 as an older shipsight left it, then opened by this one.
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP INDEX ports_locode")
+        for column in ("country", "locode", "wpi_number", "alternate_name"):
+            conn.execute(f"ALTER TABLE ports DROP COLUMN {column}")
+        conn.execute("UPDATE schema_version SET version = 2")
+    with open_store(pg_url) as store:
+        assert store.schema_version() == 3
+        assert {"country", "locode", "wpi_number", "alternate_name"} <= set(store.ports().columns)
