@@ -126,3 +126,12 @@ def test_typed_datetimes_from_gis_files():
     naive = pd.Series(pd.to_datetime(["2024-03-05T14:22:00"]))
     assert parse_times(naive).bad.tolist() == [True]
     assert str(parse_times(naive, tz="Asia/Seoul").times.iat[0]) == "2024-03-05 05:22:00+00:00"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-2 * 10**15, 4 * 10**15))
+def test_epoch_seconds_keep_every_microsecond(micros):
+    whole, micro = divmod(abs(micros), 1_000_000)
+    text = f"{'-' if micros < 0 else ''}{whole}.{micro:06d}"
+    got = parse_times([text], time_format="epoch").times.iat[0]
+    assert got == pd.Timestamp(0, tz="UTC") + pd.Timedelta(microseconds=micros)

@@ -149,10 +149,7 @@ def parse_times(values, *, tz=None, time_format=None, warn=True):
     else:
         _parse_layout(text, str(time_format), zone, tz, out, reasons)
 
-    if time_format is None or str(time_format).strip().lower() != EPOCH:
-        truncated = _count_sub_micro(text)
-    else:
-        truncated = int((out.astype("int64") % 1000 != 0)[~np.isnat(out)].sum())
+    truncated = _count_sub_micro(text, min_length=1 if time_format is not None else 23)
     if truncated and warn:
         warnings.warn(f"{truncated} time{'s' * (truncated > 1)} had fractional seconds beyond the microsecond; "
                       "kept to the microsecond (truncated)", ShipsightWarning, stacklevel=2)
@@ -190,14 +187,14 @@ def _no_zone_reason(value):
     return f"time {value!r} has no time zone; add one ({EXAMPLE}) or say which with --tz"
 
 
-def _count_sub_micro(text):
-    """How many values have a non-zero digit past the sixth fractional one; only long values are searched."""
+def _count_sub_micro(text, *, min_length):
+    """How many values have a non-zero digit past the sixth fractional one; only values of at least
+    ``min_length`` characters are searched (an ISO 8601 one is 23 at least: 20240305T052200.1234567)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = pa.array(text.astype("string"), type=pa.string())
-    # The shortest such value, basic format: 20240305T052200.1234567Z (24 characters, 23 without a zone).
-    long = pc.fill_null(pc.greater_equal(pc.utf8_length(arr), 23), False)
+    long = pc.fill_null(pc.greater_equal(pc.utf8_length(arr), min_length), False)
     if not pc.any(long).as_py():
         return 0
     hits = pc.match_substring_regex(pc.filter(arr, long), _SUB_MICRO)
@@ -289,11 +286,25 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 
 def _parse_epoch(text, out, reasons):
+    """Unix seconds, the fraction read from its digits (a float64 would blur the microseconds)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     seconds = pd.to_numeric(text, errors="coerce").astype("float64")
     huge = (seconds.abs() > _EPOCH_MAX_S).to_numpy()
     ok = seconds.notna().to_numpy() & ~huge
-    if ok.any():
-        out[ok] = _utc(pd.to_datetime(seconds[ok], unit="s", utc=True, errors="coerce"))
+    found = pc.extract_regex(pa.array(text.astype("string"), type=pa.string()),
+                             r"^(?P<sign>[+-]?)(?P<whole>\d+)(?:\.(?P<frac>\d*))?$")
+    decimal = pc.fill_null(pc.is_valid(found), False).to_numpy(zero_copy_only=False) & ok
+    if decimal.any():
+        whole = pc.cast(pc.filter(found.field("whole"), decimal), pa.int64()).to_numpy()
+        frac = pc.utf8_rpad(pc.utf8_slice_codeunits(pc.filter(found.field("frac"), decimal), 0, 9), 9, "0")
+        ns = whole * 1_000_000_000 + pc.cast(frac, pa.int64()).to_numpy()
+        negative = pc.equal(pc.filter(found.field("sign"), decimal), "-").to_numpy(zero_copy_only=False)
+        out[decimal] = np.where(negative, -ns, ns).astype("datetime64[ns]")
+    rest = ok & ~decimal  # exponent forms such as 1.7e9
+    if rest.any():
+        out[rest] = _utc(pd.to_datetime(seconds[rest], unit="s", utc=True, errors="coerce"))
     for i in np.flatnonzero(huge):
         reasons[i] = f"time {text.iat[i]!r} is too large for Unix seconds; is it milliseconds? divide by 1000"
     for i in np.flatnonzero(text.notna().to_numpy() & seconds.isna().to_numpy()):
