@@ -31,7 +31,7 @@ def test_case_01_excel_csv(run, tmp_path):
     assert (a["time"], a["lon"], a["lat"], a["port"]) == ("2024-03-05T14:22:00Z", 130.2985, 42.2452, "Rajin Pier 3")
     # b) ';' and decimal commas: the dialect is recognised, and the guess said
     out = run("sightings", "import", d / "b_semicolon_decimal_comma.csv")
-    assert "warning: read decimal commas in lon and lat" in out.stderr
+    assert "b_semicolon_decimal_comma.csv: read decimal commas in lon and lat" in out.stderr
     b1, b2 = _one(run, 2), _one(run, 3)
     assert (b1["name"], b1["time"], b1["lon"], b1["lat"], b1["port"]) == (
         "ANGARA", "2024-03-05T14:22:00Z", 130.2985, 42.2452, "Rajin Pier 3")

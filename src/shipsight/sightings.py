@@ -125,7 +125,7 @@ def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None,
         raise InputError("holds no sightings", where=str(path))
     check_header(raw, path)
     rows = raw.pop("row").to_numpy()
-    clean, problems = validate_sightings(raw, tz=tz, analyst=analyst, time_format=time_format)
+    clean, problems = validate_sightings(raw, tz=tz, analyst=analyst, time_format=time_format, source=str(path))
     if placed:  # rows that could not be placed: their own reason, not "lon is missing"
         refused = {pos for pos, _, _ in placed}
         problems = [p for p in problems if p[0] not in refused] + placed

@@ -133,7 +133,8 @@ def sync_sightings(store, path, *, analyst, layer=None, encoding=None, tz=None, 
     rows = raw.pop("row").to_numpy()
     ids = pd.to_numeric(raw["id"].astype("string").str.strip().replace("", None), errors="coerce")
     marks = pd.to_numeric(raw["revision"].astype("string").str.strip().replace("", None), errors="coerce")
-    clean, problems = validate_sightings(raw, tz=tz, analyst=analyst, time_format=time_format)
+    clean, problems = validate_sightings(raw, tz=tz, analyst=analyst, time_format=time_format,
+                                         source=str(path))
     present = set(raw.columns) | {"lon", "lat"}
     compared = [f for f in FIELDS if f in present or (f == "scene_id" and "scene" in present)]
     blank = {f: raw[f].astype("string").str.strip().fillna("").eq("").to_numpy() for f in _DEFAULTED if f in raw}

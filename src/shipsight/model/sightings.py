@@ -38,7 +38,7 @@ def default_analyst():
         return "unknown"
 
 
-def validate_sightings(raw, *, tz=None, analyst=None, time_format=None):
+def validate_sightings(raw, *, tz=None, analyst=None, time_format=None, source=None):
     """Check and normalise a frame of sightings as read from a file or the CLI.
 
     Parameters
@@ -56,6 +56,8 @@ def validate_sightings(raw, *, tz=None, analyst=None, time_format=None):
         :func:`shipsight.model.times.parse_times`. Default: ISO 8601.
     analyst : str, optional
         Analyst for rows that name none (default: the OS user).
+    source : str, optional
+        The file, named in warnings about what was guessed (decimal commas).
 
     Returns
     -------
@@ -110,7 +112,8 @@ def validate_sightings(raw, *, tz=None, analyst=None, time_format=None):
         fields = {"lon": "lon", "lat": "lat"}
     commas = [axis for axis, parsed in axes.items() if parsed.decimal_commas]
     if commas:
-        warnings.warn(f"read decimal commas in {' and '.join(commas)} (e.g. 130,2985 as 130.2985)",
+        warnings.warn(f"{source + ': ' if source else ''}read decimal commas in {' and '.join(commas)} "
+                      "(e.g. 130,2985 as 130.2985)",
                       ShipsightWarning, stacklevel=2)
     reported = np.zeros(n, dtype=bool)
     for axis, lo, hi in (("lon", -180.0, 180.0), ("lat", -90.0, 90.0)):
