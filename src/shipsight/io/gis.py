@@ -118,6 +118,7 @@ def _read_kml(source, layer):
     """Every folder (layer) of a KML/KMZ, with the columns named as shipsight names them."""
     import geopandas as gpd
     import pyogrio
+    import shapely
 
     layers = [layer] if layer is not None else [str(name) for name, _ in pyogrio.list_layers(source)]
     frames = []
@@ -143,8 +144,6 @@ def _read_kml(source, layer):
         if column in gdf.columns and gdf[column].isna().all():
             gdf = gdf.drop(columns=[column])
     # KML geometry carries an altitude (0 from Google Earth); positions are 2-D.
-    import shapely
-
     gdf = gdf.set_geometry(shapely.force_2d(gdf.geometry.values), crs=gdf.crs or "EPSG:4326")
     return gdf
 
