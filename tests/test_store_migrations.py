@@ -1,4 +1,4 @@
-"""A store made by an older shipsight upgrades in place (schema 2 -> 3: port identity columns)."""
+"""A store made by an older shipsight upgrades in place (schema 3 -> 4: port identity columns)."""
 
 import sqlite3
 
@@ -8,35 +8,35 @@ from shipsight.store import SCHEMA_VERSION, open_store
 from shipsight.store.sqlite_schema import MIGRATIONS
 
 
-def test_schema_2_store_gains_port_identity_columns(tmp_path):
+def test_schema_3_store_gains_port_identity_columns(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    for statement in MIGRATIONS[0] + MIGRATIONS[1]:
+    for statement in [s for migration in MIGRATIONS[:3] for s in migration]:
         conn.execute(statement)
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    conn.execute("INSERT INTO schema_version VALUES (2)")
+    conn.execute("INSERT INTO schema_version VALUES (3)")
     conn.execute("INSERT INTO ports (id, name, kind, watchlist, area_m2, geom, created_at) VALUES "
                  "(1, 'Rajin', 'port', 1, 1.0, ?, '2024-01-01T00:00:00.000000Z')",
                  (shapely.to_wkb(shapely.box(130.28, 42.23, 130.32, 42.26)),))
     conn.commit()
     conn.close()
     with open_store(path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert store.schema_version() == SCHEMA_VERSION == 4
         port = store.ports().iloc[0]
         assert port["name"] == "Rajin" and port["country"] is None and port["locode"] is None
 
 
-def test_schema_2_postgis_store_upgrades(pg_url):
+def test_schema_3_postgis_store_upgrades(pg_url):
     import psycopg
 
     with open_store(pg_url) as store:
         assert store.schema_version() == SCHEMA_VERSION
-    # Back to schema 2 as an older shipsight left it, then opened by this one.
+    # Back to schema 3 as an older shipsight left it, then opened by this one.
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("DROP INDEX ports_locode")
         for column in ("country", "locode", "wpi_number", "alternate_name"):
             conn.execute(f"ALTER TABLE ports DROP COLUMN {column}")
-        conn.execute("UPDATE schema_version SET version = 2")
+        conn.execute("UPDATE schema_version SET version = 3")
     with open_store(pg_url) as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == 4
         assert {"country", "locode", "wpi_number", "alternate_name"} <= set(store.ports().columns)
