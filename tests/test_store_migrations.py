@@ -1,42 +1,46 @@
-"""A store made by an older shipsight upgrades in place (schema 3 -> 4: port identity columns)."""
+"""A store made by an older shipsight upgrades in place: the migration that gives ports their
+country, UN/LOCODE, WPI number and alternate name (whatever its number after others' migrations)."""
 
 import sqlite3
 
 import shapely
 
 from shipsight.store import SCHEMA_VERSION, open_store
-from shipsight.store.sqlite_schema import MIGRATIONS
+from shipsight.store.sqlite_schema import MIGRATIONS, PORT_IDENTITY_COLUMNS
+
+#: The schema version just before the port identity columns.
+BEFORE = next(k for k, migration in enumerate(MIGRATIONS) if migration == PORT_IDENTITY_COLUMNS)
 
 
-def test_schema_3_store_gains_port_identity_columns(tmp_path):
+def test_older_store_gains_port_identity_columns(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    for statement in [s for migration in MIGRATIONS[:3] for s in migration]:
+    for statement in [s for migration in MIGRATIONS[:BEFORE] for s in migration]:
         conn.execute(statement)
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    conn.execute("INSERT INTO schema_version VALUES (3)")
+    conn.execute("INSERT INTO schema_version VALUES (?)", (BEFORE,))
     conn.execute("INSERT INTO ports (id, name, kind, watchlist, area_m2, geom, created_at) VALUES "
                  "(1, 'Rajin', 'port', 1, 1.0, ?, '2024-01-01T00:00:00.000000Z')",
                  (shapely.to_wkb(shapely.box(130.28, 42.23, 130.32, 42.26)),))
     conn.commit()
     conn.close()
     with open_store(path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 4
+        assert store.schema_version() == SCHEMA_VERSION
         port = store.ports().iloc[0]
         assert port["name"] == "Rajin" and port["country"] is None and port["locode"] is None
 
 
-def test_schema_3_postgis_store_upgrades(pg_url):
+def test_older_postgis_store_upgrades(pg_url):
     import psycopg
 
     with open_store(pg_url) as store:
         assert store.schema_version() == SCHEMA_VERSION
-    # Back to schema 3 as an older shipsight left it, then opened by this one.
+    # Back to the schema before the port identity columns, as an older shipsight left it.
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("DROP INDEX ports_locode")
         for column in ("country", "locode", "wpi_number", "alternate_name"):
             conn.execute(f"ALTER TABLE ports DROP COLUMN {column}")
-        conn.execute("UPDATE schema_version SET version = 3")
+        conn.execute("UPDATE schema_version SET version = %s", (BEFORE,))
     with open_store(pg_url) as store:
-        assert store.schema_version() == 4
+        assert store.schema_version() == SCHEMA_VERSION
         assert {"country", "locode", "wpi_number", "alternate_name"} <= set(store.ports().columns)
