@@ -27,7 +27,8 @@ def test_real_listed_imos_pass(imo):
 def test_imo_check_digit_property(six):
     good = with_check_digit(six)
     assert imo_is_valid(good)
-    assert parse_imo(good) == good
+    # 0000000 passes the check digit but is the placeholder for "unknown".
+    assert parse_imo(good) == (None if good == "0000000" else good)
     wrong = good[:6] + str((int(good[6]) + 1) % 10)
     assert not imo_is_valid(wrong)
     with pytest.raises(InputError, match="check digit"):
@@ -53,8 +54,11 @@ def test_imo_parser_never_crashes(text):
 @given(st.integers(min_value=0, max_value=10**12))
 def test_mmsi_is_nine_digits(n):
     text = str(n)
-    if len(text) == 9:
+    ship = len(text) == 9 and 201 <= int(text[:3]) <= 775 and len(set(text)) > 1
+    if ship:
         assert parse_mmsi(text) == text
+    elif (len(set(text)) == 1 and len(text) <= 9) or len(text) == 9:
+        assert parse_mmsi(text) is None  # a placeholder, or a station that is not a ship
     else:
         with pytest.raises(InputError):
             parse_mmsi(text)
@@ -106,3 +110,54 @@ def test_validate_reports_every_bad_value_with_its_field():
     assert clean["confidence"].tolist() == ["possible"]
     assert [(p[0], p[1]) for p in problems] == [
         (1, "time"), (2, "lon"), (2, "imo"), (2, "confidence"), (3, "mmsi")]
+
+
+# ---------------------------------------------------------------- identifier hygiene
+
+@pytest.mark.parametrize("value, status", [
+    ("9179842", "valid"), ("IMO 9179842", "valid"), ("IMO9179842", "valid"), (9179842, "valid"),
+    (9179842.0, "valid"), ("9179842.0", "valid"),
+    ("0", "placeholder"), (0, "placeholder"), ("0000000", "placeholder"), ("IMO0000000", "placeholder"),
+    ("1", "placeholder"), ("9999999", "placeholder"), ("1111111", "placeholder"), ("1234567", "placeholder"),
+    ("9179843", "bad-check-digit"),
+    ("ABC1234", "malformed"), ("91798420", "malformed"), ("917984", "malformed"), ("IMO 91798", "malformed"),
+    (None, "blank"), ("", "blank"), (float("nan"), "blank"), ("N/A", "blank"), ("-0-", "blank"),
+])
+def test_clean_imos_classes(value, status):
+    from shipsight.model.identity import clean_imos
+
+    out = clean_imos([value])
+    assert out.status[0] == status
+    assert (out.values[0] is not None) == (status in ("valid", "bad-check-digit"))
+
+
+@pytest.mark.parametrize("value, status", [
+    ("273456780", "valid"), (273456780, "valid"), (273456780.0, "valid"), ("MMSI 445111000", "valid"),
+    ("0", "placeholder"), ("000000000", "placeholder"), ("123456789", "placeholder"), ("999999999", "placeholder"),
+    ("002734567", "not-ship"), ("111273456", "not-ship"), ("992731234", "not-ship"), ("970123456", "not-ship"),
+    ("827312345", "not-ship"), ("200123456", "not-ship"), ("776123456", "not-ship"),
+    ("27345678", "malformed"), ("2734567801", "malformed"), ("27345678X", "malformed"),
+    (None, "blank"), ("", "blank"),
+])
+def test_clean_mmsis_classes(value, status):
+    from shipsight.model.identity import clean_mmsis
+
+    out = clean_mmsis([value])
+    assert out.status[0] == status
+    assert (out.values[0] is not None) == (status == "valid")
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=10**10), st.text(max_size=11)), max_size=40))
+def test_identifier_hygiene_is_elementwise(values):
+    """The vectorised classification equals classifying each value alone, and values come only from valid ones."""
+    from shipsight.model.identity import clean_imos, clean_mmsis
+
+    for clean in (clean_imos, clean_mmsis):
+        whole = clean(values)
+        assert len(whole.status) == len(values)
+        for i, v in enumerate(values):
+            one = clean([v])
+            assert whole.status[i] == one.status[0] and whole.values[i] == one.values[0]
+            if whole.values[i] is not None:
+                assert whole.values[i].isdigit()
+        assert set(whole.status) <= {"valid", "blank", "placeholder", "bad-check-digit", "malformed", "not-ship"}

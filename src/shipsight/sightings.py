@@ -7,7 +7,7 @@
 1
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -91,6 +91,8 @@ class ImportResult:
     rejected: int
     rejects_path: Path | None
     skipped: int = 0  # rows the format says are not sightings (xView3 is_vessel false)
+    #: Placeholder identifiers read as unknown and stored empty: ``{"imo": n, "mmsi": m}``.
+    unknown_identifiers: dict = field(default_factory=dict)
 
 
 def rejects_path_for(path):
@@ -126,6 +128,7 @@ def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None,
     check_header(raw, path)
     rows = raw.pop("row").to_numpy()
     clean, problems = validate_sightings(raw, tz=tz, analyst=analyst, time_format=time_format, source=str(path))
+    unknown_ids = dict(clean.attrs.get("unknown_identifiers", {}))
     if placed:  # rows that could not be placed: their own reason, not "lon is missing"
         refused = {pos for pos, _, _ in placed}
         problems = [p for p in problems if p[0] not in refused] + placed
@@ -150,7 +153,7 @@ def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None,
         raw.insert(0, "row", rows)
         bad.merge(raw, on="row", how="left").to_csv(out, index=False)
     return ImportResult(ids=[int(i) for i in ids], rejected=len({r for r, _, _ in reported}), rejects_path=out,
-                        skipped=skipped)
+                        skipped=skipped, unknown_identifiers=unknown_ids)
 
 
 def edit_sighting(store, sighting_id, changes, *, reason, analyst, tz=None):

@@ -67,8 +67,13 @@ def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, an
     if result.rejected:
         echo_err(f"warning: {result.rejected} bad row{'s' * (result.rejected > 1)} skipped; "
                  f"see {result.rejects_path}")
+    unknown = result.unknown_identifiers
+    for kind, what in (("imo", "IMO numbers (0, 0000000, 1, ...)"), ("mmsi", "MMSIs (000000000, 123456789, non-ship)")):
+        if unknown.get(kind):
+            echo_err(f"note: {unknown[kind]} placeholder {what} read as unknown and stored empty")
     if as_json:
         echo_json({"imported": len(result.ids), "rejected": result.rejected,
+                   "unknown_identifiers": unknown,
                    "rejects_file": str(result.rejects_path) if result.rejects_path else None,
                    "first_id": result.ids[0], "last_id": result.ids[-1], "skipped_not_vessel": result.skipped})
     else:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from shipsight.errors import ShipsightWarning
 from shipsight.model.coords import parse_coordinates, parse_positions
-from shipsight.model.identity import imo_is_valid
+from shipsight.model.identity import clean_imos, clean_mmsis
 from shipsight.model.textmatch import matches
 from shipsight.model.times import parse_times
 from shipsight.model.vocab import CONFIDENCE
@@ -63,7 +63,10 @@ def validate_sightings(raw, *, tz=None, analyst=None, time_format=None, source=N
     -------
     clean : pandas.DataFrame
         The good rows, columns :data:`FIELDS`, typed (time as UTC datetimes),
-        indexed by their 0-based position in ``raw``.
+        indexed by their 0-based position in ``raw``. IMO and MMSI
+        placeholders (:func:`~shipsight.model.identity.clean_imos`) are
+        stored empty; ``clean.attrs["unknown_identifiers"]`` counts them
+        (``{"imo": n, "mmsi": m}``).
     problems : list of (int, str, str)
         ``(position, field, reason)`` for every bad value; ``position`` is the
         0-based row position in ``raw``.
@@ -130,20 +133,16 @@ def validate_sightings(raw, *, tz=None, analyst=None, time_format=None, source=N
     for field in TEXT_FIELDS:
         out[field] = absent if field not in df.columns else text(field).astype(object).where(text(field).notna(), None)
 
-    imo = text("imo").str.replace(r"^IMO[\s:#-]*", "", case=False, regex=True).str.replace(r"\.0$", "", regex=True)
-    given = imo.notna().to_numpy()
-    shape_ok = imo.str.fullmatch(r"\d{7}").fillna(False).to_numpy(dtype=bool)
-    bad(given & ~shape_ok, "imo", lambda i: f"IMO {col('imo').iloc[i]!r} is not seven digits")
-    check_ok = np.zeros(n, dtype=bool)
-    check_ok[shape_ok] = imo_is_valid(imo[shape_ok].to_numpy(dtype="U7"))
-    bad(shape_ok & ~check_ok, "imo", lambda i: f"IMO {imo.iloc[i]} fails its check digit; check the number")
-    out["imo"] = imo.astype(object).where(imo.notna(), None)
+    # Placeholders (IMO 0, 0000000, MMSI 000000000, a non-ship MMSI...) mean "unknown": stored empty, counted.
+    imo = clean_imos(col("imo"))
+    bad(imo.status == "malformed", "imo",
+        lambda i: f"IMO {col('imo').iloc[i]!r} is not seven digits; write it as 9179842, or leave it blank")
+    bad(imo.status == "bad-check-digit", "imo", lambda i: f"IMO {imo.values[i]} fails its check digit; check the number")
+    out["imo"] = pd.Series(np.where(imo.status == "valid", imo.values, None), index=df.index, dtype=object)
 
-    mmsi = text("mmsi").str.replace(r"\.0$", "", regex=True)
-    m_given = mmsi.notna().to_numpy()
-    m_ok = mmsi.str.fullmatch(r"\d{9}").fillna(False).to_numpy(dtype=bool)
-    bad(m_given & ~m_ok, "mmsi", lambda i: f"MMSI {col('mmsi').iloc[i]!r} is not nine digits")
-    out["mmsi"] = mmsi.astype(object).where(mmsi.notna(), None)
+    mmsi = clean_mmsis(col("mmsi"))
+    bad(mmsi.status == "malformed", "mmsi", lambda i: f"MMSI {col('mmsi').iloc[i]!r} is not nine digits")
+    out["mmsi"] = pd.Series(mmsi.values, index=df.index, dtype=object)
 
     for field in FLOAT_FIELDS:
         if field not in df.columns:
@@ -178,4 +177,7 @@ def validate_sightings(raw, *, tz=None, analyst=None, time_format=None, source=N
     bad_rows = sorted({p[0] for p in problems})
     problems.sort(key=lambda p: p[0])
     clean = out.drop(index=bad_rows)[list(FIELDS)]
+    kept = ~np.isin(np.arange(n), bad_rows)
+    clean.attrs["unknown_identifiers"] = {"imo": int((imo.unknown & kept).sum()),
+                                          "mmsi": int((mmsi.unknown & kept).sum())}
     return clean, problems
