@@ -8,8 +8,18 @@ writers check their arguments against the same names.
 #: Sighting import formats; ``auto`` picks by extension.
 SIGHTING_FORMATS = ("auto", "csv", "geojson", "gpkg", "shp", "fgb", "kml", "xview3")
 
-#: Sanctions list formats :func:`shipsight.sanctions.read_list` understands.
-LIST_FORMATS = ("auto", "ofac-sdn", "opensanctions", "csv")
+#: Sanctions list layouts :func:`shipsight.sanctions.read_list` reads: name -> what it is.
+LIST_FORMAT_NAMES = {
+    "ofac-sdn": "OFAC's legacy sdn.csv",
+    "ofac-xml": "OFAC's SDN.XML or advanced SDN_ADVANCED.XML",
+    "un": "UN Security Council consolidated list XML",
+    "uk": "UK Sanctions List XML or CSV",
+    "eu": "EU consolidated financial sanctions list XML or CSV",
+    "opensanctions": "OpenSanctions FtM JSON lines, targets.simple.csv or maritime.csv",
+    "csv": "a plain CSV with a name column",
+}
+#: Sanctions list formats, ``auto`` first (it tells the others apart by content).
+LIST_FORMATS = ("auto", *LIST_FORMAT_NAMES)
 
 #: Export formats: name -> extensions (the first is the usual one), OGR driver, description.
 EXPORT_FORMATS = {

@@ -1,8 +1,9 @@
 """Sanctions lists and identity matching.
 
-Read a list (OFAC sdn.csv, OpenSanctions JSON lines or simple CSV, a plain
-CSV) into one row per listed vessel, then match sightings to it on IMO, MMSI
-and normalised or fuzzy names.
+Read a list (:func:`read_list`: OFAC sdn.csv and XML, UN, UK, EU,
+OpenSanctions, a plain CSV) into one row per listed vessel, then match any
+frame of identities (name, IMO, MMSI, call sign) against it
+(:func:`match_identities`) on identifiers and normalised or fuzzy names.
 
 Example
 -------
@@ -12,14 +13,9 @@ Example
 """
 
 from shipsight.sanctions.match import SCORES, match_identities
-from shipsight.sanctions.names import VESSEL_PREFIXES, normalise_name, normalise_names, number_signature
-from shipsight.sanctions.readers import (
-    COLUMNS,
-    FORMATS,
-    bad_imo_count,
-    parse_ofac_remarks,
-    read_list,
-)
+from shipsight.sanctions.names import VESSEL_PREFIXES, name_keys, normalise_name, normalise_names, number_signature
+from shipsight.sanctions.ofac import parse_remarks as parse_ofac_remarks
+from shipsight.sanctions.readers import COLUMNS, FORMATS, bad_imo_count, read_list
 
 __all__ = [
     "COLUMNS",
@@ -28,6 +24,7 @@ __all__ = [
     "VESSEL_PREFIXES",
     "bad_imo_count",
     "match_identities",
+    "name_keys",
     "normalise_name",
     "normalise_names",
     "number_signature",

@@ -15,7 +15,7 @@ from shipsight.errors import InputError, NotFoundError
 from shipsight.model.sightings import default_analyst
 
 #: The newest schema this code knows; both back ends migrate to it.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: Every table of the log, parents before children: the order a copy writes them in.
 TABLES = ("ports", "scenes", "imports", "sightings", "list_versions", "list_entries", "vessels", "ais_imports",
@@ -153,13 +153,15 @@ class Store(ABC):
     @abstractmethod
     def list_versions(self, list_name=None):
         """Versions of the lists (id, list, version, format, source, sha256, entries,
-        bad_imos, analyst, imported_at), oldest first."""
+        bad_imos, analyst, imported_at, report), oldest first; ``report`` is the import
+        report (a dict, see :func:`shipsight.sanctions.records.entries_frame`) or None."""
 
     @abstractmethod
     def list_entries(self, *, list_name=None, version=None):
-        """Entries of a list version (default: the latest version of every list), with
-        ``id`` (row id), ``list`` and ``version`` beside the reader's columns; aliases and
-        former names as lists."""
+        """Entries of a list version (default: the latest version of every list; ``"all"``:
+        every version), with ``id`` (row id), ``list``, ``version``, ``imported_at`` and
+        ``latest`` (the version is its list's newest) beside the reader's columns; list
+        columns as lists."""
 
     # flag rules: the inputs and the spatial-temporal joins
     @abstractmethod

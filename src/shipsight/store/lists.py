@@ -1,37 +1,42 @@
-"""Sanctions-list rows as both back ends store them (aliases and former names as JSON text)."""
+"""Sanctions-list rows as both back ends store them (list columns as JSON text)."""
 
 import json
 
 import numpy as np
 import pandas as pd
 
+from shipsight.sanctions.records import LIST_COLUMNS
 from shipsight.store.convert import nullable
 
-#: The reader's columns in the order the ``list_entries`` table holds them.
-ENTRY_COLUMNS = ("entry_id", "name", "imo", "imo_valid", "mmsi", "aliases", "former_names", "program", "flag",
-                 "vessel_type", "gross_tonnage", "deadweight", "call_sign", "remarks")
-_COMPARED = ("entry_id", "name", "imo", "mmsi", "aliases", "former_names", "program", "flag", "vessel_type",
-             "gross_tonnage", "deadweight", "call_sign", "remarks")
+#: The reader's columns in the order the ``list_entries`` table is written.
+ENTRY_COLUMNS = ("entry_id", "name", "imo", "imo_valid", "mmsi", "imos", "mmsis", "call_signs", "flags", "aliases",
+                 "former_names", "program", "flag", "vessel_type", "gross_tonnage", "deadweight", "call_sign",
+                 "listed_on", "other_ids", "risk", "datasets", "remarks")
+_COMPARED = tuple(c for c in ENTRY_COLUMNS if c != "imo_valid")
 
 
 def entry_rows(entries):
     """Tuples for an insert, in :data:`ENTRY_COLUMNS` order."""
     columns = []
     for c in ENTRY_COLUMNS:
-        if c in ("aliases", "former_names"):
-            columns.append([json.dumps(list(v) if v is not None else []) for v in entries[c]])
+        if c in LIST_COLUMNS:
+            values = entries[c] if c in entries.columns else [[]] * len(entries)
+            columns.append([json.dumps(list(v) if v is not None else []) for v in values])
         elif c == "imo_valid":
             columns.append([None if pd.isna(v) else int(bool(v)) for v in entries[c]])
+        elif c not in entries.columns:
+            columns.append([None] * len(entries))
         else:
             columns.append(nullable(entries[c]))
     return list(zip(*columns))
 
 
 def typed_entries(df):
-    """Stored rows back to the reader's types: lists for names, booleans, floats."""
+    """Stored rows back to the reader's types: lists, booleans, floats."""
     df = df.copy()
-    for c in ("aliases", "former_names"):
-        df[c] = df[c].map(lambda v: json.loads(v) if isinstance(v, str) else list(v or []))
+    for c in LIST_COLUMNS:
+        if c in df.columns:
+            df[c] = df[c].map(lambda v: json.loads(v) if isinstance(v, str) else list(v or []))
     df["imo_valid"] = df["imo_valid"].map(lambda v: None if pd.isna(v) else bool(v))
     for c in ("gross_tonnage", "deadweight"):
         df[c] = df[c].astype(float)

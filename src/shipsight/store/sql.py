@@ -348,9 +348,11 @@ class SQLStore(AISRows, Store):
             version = self._one(f"SELECT COALESCE(MAX(version), 0) + 1 FROM list_versions WHERE list = {p}",
                                 (list_name,))[0]
             bad = int((entries["imo"].notna() & ~entries["imo_valid"].fillna(True).astype(bool)).sum())
+            report = entries.attrs.get("report")
             version_id = self._insert("list_versions", {
                 "list": list_name, "version": version, "format": format, "source": str(source), "sha256": sha256,
-                "entries": len(entries), "bad_imos": bad, "analyst": analyst, "imported_at": time_text(now_utc())})
+                "entries": len(entries), "bad_imos": bad, "analyst": analyst, "imported_at": time_text(now_utc()),
+                "report": json.dumps(report) if report is not None else None})
             start = self._next_id("list_entries")
             self._insert_rows("list_entries", ["id", "list_version_id", *ENTRY_COLUMNS],
                               [(start + k, version_id, *r) for k, r in enumerate(entry_rows(entries))])
@@ -362,13 +364,14 @@ class SQLStore(AISRows, Store):
 
     def list_versions(self, list_name=None):
         sql = ("SELECT id, list, version, format, source, sha256, entries, bad_imos, analyst,"
-               f" {self._time('imported_at')} AS imported_at FROM list_versions")
+               f" {self._time('imported_at')} AS imported_at, report FROM list_versions")
         params = []
         if list_name is not None:
             sql += f" WHERE list = {self.PARAM}"
             params.append(list_name)
         df = self._query(sql + " ORDER BY list, version", params)
         df["imported_at"] = text_times(df["imported_at"])
+        df["report"] = df["report"].map(lambda v: json.loads(v) if isinstance(v, str) else None)
         return df
 
     def list_entries(self, *, list_name=None, version=None):
@@ -376,14 +379,20 @@ class SQLStore(AISRows, Store):
         if list_name is not None:
             where.append(f"v.list = {self.PARAM}")
             params.append(list_name)
-        if version is not None:
+        if version == "all":
+            pass
+        elif version is not None:
             where.append(f"v.version = {self.PARAM}")
             params.append(int(version))
         else:
             where.append("v.version = (SELECT MAX(version) FROM list_versions w WHERE w.list = v.list)")
         df = self._query(
-            "SELECT e.*, v.list, v.version FROM list_entries e JOIN list_versions v ON v.id = e.list_version_id"
-            " WHERE " + " AND ".join(where) + " ORDER BY v.list, e.id", params)
+            f"SELECT e.*, v.list, v.version, {self._time('v.imported_at')} AS imported_at,"
+            " v.version = (SELECT MAX(version) FROM list_versions w WHERE w.list = v.list) AS latest"
+            " FROM list_entries e JOIN list_versions v ON v.id = e.list_version_id"
+            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY v.list, e.id", params)
+        df["imported_at"] = text_times(df["imported_at"])
+        df["latest"] = df["latest"].astype(bool)
         return typed_entries(df)
 
     # -- vessels -------------------------------------------------------------

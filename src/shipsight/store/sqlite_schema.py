@@ -262,4 +262,31 @@ PORT_IDENTITY_COLUMNS = [
 ]
 _V5 = [*PORT_IDENTITY_COLUMNS]  # ports kept apart
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5]
+def screening_migration(array_of, id_type):
+    """Version 6, screening, in both back ends: ``array_of`` makes a one-element JSON array of
+    a column (SQLite ``json_array({})``), ``id_type`` is the type of a row id.
+
+    Every identifier a list gives (several IMOs, MMSIs, call signs, flags, other ids) as JSON
+    lists beside the first IMO/MMSI; listing date, risk and source datasets; the import report
+    of a version (rows kept out by kind, company IMO numbers, placeholders). A flag records how
+    it matched: the listed value hit and its kind, the normalised forms compared, a conflicting
+    identifier, the list entry row (version) holding the value, and every designation of the vessel.
+    """
+    arrays = ("imos", "mmsis", "call_signs", "flags", "other_ids", "datasets")
+    return [
+        "ALTER TABLE list_versions ADD COLUMN report TEXT",
+        *(f"ALTER TABLE list_entries ADD COLUMN {c} TEXT NOT NULL DEFAULT '[]'" for c in arrays),
+        "ALTER TABLE list_entries ADD COLUMN listed_on TEXT",
+        "ALTER TABLE list_entries ADD COLUMN risk TEXT",
+        *(f"UPDATE list_entries SET {many} = {array_of.format(one)} WHERE {one} IS NOT NULL"
+          for many, one in (("imos", "imo"), ("mmsis", "mmsi"), ("call_signs", "call_sign"), ("flags", "flag"))),
+        "CREATE INDEX list_entries_mmsi ON list_entries(mmsi) WHERE mmsi IS NOT NULL",
+        *(f"ALTER TABLE flags ADD COLUMN {c} TEXT" for c in ("matched_value", "matched_kind", "sighting_form",
+                                                             "listed_form", "match_conflict", "designations")),
+        f"ALTER TABLE flags ADD COLUMN match_entry_id {id_type} REFERENCES list_entries(id)",
+    ]
+
+
+_V6 = screening_migration("json_array({})", "INTEGER")  # screening
+
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6]
