@@ -7,7 +7,12 @@ evidence (ids, distances, times, scores).
 
 import pandas as pd
 
-_MATCHED_ON = {"imo": "IMO", "mmsi": "MMSI", "name": "name"}
+_ID_LABEL = {"imo": "IMO", "mmsi": "MMSI", "call-sign": "call sign"}
+_NAME_LABEL = {"name": "name", "alias": "alias", "former-name": "former name"}
+#: Why a kind of evidence is weak, as the sentence says it.
+WEAK = {"former-name": "a former name may now be carried by another ship",
+        "fuzzy-name": "a near spelling, not a listed name",
+        "call-sign": "call signs are reissued with the flag"}
 
 
 def _time(series):
@@ -26,11 +31,54 @@ def _where(frame):
     return ("at " + frame["port"].astype("string")).fillna(sea).astype(object)
 
 
+def _designation_text(designations, name, imo, list_name, program):
+    """'on OFAC SDN under IRAN and on UN SC under DPRK' from a flag's designations (or its one entry)."""
+    cited = designations if isinstance(designations, list) and designations else [
+        {"list": list_name, "program": program}]
+    parts = []
+    for d in cited:
+        program_text = d.get("program") if isinstance(d.get("program"), str) else None
+        parts.append(f"on {d.get('list')} under {program_text or 'no program'}")
+    return " and ".join(dict.fromkeys(parts))
+
+
 def _listed(frame):
-    """'ANGARA (IMO 9179842) on OFAC SDN under RUSSIA-EO14024', per row."""
+    """'ANGARA (IMO 9179842) on OFAC SDN under RUSSIA-EO14024 [and on ...]', per row."""
     imo = (" (IMO " + frame["listed_imo"].astype("string") + ")").fillna("").astype(object)
-    return (frame["listed_name"].astype(str) + imo + " on " + frame["list"].astype(str) + " under "
-            + frame["program"].fillna("no program").astype(str))
+    designations = frame["designations"] if "designations" in frame.columns else pd.Series(None, index=frame.index)
+    where = [_designation_text(d, n, i, li, p) for d, n, i, li, p in zip(
+        designations, frame["listed_name"], frame["listed_imo"], frame["list"], frame["program"])]
+    return frame["listed_name"].astype(str) + imo + " " + pd.Series(where, index=frame.index, dtype=object)
+
+
+def _evidence(row):
+    """How one flag matched: ('matches ... of ' prefix, '(how, score; weak: ...)' suffix)."""
+    on = row.get("matched_on")
+    value = row.get("matched_value")
+    kind = row.get("matched_kind") or on
+    score = "" if pd.isna(row.get("score")) else f"{row['score']:.0f}"
+    weak = [WEAK[on]] if on in WEAK else []
+    if isinstance(row.get("match_conflict"), str):
+        weak.append(row["match_conflict"])
+    old, latest = row.get("matched_version"), row.get("listed_version")
+    held = ""
+    if not pd.isna(old) and not pd.isna(latest) and int(old) < int(latest):
+        date = row.get("matched_version_date")
+        held = f", listed in version {int(old)}" + (f" of {date:%Y-%m-%d}" if not pd.isna(date) else "") \
+            + " and no longer in the latest"
+    if on in _ID_LABEL:
+        prefix, how = "", f"{_ID_LABEL[on]} {value}{held}"
+    elif on == "fuzzy-name":
+        prefix = f"{_NAME_LABEL.get(kind, 'name')} {value} of "
+        forms = f": {row.get('sighting_form')} ~ {row.get('listed_form')}" if row.get("sighting_form") else ""
+        how = f"fuzzy{forms}{held}"
+    elif on in _NAME_LABEL:
+        prefix = "" if on == "name" and value == row.get("listed_name") else f"{_NAME_LABEL[on]} {value} of "
+        how = f"{_NAME_LABEL[on]}{held}"
+    else:
+        prefix, how = "", str(on)
+    suffix = f" ({how}, {score}" + (f"; weak evidence: {'; '.join(weak)}" if weak else "") + ")"
+    return prefix, suffix
 
 
 def explain(flags):
@@ -56,9 +104,11 @@ def explain(flags):
 
 
 def _sanctioned(f):
+    evidence = [_evidence(row) for row in f.to_dict("records")]
+    prefix = pd.Series([e[0] for e in evidence], index=f.index, dtype=object)
+    suffix = pd.Series([e[1] for e in evidence], index=f.index, dtype=object)
     return ("Sighting " + f["sighting_id"].astype(str) + " of " + _who(f) + " " + _where(f) + " on " + _time(f["time"])
-            + " matches " + _listed(f) + ", by " + f["matched_on"].map(_MATCHED_ON).astype(str)
-            + " (score " + f["score"].round(0).astype(int).astype(str) + ").")
+            + " matches " + prefix + _listed(f) + suffix + ".")
 
 
 def _colocated(f):

@@ -41,9 +41,11 @@ FILTERS = {
 
 #: The fields of a flag record, in the order scripts see them (``flags list --json``, the flags layer).
 FLAG_RECORD = ["id", "rule", "severity", "level", "sighting_id", "related_sighting_id", "name", "imo", "mmsi",
-               "listed_name", "listed_imo", "list", "program", "matched_on", "score", "port", "distance_m",
-               "hours_apart", "status", "explanation", "time", "lon", "lat", "related_time", "related_lon",
-               "related_lat", "review_note", "active", "created_at", "updated_at"]
+               "listed_name", "listed_imo", "list", "program", "matched_on", "score", "matched_value", "matched_kind",
+               "sighting_form", "listed_form", "match_conflict", "matched_version", "matched_version_date", "lists",
+               "programs", "designations", "port", "distance_m", "hours_apart", "status", "explanation", "time",
+               "lon", "lat", "related_time", "related_lon", "related_lat", "review_note", "active", "created_at",
+               "updated_at"]
 
 
 def flag_records(frame):
@@ -55,6 +57,18 @@ def flag_records(frame):
     ['high']
     """
     frame = frame.assign(level=severity_label(frame["severity"].to_numpy(float)) if len(frame) else [])
+    if "designations" not in frame.columns:
+        frame = frame.assign(designations=[[] for _ in range(len(frame))])
+    # Every list and program naming the vessel, whatever the order the lists were imported in.
+    cited = [d if isinstance(d, list) and d else ([{"list": li, "program": p}] if isinstance(li, str) else [])
+             for d, li, p in zip(frame["designations"], frame["list"], frame["program"])]
+    frame = frame.assign(
+        lists=["; ".join(dict.fromkeys(str(d["list"]) for d in c)) or None for c in cited],
+        programs=["; ".join(dict.fromkeys(p for d in c for p in str(d.get("program") or "").split("; ") if p)) or None
+                  for c in cited])
+    for column in FLAG_RECORD:
+        if column not in frame.columns:
+            frame[column] = None
     return frame[FLAG_RECORD]
 
 
@@ -109,6 +123,8 @@ def flags_layer(store, *, since=None, until=None, bbox=None, port=None, rule=Non
     _check_rule(rule)
     frame = flag_records(store.flags(rule=rule, status=status, include_withdrawn=include_withdrawn))
     frame = frame.reset_index(drop=True)
+    # GIS formats hold no nested records: the designations travel as JSON text.
+    frame["designations"] = frame["designations"].map(lambda d: json.dumps(d) if d else None).astype(object)
     lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
     rlon, rlat = frame["related_lon"].to_numpy(float), frame["related_lat"].to_numpy(float)
     point = shapely.points(np.column_stack([lon, lat])) if len(frame) else np.empty(0, dtype=object)

@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from rapidfuzz import fuzz, process
 
 from shipsight.digest import sha256_file
 from shipsight.errors import InputError, NotFoundError
-from shipsight.sanctions import normalise_name, read_list
+from shipsight.sanctions import read_list
 
 #: List names given when none is said, by the format the file was read as.
-DEFAULT_NAMES = {"ofac-sdn": "OFAC SDN", "opensanctions": "OpenSanctions"}
-_COMPARED = ["name", "imo", "mmsi", "aliases", "former_names", "program", "flag", "vessel_type",
-             "gross_tonnage", "deadweight"]
+DEFAULT_NAMES = {"ofac-sdn": "OFAC SDN", "ofac-xml": "OFAC SDN", "un": "UN SC Consolidated",
+                 "uk": "UK Sanctions List", "eu": "EU Consolidated", "opensanctions": "OpenSanctions"}
+_COMPARED = ["name", "imo", "mmsi", "imos", "mmsis", "call_signs", "aliases", "former_names", "program", "flag",
+             "vessel_type", "gross_tonnage", "deadweight", "listed_on"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class ListImport:
     added: int
     removed: int
     changed: int
+    #: What the file held besides its vessels (see :func:`shipsight.sanctions.records.entries_frame`).
+    report: dict
 
 
 def import_list(store, path, *, format="auto", list_name=None, analyst):
@@ -55,7 +57,7 @@ def import_list(store, path, *, format="auto", list_name=None, analyst):
         added = len(entries)
     bad = int(entries.attrs.get("bad_imo", (entries["imo"].notna() & ~entries["imo_valid"].fillna(True)).sum()))
     return ListImport(list=name, version=version, created=created, entries=len(entries), bad_imos=bad,
-                      added=added, removed=removed, changed=changed)
+                      added=added, removed=removed, changed=changed, report=entries.attrs.get("report", {}))
 
 
 def _one_list(store, list_name):
@@ -107,22 +109,55 @@ def _comparable(v):
 
 
 def search_entries(store, query, *, list_name=None, limit=10, min_score=60):
-    """Listed vessels whose name, alias or former name resembles ``query`` (or whose IMO/MMSI is it).
+    """Listed vessels found by any identifier (IMO, MMSI, call sign, other ids) or name form of ``query``.
 
-    Scores are rapidfuzz ratios of normalised names (0-100), best first.
+    Names are compared as the flag rule compares them (normalised: case,
+    punctuation, prefixes, NO./Nº, Roman numerals, spacing, script), exactly
+    and fuzzily (rapidfuzz ratio of name keys, same numbers required), over
+    every name, alias and former name an entry has had in any version.
+    Placeholders (``0000000``) find nothing. Returns the entries (latest
+    version) with ``score``, ``matched_on`` and ``matched_name`` (the listed
+    value hit), best first.
     """
+    from rapidfuzz import fuzz, process
+
+    from shipsight.model.identity import clean_imos, clean_mmsis
+    from shipsight.sanctions.match import SCORES, _listed_names, match_identities
+    from shipsight.sanctions.names import name_keys, normalise_names, number_signature
+    from shipsight.sanctions.screening import screening_entries
+
     entries = store.list_entries(list_name=list_name)
+    columns = ["score", "matched_on", "matched_name"]
     if entries.empty:
-        return entries.assign(score=[], matched_name=[])
-    digits = str(query).upper().removeprefix("IMO").strip()
-    exact = entries[(entries["imo"] == digits) | (entries["mmsi"] == digits)].assign(score=100.0, matched_name=None)
-    names = entries[["id", "name", "aliases", "former_names"]].assign(
-        candidates=lambda d: d.apply(lambda r: [r["name"], *r["aliases"], *r["former_names"]], axis=1))
-    long = names[["id", "candidates"]].explode("candidates").dropna()
-    found = process.extract(normalise_name(query), long["candidates"].map(normalise_name).tolist(),
-                            scorer=fuzz.ratio, limit=None, score_cutoff=min_score)
-    hits = pd.DataFrame([(long["id"].iat[i], long["candidates"].iat[i], score) for _, score, i in found],
-                        columns=["id", "matched_name", "score"])
-    hits = hits.sort_values("score", ascending=False).drop_duplicates("id")
-    out = pd.concat([exact, entries.merge(hits, on="id")], ignore_index=True)
-    return out.sort_values("score", ascending=False).drop_duplicates("id").head(limit).reset_index(drop=True)
+        return entries.assign(**{c: [] for c in columns})
+    history = store.list_entries(list_name=list_name, version="all")
+    screened = screening_entries(history)
+    # Identifiers a list gives without saying their kind are searched like call signs.
+    others = history.assign(key=history["list"] + "/" + history["entry_id"]).groupby("key")["other_ids"].sum()
+    screened["call_signs"] = [cs + [o for o in others.get(k, []) if o not in cs]
+                              for k, cs in zip(screened.index, screened["call_signs"])]
+    text = str(query).strip()
+    imo, mmsi = clean_imos([text]), clean_mmsis([text])
+    one = pd.DataFrame({"name": [text], "imo": [imo.values[0]], "mmsi": [mmsi.values[0]], "call_sign": [text]})
+    hits = match_identities(one, screened, keep="all", fuzzy_threshold=None, lenient=True)
+    hits = hits[["entry", "score", "matched_on", "matched_value"]]
+    form = normalise_names([text]).iat[0]
+    if form:
+        listed = _listed_names(screened)
+        key = name_keys([form])[0]
+        found = process.extract(key, listed["key"].tolist(), scorer=fuzz.ratio, limit=None, score_cutoff=min_score)
+        rows = [i for _, ratio, i in found if number_signature(listed["form"].iat[i]) == number_signature(form)]
+        ratios = {i: ratio for _, ratio, i in found}
+        fuzzy = listed.iloc[rows]
+        fuzzy = pd.DataFrame({
+            "entry": screened.index.to_numpy()[fuzzy["epos"].to_numpy()],
+            "score": [round(SCORES[k] * ratios[i] / 100.0, 1) for k, i in zip(fuzzy["kind"], rows)],
+            "matched_on": ["fuzzy-name" if ratios[i] < 100 else k for k, i in zip(fuzzy["kind"], rows)],
+            "matched_value": fuzzy["raw"].to_numpy(),
+        })
+        hits = pd.concat([hits, fuzzy], ignore_index=True)
+    hits = hits[hits["score"] >= min_score].sort_values("score", ascending=False, kind="stable")
+    hits = hits.drop_duplicates("entry").rename(columns={"matched_value": "matched_name"})
+    hits["id"] = screened["id"].reindex(hits["entry"]).to_numpy()
+    out = entries.merge(hits.drop(columns="entry"), on="id")
+    return out.sort_values(["score", "list", "entry_id"], ascending=[False, True, True]).head(limit).reset_index(drop=True)

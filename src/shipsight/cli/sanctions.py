@@ -4,20 +4,41 @@ import click
 
 from shipsight.cli.options import analyst_option, json_option
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
-from shipsight.io.formats import LIST_FORMATS
+from shipsight.io.formats import LIST_FORMAT_NAMES, LIST_FORMATS
 
-ENTRY_COLUMNS = ["list", "entry_id", "name", "imo", "mmsi", "program", "flag", "vessel_type"]
+ENTRY_COLUMNS = ["list", "entry_id", "name", "imos", "mmsis", "program", "flag", "vessel_type"]
+_FORMAT_HELP = "List layout (auto tells them apart): " + "; ".join(
+    f"{name}: {what}" for name, what in LIST_FORMAT_NAMES.items()) + "."
 
 
 @click.group()
 def sanctions():
-    """Sanctions lists: OFAC sdn.csv, OpenSanctions, plain CSV."""
+    """Sanctions lists: OFAC (sdn.csv, SDN.XML, advanced XML), UN, UK, EU, OpenSanctions, plain CSV."""
+
+
+def _report_lines(result, file):
+    """The import report, one line each: rows kept out, company IMOs, placeholders, values left out."""
+    r = result.report or {}
+    lines = []
+    if r.get("kept_out"):
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(r["kept_out"].items(), key=lambda kv: -kv[1]))
+        lines.append(f"note: {kinds} row(s) in {file} are not vessels; kept out of vessel screening")
+    if r.get("company_imos"):
+        lines.append(f"note: {r['company_imos']} non-vessel entries carry an IMO company number; not read as ships")
+    placeholders = r.get("placeholders") or {}
+    for kind, what in (("imo", "IMO numbers (0, 0000000, ...)"), ("mmsi", "MMSIs (000000000, non-ship MIDs...)")):
+        if placeholders.get(kind):
+            lines.append(f"note: {placeholders[kind]} placeholder {what} read as unknown; never matched")
+    for item in r.get("left_out") or []:
+        lines.append(f"warning: entry {item['entry']}: {item['field'].upper()} {item['value']!r} left out "
+                     f"({item['why']})")
+    return lines
 
 
 @sanctions.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "format_", type=click.Choice(LIST_FORMATS), default="auto", show_default=True,
-              help="List layout.")
+              help=_FORMAT_HELP)
 @click.option("--list", "list_name", help="Name of the list (default: OFAC SDN, OpenSanctions, or the file name).")
 @analyst_option
 @json_option
@@ -25,8 +46,12 @@ def sanctions():
 def import_(app, file, format_, list_name, analyst, as_json):
     """Import a list file as a new dated version of a named list.
 
-    Importing the same file again changes nothing. IMO numbers with a bad
-    check digit are kept, marked, and counted.
+    Importing the same file again changes nothing. Only vessels are
+    listed: persons, organisations and aircraft are counted and kept out,
+    as are IMO company numbers. Every IMO, MMSI, call sign, flag, alias and
+    former name is kept. Placeholders (IMO 0, 0000000; MMSI 000000000) mean
+    unknown and are counted; IMO numbers with a bad check digit are kept,
+    marked, and counted.
 
     \b
     Example:
@@ -36,6 +61,8 @@ def import_(app, file, format_, list_name, analyst, as_json):
     from shipsight.lists import import_list
 
     result = import_list(app.store(), file, format=format_, list_name=list_name, analyst=analyst)
+    for line in _report_lines(result, file):
+        echo_err(line)
     if result.bad_imos:
         echo_err(f"warning: {result.bad_imos} IMO number{'s' * (result.bad_imos > 1)} in {file} fail the check "
                  "digit; kept and marked imo_valid=false")
@@ -62,7 +89,7 @@ def list_(app, list_name, as_json):
     """
     entries = app.store(create=False).list_entries(list_name=list_name)
     if as_json:
-        echo_json(records(entries.drop(columns=["list_version_id"], errors="ignore")))
+        echo_json(records(entries.drop(columns=["list_version_id", "latest"], errors="ignore")))
     else:
         echo_table(entries, ENTRY_COLUMNS, title="Listed vessels")
 
@@ -93,12 +120,18 @@ def versions(app, list_name, as_json):
 @json_option
 @click.pass_obj
 def search(app, name, list_name, limit, as_json):
-    """Find listed vessels by name (fuzzy, aliases and former names too), IMO or MMSI.
+    """Find listed vessels by any identifier or name form.
+
+    An IMO, MMSI or call sign (every one an entry has had, in any version of
+    its list), or a name as the flag rule compares names: normalised (case,
+    punctuation, M/V, NO./Nº, Roman numerals, spacing, Cyrillic and Hangul)
+    and fuzzy, over names, aliases and former names.
 
     \b
     Example:
       shipsight sanctions search "angara"
       shipsight sanctions search 9179842
+      shipsight sanctions search "NAM SAN NO.8"
     """
     from shipsight.lists import search_entries
 
@@ -106,7 +139,7 @@ def search(app, name, list_name, limit, as_json):
     if as_json:
         echo_json(records(hits))
     else:
-        echo_table(hits, ["score", "matched_name", *ENTRY_COLUMNS], title=f"Listed vessels like {name!r}")
+        echo_table(hits, ["score", "matched_on", "matched_name", *ENTRY_COLUMNS], title=f"Listed vessels like {name!r}")
 
 
 @sanctions.command("diff")

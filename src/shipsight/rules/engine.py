@@ -29,9 +29,13 @@ from shipsight.errors import InputError
 from shipsight.portcalls import vessel_key
 from shipsight.rules import DEFAULTS, RULES
 from shipsight.rules.severity import severity
-from shipsight.sanctions import match_identities
+from shipsight.sanctions.screening import SCREEN_COLUMNS, screen, screening_entries
 from shipsight.store import SightingQuery
 
+
+
+#: What a flag keeps of the identity match behind it (see :func:`shipsight.sanctions.screening.screen`).
+MATCH_EVIDENCE = [c for c in SCREEN_COLUMNS if c not in ("identity", "list_key")]
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
             raise InputError(f"--{name.replace('_', '-')} must be positive, not {value}")
     scope_q = SightingQuery(since=since, until=until, bbox=bbox)
     scope = store.flag_inputs(scope_q)
-    entries = store.list_entries()
+    entries = screening_entries(store.list_entries(version="all"))
 
     # Sightings of listed vessels near the scope in time are the other side of the co-location join.
     wide = scope
@@ -95,8 +99,8 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
             f["hours_apart"] = f["hours"].abs()
             f["severity"] = severity(f["distance_m"], f["hours_apart"], max_distance_m=distance_m, max_hours=window_h)
             # One flag per sighting and listed vessel: the closest encounter in space and time is the evidence.
-            f = f.sort_values(["a_id", "list_entry_id", "severity", "distance_m", "b_id"],
-                              ascending=[True, True, False, True, True]).drop_duplicates(["a_id", "list_entry_id"])
+            f = f.sort_values(["a_id", "list_key", "severity", "distance_m", "b_id"],
+                              ascending=[True, True, False, True, True]).drop_duplicates(["a_id", "list_key"])
             parts.append(f.assign(rule="at-sanctioned-vessel-location"))
 
     # 3. watchlist-port
@@ -104,7 +108,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
     if len(hits):
         f = hits.assign(severity=0.5)
         parts.append(f.assign(rule="watchlist-port", related_sighting_id=pd.NA, distance_m=np.nan,
-                              hours_apart=np.nan, matched_on=None, score=np.nan, list_entry_id=pd.NA, list_key=None))
+                              hours_apart=np.nan, list_key=None))
 
     # 4. ship-to-ship, among sightings outside every port polygon
     # port_id is the smallest port containing a sighting, kept current as ports change: NA means at sea.
@@ -118,8 +122,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
             f["hours_apart"] = f["hours"].abs()
             f["severity"] = severity(f["distance_m"], f["hours_apart"], max_distance_m=sts_distance_m,
                                      max_hours=sts_window_h)
-            parts.append(f.assign(rule="ship-to-ship", port_id=pd.NA, matched_on=None, score=np.nan,
-                                  list_entry_id=pd.NA, list_key=None))
+            parts.append(f.assign(rule="ship-to-ship", port_id=pd.NA, list_key=None))
 
     flags = _assemble(parts)
     found = {rule: int((flags["rule"] == rule).sum()) for rule in RULES}
@@ -140,34 +143,25 @@ def _same_vessel(sightings, pairs):
 
 
 def _best_matches(sightings, entries, fuzzy_threshold):
-    """The best list entry per sighting (ties broken by list entry id), with its list facts."""
-    cols = ["sighting_id", "list_entry_id", "list_key", "matched_on", "score", "listed_name", "listed_imo", "list",
-            "program"]
-    if sightings.empty or entries.empty:
-        return pd.DataFrame(columns=cols)
-    m = match_identities(sightings.set_index("id")[["name", "imo", "mmsi"]], entries.set_index("id"),
-                         fuzzy_threshold=fuzzy_threshold, keep="best")
-    m = m.sort_values(["sighting_id", "score", "entry"], ascending=[True, False, True]).drop_duplicates("sighting_id")
-    facts = entries[["id", "name", "imo", "list", "program"]].rename(
-        columns={"id": "entry", "name": "listed_name", "imo": "listed_imo"})
-    # A flag names its entry by list and the list's own id, which survive a new version of the list.
-    facts["list_key"] = entries["list"].astype(str) + "/" + entries["entry_id"].astype(str)
-    m = m.merge(facts, on="entry").rename(columns={"entry": "list_entry_id"})
-    return m[cols].reset_index(drop=True)
+    """The best listed vessel per sighting, with the evidence of the match (:func:`screen`)."""
+    m = screen(sightings.set_index("id")[["name", "imo", "mmsi"]], entries, fuzzy_threshold=fuzzy_threshold)
+    return m.rename(columns={"identity": "sighting_id"})
 
 
 def _assemble(parts):
-    columns = ["rule", "severity", "sighting_id", "related_sighting_id", "list_entry_id", "list_key", "matched_on",
-               "score", "port_id", "distance_m", "hours_apart"]
+    columns = ["rule", "severity", "sighting_id", "related_sighting_id", "list_key", *MATCH_EVIDENCE, "port_id",
+               "distance_m", "hours_apart"]
     if not parts:
         flags = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
     else:
         flags = pd.concat([p.reindex(columns=columns) for p in parts], ignore_index=True)
-    for c in ("sighting_id", "related_sighting_id", "list_entry_id", "port_id"):
+    for c in ("sighting_id", "related_sighting_id", "list_entry_id", "match_entry_id", "port_id"):
         flags[c] = pd.to_numeric(flags[c]).astype("Int64")
     for c in ("severity", "score", "distance_m", "hours_apart"):
         flags[c] = pd.to_numeric(flags[c]).astype(float)
-    flags["matched_on"] = flags["matched_on"].astype(object).where(flags["matched_on"].notna(), None)
+    for c in MATCH_EVIDENCE:
+        if c not in ("list_entry_id", "match_entry_id", "score"):
+            flags[c] = flags[c].astype(object).where(flags[c].notna(), None)
     # A co-location flag is one per sighting and listed vessel, so its related sighting is evidence
     # (which a later run may update), not identity; a ship-to-ship flag is the pair itself.
     related = flags["related_sighting_id"].astype("string").fillna("").where(flags["rule"] == "ship-to-ship", "")

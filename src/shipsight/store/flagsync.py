@@ -11,9 +11,10 @@ from shipsight.store.convert import text_times
 #: A flag's evidence: what a run computes and what a later run compares. The sentence that
 #: explains a flag is rendered from it when read (:mod:`shipsight.explain`), not stored.
 FLAG_EVIDENCE = ("rule", "severity", "sighting_id", "related_sighting_id", "list_entry_id", "matched_on", "score",
-                 "port_id", "distance_m", "hours_apart")
+                 "port_id", "distance_m", "hours_apart", "matched_value", "matched_kind", "sighting_form",
+                 "listed_form", "match_conflict", "match_entry_id", "designations")
 _FLOATS = ("severity", "score", "distance_m", "hours_apart")
-_INTS = ("sighting_id", "related_sighting_id", "list_entry_id", "port_id")
+_INTS = ("sighting_id", "related_sighting_id", "list_entry_id", "port_id", "match_entry_id")
 
 
 def _json_value(v):
@@ -70,8 +71,10 @@ def typed_flags(df):
     each flag's ``explanation``."""
     for c in ("time", "related_time", "created_at", "updated_at"):
         df[c] = text_times(df[c])
-    for c in ("related_sighting_id", "port_id", "list_entry_id"):
+    for c in ("related_sighting_id", "port_id", "list_entry_id", "listed_version", "matched_version"):
         df[c] = df[c].astype("Int64")
+    df["matched_version_date"] = text_times(df["matched_version_date"])
+    df["designations"] = df["designations"].map(lambda v: json.loads(v) if isinstance(v, str) else [])
     df["active"] = df["active"].astype(bool)
     df["explanation"] = explain(df)
     return df
