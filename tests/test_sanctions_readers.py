@@ -209,7 +209,7 @@ def _one_line_error(path, match, **kw):
         ("blank.csv", b"  \r\n\n", "is empty"),
         ("binary.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is binary"),
         ("list.csv.gz", gzip.compress(b"name,imo\nX,9179842\n"), "compressed"),
-        ("semicolons.csv", b"a;b;c\n1;2;3\n", "not a sanctions list"),
+        ("semicolons.csv", b"a;b;c\n1;2;3\n", "not a list layout"),
         ("header_only.csv", b"name,imo,mmsi\n", "header but no rows"),
         ("no_vessels.csv", b'36,"AEROCARIBBEAN AIRLINES",-0- ,"CUBA",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n\x1a',
          "no vessel rows"),
@@ -274,9 +274,16 @@ def test_remark_parser_patterns():
         "MMSI 572469210; alt. a.k.a. 'KING'S PRIDE'; n.k.a. \"NEW ONE\"; Former Vessel Name OLD ONE; "
         "Linked To: IMO 1234567 SHIPPING LLC."
     )
-    assert r == {"imo": "9339301", "mmsi": "572469210",
-                 "aliases": ["KING'S PRIDE", "NEW ONE"], "former_names": ["OLD ONE"]}
-    assert parse_ofac_remarks(None) == {"imo": None, "mmsi": None, "aliases": [], "former_names": []}
+    assert r == {"imo": "9339301", "mmsi": "572469210", "imos": ["9339301"], "mmsis": ["572469210"],
+                 "aliases": ["KING'S PRIDE", "NEW ONE"], "former_names": ["OLD ONE"], "flags": [], "call_signs": []}
+    assert parse_ofac_remarks(None) == {"imo": None, "mmsi": None, "imos": [], "mmsis": [], "aliases": [],
+                                        "former_names": [], "flags": [], "call_signs": []}
+    # several numbers of one kind are all kept
+    two = parse_ofac_remarks("Vessel Registration Identification IMO 9179842; alt. Vessel Registration "
+                             "Identification IMO 9417127; MMSI 445111000; alt. MMSI 457222000; "
+                             "alt. Vessel Flag Mongolia; Other Vessel Call Sign JVXX2")
+    assert two["imos"] == ["9179842", "9417127"] and two["mmsis"] == ["445111000", "457222000"]
+    assert two["flags"] == ["Mongolia"] and two["call_signs"] == ["JVXX2"]
     # 8 digits is not an IMO; a bare 7-digit registration that fails the check digit is not taken
     assert parse_ofac_remarks("IMO 91798420")["imo"] is None
     assert parse_ofac_remarks("Vessel Registration Identification 9179843")["imo"] is None
@@ -287,7 +294,7 @@ def test_remark_parser_patterns():
 @settings(max_examples=300, deadline=None)
 def test_remark_parser_never_crashes(text):
     r = parse_ofac_remarks(text)
-    assert set(r) == {"imo", "mmsi", "aliases", "former_names"}
+    assert set(r) == {"imo", "mmsi", "imos", "mmsis", "aliases", "former_names", "flags", "call_signs"}
     assert r["imo"] is None or re.fullmatch(r"\d{7}", r["imo"])
     assert r["mmsi"] is None or re.fullmatch(r"\d{9}", r["mmsi"])
     assert all(isinstance(n, str) and n for n in r["aliases"] + r["former_names"])

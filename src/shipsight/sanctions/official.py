@@ -37,7 +37,8 @@ from shipsight.sanctions.xmlread import child_text, children, iter_elements, loc
 
 _NUMBERED = re.compile(r"(?:^|\s)\d{1,2}\s*[:)]\s*")
 _IMO_TEXT = re.compile(r"\bIMO(?:\s*(?:number|no\.?|#))?\s*[:.]?\s*(\d{7})(?!\d)", re.IGNORECASE)
-_MMSI_TEXT = re.compile(r"\bMMSI(?:\s*(?:number|no\.?))?\s*[:.]?\s*((?:\d{9}[\s,;/and]*)+)", re.IGNORECASE)
+_MMSI_TEXT = re.compile(r"\bMMSI\b([^.;]*)", re.IGNORECASE)
+_NINE = re.compile(r"(?<!\d)\d{9}(?!\d)")
 _CALL_SIGN_TEXT = re.compile(r"\bcall\s*sign\s*[:.]?\s*([A-Z0-9]{3,8})", re.IGNORECASE)
 _COMPANY = re.compile(r"\b(?:CO|CORP|CORPORATION|COMPANY|LTD|LIMITED|LLC|INC|GROUP|BANK|TRADING|SHIPPING|MANAGEMENT|"
                       r"OOO|JSC|PLC|GMBH|SA|FZE|DMCC|HOLDINGS?)\b\.?", re.IGNORECASE)
@@ -100,7 +101,7 @@ def read_un_xml(path):
             values = split_numbered(child_text(alias, "ALIAS_NAME"))
             (former if quality.startswith("f") else aliases).extend(values)
         aliases += split_numbered(child_text(el, "NAME_ORIGINAL_SCRIPT"))
-        mmsis = [m for group in _MMSI_TEXT.findall(comments) for m in re.findall(r"\d{9}", group)]
+        mmsis = [m for group in _MMSI_TEXT.findall(comments) for m in _NINE.findall(group)]
         records.append({
             "entry_id": child_text(el, "REFERENCE_NUMBER") or child_text(el, "DATAID"),
             "name": names[0] if names else "", "imos": imos, "mmsis": mmsis,
@@ -132,7 +133,7 @@ def _uk_record(entry_id, names, regime, designated, imos, flags, ship_type, tonn
         raise InputError(f"ship designation {entry_id} has no name; download the list again", where=str(path))
     return {
         "entry_id": entry_id, "name": (primary or aliases)[0], "imos": imos,
-        "mmsis": [m for group in _MMSI_TEXT.findall(info or "") for m in re.findall(r"\d{9}", group)],
+        "mmsis": [m for group in _MMSI_TEXT.findall(info or "") for m in _NINE.findall(group)],
         "aliases": primary[1:] + aliases, "former_names": [n for kind, n in names if kind == "former_names"],
         "flags": flags, "vessel_type": ship_type, "deadweight": tonnage, "programs": [regime],
         "listed_on": _dmy(designated), "remarks": info,

@@ -147,7 +147,9 @@ def read_ftm_json(path):
         primary = caption if isinstance(caption, str) and caption in names else (names[0] if names else caption)
         if not isinstance(primary, str) or not primary.strip():
             raise InputError("Vessel entity has no name; download the list again", where=f"{path}, line {number}")
-        own_programs, own_dates = list(programs.get(entity_id, [])), list(dates.get(entity_id, []))
+        own_programs, own_dates = _sanction_facts(props)
+        own_programs += programs.get(entity_id, [])
+        own_dates += dates.get(entity_id, [])
         for sanction in props.get("sanctions") or []:
             if isinstance(sanction, dict):
                 found, when = _sanction_facts(sanction.get("properties") or {})
@@ -164,12 +166,14 @@ def read_ftm_json(path):
             "former_names": strings(props.get("previousName")), "programs": own_programs,
             "vessel_type": "; ".join(unique(strings(props.get("type")))) or None,
             "gross_tonnage": next(iter(strings(props.get("grossRegisteredTonnage"))), None),
-            "deadweight": next(iter(strings(props.get("deadweightTonnage")) or tonnage), None),
+            "deadweight": next(iter(strings(props.get("deadweightTonnage"))), None),
             "listed_on": min(own_dates) if own_dates else None,
             "risk": "; ".join(t for t in strings(props.get("topics")) if t in ("sanction", "sanction.linked",
                                                                               "debarment")) or None,
             "datasets": strings(entity.get("datasets")),
-            "remarks": "; ".join(strings(props.get("notes")) + strings(props.get("summary"))) or None,
+            # FtM's "tonnage" does not say which tonnage it is: kept as a remark.
+            "remarks": "; ".join(strings(props.get("notes")) + strings(props.get("summary"))
+                                 + [f"tonnage {t}" for t in tonnage[:1]]) or None,
         })
     if not records:
         raise InputError("holds no Vessel entities; use a list that includes vessels", where=str(path))
@@ -209,8 +213,10 @@ def read_simple_csv(table, path):
             "entry_id": entry_id, "name": name, "imos": imos, "mmsis": mmsis, "other_ids": others,
             # The simple CSV folds aliases and previous names into one column.
             "aliases": split_multi(row.get("aliases", "")), "programs": program,
-            # It does not say which country is the flag; the countries are kept in remarks.
-            "remarks": f"countries: {'; '.join(countries)}" if countries else None,
+            # It does not say which country is the flag: one country is taken as the
+            # flag, several are left in remarks.
+            "flags": countries if len(countries) == 1 else [],
+            "remarks": f"countries: {'; '.join(countries)}" if len(countries) > 1 else None,
             "datasets": split_multi(row.get("dataset", "")),
         })
     if not records:

@@ -89,10 +89,7 @@ def read_list(path, *, format="auto"):
         raise InputError(f"unknown list format {format!r}; use one of {', '.join(FORMATS)}")
     path = Path(path)
     head = _head(path)
-    kind, layout = _detect(head, path)
-    if format not in ("auto", kind):
-        raise InputError(f"looks like {LIST_FORMAT_NAMES[kind]}, not {format}; pass --format {kind} or auto",
-                         where=str(path))
+    layout = _detect(head, path)[1] if format == "auto" else _layout(format, head)
     if layout == "ofac-csv":
         return ofac.read_sdn_csv(_text(path), path)
     if layout == "ofac-xml":
@@ -177,6 +174,25 @@ def _first_rows(head, n, delimiter=","):
 _XML_ROOTS = {"sdnList": ("ofac-xml", "ofac-xml"), "Sanctions": ("ofac-xml", "ofac-advanced"),
               "CONSOLIDATED_LIST": ("un", "un-xml"), "Designations": ("uk", "uk-xml"),
               "Designation": ("uk", "uk-xml"), "export": ("eu", "eu-xml")}
+
+
+def _layout(format, head):
+    """The layout of a file whose format the user named (its own reader then says what does not fit)."""
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    xml = stripped[:1] == b"<"
+    if format == "ofac-sdn":
+        return "ofac-csv"
+    if format == "ofac-xml":
+        return "ofac-advanced" if root_name(stripped) == "Sanctions" else "ofac-xml"
+    if format in ("un", "uk", "eu"):
+        return f"{format}-xml" if xml or format == "un" else f"{format}-csv"
+    if format == "opensanctions":
+        if stripped[:1] in (b"{", b"["):
+            return "os-json"
+        rows = _first_rows(head, 1)
+        header = {c.strip().lower() for c in rows[0]} if rows else set()
+        return "os-maritime" if {"type", "caption", "imo"} <= header else "os-simple"
+    return "plain-csv"
 
 
 def _detect(head, path):
@@ -271,11 +287,11 @@ def _read_plain_csv(text, path):
         for r in rows[(get("id") == "").to_numpy()]:
             problems.append((int(r), "id", "blank id; give every row an id or drop the id column"))
     records = []
-    first_valid = clean_imos([values[0] if values else None for values in cells["imo"]])
+    first_imo = clean_imos([values[0] if values else None for values in cells["imo"]])
     for i, row in enumerate(table.to_dict("records")):
         name = str(row.get("name", "")).strip()
         entry_id = str(row.get("id", "")).strip() if "id" in table.columns else (
-            first_valid.values[i] if first_valid.status[i] == "valid" else None) or name
+            first_imo.values[i]) or name
         records.append({
             "entry_id": entry_id, "name": name, "imos": cells["imo"][i], "mmsis": cells["mmsi"][i],
             "call_signs": _split(row.get("call_sign", "")), "flags": _split(row.get("flag", "")),
