@@ -370,6 +370,9 @@ def _shared_hash_pairs(a_owner, a_hash, b_owner, b_hash):
     """Distinct (a, b) owner pairs with an equal hash (a sort-merge join)."""
     order = np.argsort(b_hash, kind="stable")
     sorted_hash, sorted_owner = b_hash[order], b_owner[order]
+    # Queries in order too: the binary searches then walk memory forward.
+    a_order = np.argsort(a_hash)
+    a_owner, a_hash = a_owner[a_order], a_hash[a_order]
     left = np.searchsorted(sorted_hash, a_hash, side="left")
     right = np.searchsorted(sorted_hash, a_hash, side="right")
     counts = right - left

@@ -63,37 +63,36 @@ ROMAN = {
 _DOTTED_PREFIX = "^ *(?:" + "|".join(f"{p[0]} *[./] *{p[1]}" for p in VESSEL_PREFIXES) + r")\b\.?"
 _PREFIX_RUN = "^(?:(?:" + "|".join(VESSEL_PREFIXES) + ") )+"
 _NUMBER_WORD = r"(^| )(?:(?:NO|NR) )+([0-9])"
+_ROMAN_END = " (?:" + "|".join(ROMAN) + ")$"
 _HANGUL = re.compile("[\uac00-\ud7a3]+")
 _N_DEGREE = re.compile(r"([Nn]) *[°º]")
 
 
-@lru_cache(maxsize=4096)
-def _latin_lookalike(ch):
-    """The Latin letter a non-Latin letter is confusable with (Unicode TR39), else None."""
-    from confusable_homoglyphs import confusables
+@lru_cache(maxsize=None)
+def _char(ch):
+    """(script, Latin look-alike or None) of one character (Unicode TR39 confusables)."""
+    from confusable_homoglyphs import categories, confusables
 
-    found = confusables.is_confusable(ch, greedy=True, preferred_aliases=["latin"]) or []
-    for item in found:
+    if not ch.isalpha():
+        return "COMMON", None
+    script = categories.alias(ch)
+    if script == "LATIN":
+        return script, None
+    for item in confusables.is_confusable(ch, greedy=True, preferred_aliases=["latin"]) or []:
         for glyph in item["homoglyphs"]:
             if len(glyph["c"]) == 1 and glyph["n"].startswith("LATIN") and glyph["c"].isascii():
-                return glyph["c"]
-    return None
-
-
-@lru_cache(maxsize=4096)
-def _script(ch):
-    from confusable_homoglyphs import categories
-
-    return categories.alias(ch) if ch.isalpha() else "COMMON"
+                return script, glyph["c"]
+    return script, None
 
 
 def _unconfuse(word):
     """A word mostly in Latin letters with look-alikes from another script, in Latin letters."""
-    scripts = [_script(ch) for ch in word if ch.isalpha()]
-    latin = sum(s == "LATIN" for s in scripts)
-    if latin == 0 or latin == len(scripts) or latin * 2 < len(scripts):
+    info = [_char(ch) for ch in word]
+    letters = [script for script, _ in info if script != "COMMON"]
+    latin = letters.count("LATIN")
+    if latin == 0 or latin == len(letters) or latin * 2 < len(letters):
         return word  # one script, or mostly another script: transliterate it instead
-    return "".join((_latin_lookalike(ch) or ch) if _script(ch) not in ("LATIN", "COMMON") else ch for ch in word)
+    return "".join(look or ch for ch, (_, look) in zip(word, info))
 
 
 def to_latin(text):
@@ -129,16 +128,22 @@ def _ascii_forms(texts):
     a = pc.ascii_trim_whitespace(sub(a, " +", " "))
     a = sub(a, _PREFIX_RUN, "")
     a = sub(a, _NUMBER_WORD, r"\1\2")
-    for numeral, number in ROMAN.items():
-        a = sub(a, f" {numeral}$", f" {number}")
-    return pc.ascii_trim_whitespace(a)
+    a = pc.ascii_trim_whitespace(a)
+    # The few names ending in a Roman numeral are found in one pass and rewritten here.
+    roman = pc.match_substring_regex(a, _ROMAN_END).to_numpy(zero_copy_only=False)
+    if roman.any():
+        out = np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)
+        out[roman] = [f"{head} {ROMAN[tail]}" for head, tail in (t.rsplit(" ", 1) for t in out[roman])]
+        return out
+    return np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def _distinct(names):
     """(codes, distinct names as str) of a Series or array-like; missing names are ''."""
     series = names if isinstance(names, pd.Series) else pd.Series(list(names), dtype=object)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    texts = ["" if u is None or (isinstance(u, float) and np.isnan(u)) else str(u) for u in uniques]
+    uniques = np.asarray(uniques, dtype=object)
+    texts = ["" if u is None or u is pd.NA or (isinstance(u, float) and np.isnan(u)) else str(u) for u in uniques]
     return series, codes, texts
 
 
@@ -146,13 +151,12 @@ def _normalise_distinct(texts):
     import pyarrow as pa
 
     latin = [t if t.isascii() else to_latin(t) for t in texts]
-    forms = _ascii_forms(pa.array(latin, type=pa.string())).to_numpy(zero_copy_only=False)
+    forms = _ascii_forms(pa.array(latin, type=pa.string()))
     # A lone craft prefix ("MT", "M/V") is the name itself.
     empty = (forms == "") & np.array([bool(t.strip()) for t in latin], dtype=bool)
     if empty.any():
         fallback = _ascii_forms(pa.array([re.sub(r"[^A-Za-z0-9]+", "", t) for t in np.array(latin, dtype=object)[empty]]))
-        forms = forms.astype(object)
-        forms[empty] = fallback.to_pylist()
+        forms[empty] = fallback
     return np.asarray(forms, dtype=object)
 
 
