@@ -22,6 +22,14 @@ def flags_by_sighting(run, rule="sanctioned-vessel"):
     return {f["sighting_id"]: f for f in run.json("flags", "list", "--rule", rule)}
 
 
+def screened(run, folder):
+    """Import the case's sdn.csv and sightings.csv, run the rules, return the sanctioned-vessel flags by sighting."""
+    run("sanctions", "import", folder / "sdn.csv")
+    run("sightings", "import", folder / "sightings.csv")
+    run("flag")
+    return flags_by_sighting(run)
+
+
 def test_01_opensanctions_maritime_csv(run):
     folder = case("01-opensanctions-maritime-csv")
     first = run("sanctions", "import", folder / "maritime.csv")
@@ -109,11 +117,7 @@ NAMES_04 = {1: ("NAM SAN 8", "8122347"), 2: ("NAM SAN 8", "8122347"), 3: ("YU JO
 
 
 def test_04_name_numbers_spacing(run):
-    folder = case("04-name-numbers-spacing")
-    run("sanctions", "import", folder / "sdn.csv")
-    run("sightings", "import", folder / "sightings.csv")
-    run("flag")
-    got = flags_by_sighting(run)
+    got = screened(run, case("04-name-numbers-spacing"))
     assert {i: (f["listed_name"], f["listed_imo"]) for i, f in got.items()} == NAMES_04  # 10 (NAM SAN 6): none
     from shipsight.sanctions.screening import MIN_FLAG_SCORE
 
@@ -161,11 +165,7 @@ WHICH_10 = {1: ("SEA STAR III", "former-name", "CARNATION"), 2: ("SEA STAR III",
 
 
 def test_10_which_name_matched(run):
-    folder = case("10-which-name-matched")
-    run("sanctions", "import", folder / "sdn.csv")
-    run("sightings", "import", folder / "sightings.csv")
-    run("flag")
-    got = flags_by_sighting(run)
+    got = screened(run, case("10-which-name-matched"))
     assert {i: (f["listed_name"], f["matched_on"], f["matched_value"]) for i, f in got.items()} == WHICH_10
     assert got[2]["score"] < 90 and (got[2]["sighting_form"], got[2]["listed_form"]) == ("SEA STARR 3", "SEA STAR 3")
     assert ("matches former name CARNATION of SEA STAR III (IMO 9569205) on OFAC SDN under IRAN (former name, 85; "

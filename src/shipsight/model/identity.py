@@ -127,8 +127,28 @@ def _texts(values):
     return codes, np.array(texts + [""], dtype=object)
 
 
-def _one_digit_run(texts):
-    return np.array([len(t) > 0 and t.isdigit() and t == t[0] * len(t) for t in texts], dtype=bool)
+def _classify(values, prefix, width, placeholders):
+    """What both identifiers share: (codes, texts, digits, blank, numeric, full width, placeholder) of the distinct values.
+
+    ``digits`` are the texts without a ``prefix`` word (``IMO``, ``MMSI``) or a trailing ``.0``; a
+    placeholder is a run of one repeated digit no longer than ``width``, or one of ``placeholders``.
+    """
+    codes, texts = _texts(values)
+    pattern = re.compile(rf"^{prefix}[\s:#-]*", re.IGNORECASE)
+    digits = np.array([pattern.sub("", t).removesuffix(".0") for t in texts], dtype=object)
+    blank = np.array([t.lower() in BLANK_TEXTS for t in texts], dtype=bool)
+    numeric = np.array([d.isascii() and d.isdigit() for d in digits], dtype=bool)
+    lengths = np.array([len(d) for d in digits])
+    run = np.array([d == d[:1] * len(d) for d in digits], dtype=bool)
+    placeholder = numeric & ~blank & ((run & (lengths <= width)) | np.isin(digits, list(placeholders)))
+    return codes, texts, digits, blank, numeric, numeric & (lengths == width), placeholder
+
+
+def _checked(codes, texts, status, usable):
+    status[-1] = "blank"  # the NA sentinel of the factor codes
+    raw = np.where(status == "blank", None, texts)
+    return IdentifierCheck(values=usable[codes],
+                           status=status[codes].astype(str), raw=raw[codes])
 
 
 def clean_imos(values):
@@ -160,15 +180,7 @@ def clean_imos(values):
     >>> clean_imos(["91798420", "917984"]).status.tolist()
     ['malformed', 'malformed']
     """
-    codes, texts = _texts(values)
-    digits = np.array([re.sub(r"^IMO[\s:#-]*", "", t, flags=re.IGNORECASE).removesuffix(".0") for t in texts],
-                      dtype=object)
-    blank = np.array([t.lower() in BLANK_TEXTS for t in texts], dtype=bool)
-    numeric = np.array([d.isascii() and d.isdigit() for d in digits], dtype=bool)
-    seven = numeric & np.array([len(d) == 7 for d in digits], dtype=bool)
-    placeholder = numeric & ~blank & (
-        (_one_digit_run(digits) & np.array([len(d) <= 7 for d in digits], dtype=bool))
-        | np.isin(digits, list(IMO_PLACEHOLDERS)))
+    codes, texts, digits, blank, numeric, seven, placeholder = _classify(values, "IMO", 7, IMO_PLACEHOLDERS)
     check = np.zeros(len(texts), dtype=bool)
     if seven.any():
         check[seven] = imo_is_valid(digits[seven].astype("U7"))
@@ -177,10 +189,7 @@ def clean_imos(values):
     status[seven & check] = "valid"
     status[placeholder] = "placeholder"
     status[blank] = "blank"
-    status[-1] = "blank"  # the NA sentinel
-    usable = np.where(np.isin(status, ["valid", "bad-check-digit"]), digits, None)
-    raw = np.where(status == "blank", None, texts)
-    return IdentifierCheck(values=usable[codes], status=status[codes].astype(str), raw=raw[codes])
+    return _checked(codes, texts, status, np.where(np.isin(status, ["valid", "bad-check-digit"]), digits, None))
 
 
 def clean_mmsis(values):
@@ -209,15 +218,7 @@ def clean_mmsis(values):
     >>> clean_mmsis([273456780, "0", "000000000", "123456789", "992351234", "2734567"]).status.tolist()
     ['valid', 'placeholder', 'placeholder', 'placeholder', 'not-ship', 'malformed']
     """
-    codes, texts = _texts(values)
-    digits = np.array([re.sub(r"^MMSI[\s:#-]*", "", t, flags=re.IGNORECASE).removesuffix(".0") for t in texts],
-                      dtype=object)
-    blank = np.array([t.lower() in BLANK_TEXTS for t in texts], dtype=bool)
-    numeric = np.array([d.isascii() and d.isdigit() for d in digits], dtype=bool)
-    nine = numeric & np.array([len(d) == 9 for d in digits], dtype=bool)
-    placeholder = numeric & ~blank & (
-        (_one_digit_run(digits) & np.array([len(d) <= 9 for d in digits], dtype=bool))
-        | np.isin(digits, list(MMSI_PLACEHOLDERS)))
+    codes, texts, digits, blank, numeric, nine, placeholder = _classify(values, "MMSI", 9, MMSI_PLACEHOLDERS)
     mid = np.array([int(d[:3]) if n else -1 for d, n in zip(digits, nine)])
     ship = nine & (mid >= SHIP_MID_RANGE[0]) & (mid <= SHIP_MID_RANGE[1])
     status = np.full(len(texts), "malformed", dtype=object)
@@ -225,10 +226,7 @@ def clean_mmsis(values):
     status[ship] = "valid"
     status[placeholder] = "placeholder"
     status[blank] = "blank"
-    status[-1] = "blank"
-    usable = np.where(status == "valid", digits, None)
-    raw = np.where(status == "blank", None, texts)
-    return IdentifierCheck(values=usable[codes], status=status[codes].astype(str), raw=raw[codes])
+    return _checked(codes, texts, status, np.where(status == "valid", digits, None))
 
 
 def parse_imo(value):

@@ -185,6 +185,19 @@ def read_sdn_csv(text, path):
 
 # ---------------------------------------------------------------- SDN.XML
 
+def _add_typed(record, label, value):
+    """File a value OFAC labels (an idType, IDRegDocType or FeatureType) under the record's identifiers.
+
+    Returns whether the label was one of them (MMSI, vessel registration/IMO, call sign, current flag).
+    """
+    t = label.lower()
+    key = ("mmsis" if "mmsi" in t else "imos" if "vessel registration" in t or t.startswith("imo")
+           else "call_signs" if "call sign" in t else "flags" if "flag" in t and "former" not in t else None)
+    if key is not None:
+        record[key].append(value)
+    return key is not None
+
+
 def _sdn_name(entry):
     return " ".join(t for t in (child_text(entry, "firstName"), child_text(entry, "lastName")) if t)
 
@@ -206,15 +219,7 @@ def read_sdn_xml(path):
                   "call_signs": [], "flags": [], "aliases": [], "former_names": [],
                   "programs": [p.text for p in children(entry, "programList", "program")]}
         for id_type, number in ids:
-            t = id_type.lower()
-            if "mmsi" in t:
-                record["mmsis"].append(number)
-            elif "vessel registration" in t or t.startswith("imo"):
-                record["imos"].append(number)
-            elif "call sign" in t:
-                record["call_signs"].append(number)
-            elif "flag" in t and "former" not in t:
-                record["flags"].append(number)
+            _add_typed(record, id_type, number)
         for aka in children(entry, "akaList", "aka"):
             kind_of = (child_text(aka, "type") or "").lower()
             key = "former_names" if kind_of.startswith("f") else "aliases"
@@ -334,23 +339,11 @@ def read_advanced_xml(path):
         names = party["names"]["name"] or party["names"]["aliases"][:1]
         record["name"] = names[0] if names else ""
         record["aliases"] = names[1:] + record["aliases"]
-        for doc_type, number in party_docs:
-            t = doc_type.lower()
-            if "mmsi" in t:
-                record["mmsis"].append(number)
-            elif "vessel registration" in t or t.startswith("imo"):
-                record["imos"].append(number)
-        for label, value in party["features"]:
-            t = label.lower()
-            if value is None:
+        for label, value in party_docs + party["features"]:
+            if value is None or _add_typed(record, label, value):
                 continue
-            if t == "mmsi":
-                record["mmsis"].append(value)
-            elif "call sign" in t:
-                record["call_signs"].append(value)
-            elif "flag" in t and "former" not in t:
-                record["flags"].append(value)
-            elif t in ("vessel type", "vessel type:"):
+            t = label.lower()
+            if t in ("vessel type", "vessel type:"):
                 record["vessel_type"] = value
             elif "gross registered tonnage" in t:
                 record["gross_tonnage"] = value
