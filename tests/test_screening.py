@@ -95,3 +95,20 @@ def test_copy_carries_screening_columns(tmp_path, pg_url):
         assert dst.json("sanctions", "list") == src.json("sanctions", "list")
         assert [v["report"] for v in dst.json("sanctions", "versions")] == [
             v["report"] for v in src.json("sanctions", "versions")]
+
+
+def test_vessel_groups_by_imo_and_by_mmsi_only_without_imo():
+    import pandas as pd
+
+    from shipsight.sanctions.screening import vessel_groups
+
+    entries = pd.DataFrame({
+        "imos": [["9179842"], ["9179842", "9417127"], ["9417127"], [], [], ["9242986"], []],
+        "mmsis": [[], [], [], ["273385420"], ["273385420"], ["273385420"], ["445111000"]],
+        "first_id": [5, 2, 9, 4, 3, 1, 7],
+    }, index=["A/1", "B/1", "C/1", "D/1", "E/1", "F/1", "G/1"])
+    groups = vessel_groups(entries)
+    # A, B, C chained by IMOs, led by the entry imported first (B); D and E share an MMSI and no IMO;
+    # F shares that MMSI but has its own IMO: another ship; G alone.
+    assert groups.to_dict() == {"A/1": "B/1", "B/1": "B/1", "C/1": "B/1", "D/1": "E/1", "E/1": "E/1",
+                                "F/1": "F/1", "G/1": "G/1"}

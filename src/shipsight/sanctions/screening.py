@@ -8,8 +8,8 @@ Two facts the matcher alone does not know:
   (an old primary name counts as a former name), and a match says which
   version held the value it hit (:func:`screening_entries`).
 * **One vessel, several designations.** OFAC, the UN and the UK may each list
-  the same hull. Entries sharing an IMO number (in any version) are one
-  vessel; its flag cites every list and program that names it, whatever the
+  the same hull. Entries sharing an IMO number (in any version), or an MMSI
+  when neither lists an IMO, are one vessel; its flag cites every list and program that names it, whatever the
   order the lists were imported in (:func:`screen`).
 
 Example
@@ -100,8 +100,10 @@ def screening_entries(history):
 def vessel_groups(entries):
     """The vessel each entry belongs to: entries linked by a shared IMO number are one vessel.
 
-    Returns a Series on ``entries.index`` holding, per vessel, the key of the
-    entry that entered the store first (stable as lists are added).
+    Entries that list no IMO are also linked by a shared MMSI (an MMSI is
+    reissued, so it never joins entries whose IMOs say otherwise). Returns a
+    Series on ``entries.index`` holding, per vessel, the key of the entry that
+    entered the store first (stable as lists are added).
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -109,7 +111,9 @@ def vessel_groups(entries):
     n = len(entries)
     if n == 0:
         return pd.Series([], index=entries.index, dtype=object)
-    links = entries["imos"].explode().dropna()
+    no_imo = entries["imos"].map(len) == 0
+    links = pd.concat([("imo:" + entries["imos"].explode().dropna().astype(str)),
+                       ("mmsi:" + entries.loc[no_imo, "mmsis"].explode().dropna().astype(str))])
     epos = entries.index.get_indexer(links.index)
     imo_codes, _ = pd.factorize(links.to_numpy(dtype=object))
     m = int(imo_codes.max()) + 1 if len(imo_codes) else 0
