@@ -31,7 +31,7 @@ def _where(frame):
     return ("at " + frame["port"].astype("string")).fillna(sea).astype(object)
 
 
-def _designation_text(designations, name, imo, list_name, program):
+def _designation_text(designations, list_name, program):
     """'on OFAC SDN under IRAN and on UN SC under DPRK' from a flag's designations (or its one entry)."""
     cited = designations if isinstance(designations, list) and designations else [
         {"list": list_name, "program": program}]
@@ -46,8 +46,7 @@ def _listed(frame):
     """'ANGARA (IMO 9179842) on OFAC SDN under RUSSIA-EO14024 [and on ...]', per row."""
     imo = (" (IMO " + frame["listed_imo"].astype("string") + ")").fillna("").astype(object)
     designations = frame["designations"] if "designations" in frame.columns else pd.Series(None, index=frame.index)
-    where = [_designation_text(d, n, i, li, p) for d, n, i, li, p in zip(
-        designations, frame["listed_name"], frame["listed_imo"], frame["list"], frame["program"])]
+    where = [_designation_text(d, li, p) for d, li, p in zip(designations, frame["list"], frame["program"])]
     return frame["listed_name"].astype(str) + imo + " " + pd.Series(where, index=frame.index, dtype=object)
 
 

@@ -39,7 +39,9 @@ def _report_lines(result, file):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "format_", type=click.Choice(LIST_FORMATS), default="auto", show_default=True,
               help=_FORMAT_HELP)
-@click.option("--list", "list_name", help="Name of the list (default: OFAC SDN, OpenSanctions, or the file name).")
+@click.option("--list", "list_name",
+              help="Name of the list (default by layout: OFAC SDN, UN SC Consolidated, UK Sanctions List, "
+                   "EU Consolidated, OpenSanctions; else the file name).")
 @analyst_option
 @json_option
 @click.pass_obj
