@@ -252,17 +252,21 @@ def parse_imo(value):
 
 
 def parse_mmsi(value):
-    """An MMSI as a nine-digit string; ``None`` for blank, a placeholder or a non-ship MMSI.
+    """An MMSI as a nine-digit string; ``None`` for blank or a placeholder.
+
+    A well-formed MMSI of a station that is not a ship (a coast station, an aid
+    to navigation) is returned as it is: asked for by name, it is what was meant.
 
     Raises
     ------
     InputError
         Not nine digits.
 
-    >>> parse_mmsi(273456780), parse_mmsi("000000000")
-    ('273456780', None)
+    >>> parse_mmsi(273456780), parse_mmsi("000000000"), parse_mmsi("992351234")
+    ('273456780', None, '992351234')
     """
     out = clean_mmsis([value])
-    if out.status[0] == "malformed":
+    status = out.status[0]
+    if status == "malformed":
         raise InputError(f"MMSI {out.raw[0]!r} is not nine digits")
-    return out.values[0]
+    return out.raw[0] if status == "not-ship" else out.values[0]
