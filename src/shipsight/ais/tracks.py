@@ -31,7 +31,11 @@ def parse_vessel_key(text):
     if re.fullmatch(r"\d{9}", key):
         return "mmsi", key
     if re.fullmatch(r"(?:IMO[\s:#-]*)?\d{7}", key):
-        return "imo", parse_imo(key)
+        imo = parse_imo(key)
+        if imo is None:
+            raise InputError(f"{text!r} is a placeholder IMO number (unknown), not a vessel's; give an MMSI or "
+                             "a real IMO number")
+        return "imo", imo
     raise InputError(f"{text!r} is neither an MMSI (nine digits) nor an IMO number (seven digits, or 'IMO 9179842')")
 
 

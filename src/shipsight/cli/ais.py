@@ -91,9 +91,12 @@ def vessels(app, mmsi, imo, name, kind, country, vessel_type, since, until, as_j
     from shipsight.ais.vessels import ais_vessels
     from shipsight.model.identity import parse_imo, parse_mmsi
 
+    imo_key = parse_imo(imo) if imo else None
     frame = ais_vessels(app.store(create=False), mmsi=parse_mmsi(mmsi) if mmsi else None,
-                        imo=parse_imo(imo) if imo else None, name=name, since=since, until=until, kind=kind,
+                        imo=imo_key, name=name, since=since, until=until, kind=kind,
                         country=country, vessel_type=vessel_type)
+    if imo and imo_key is None:  # a placeholder (0000000) is no vessel's number: it finds nothing
+        frame = frame.iloc[0:0]
     if as_json:
         echo_json(records(frame))
     else:
