@@ -112,3 +112,30 @@ def test_vessel_groups_by_imo_and_by_mmsi_only_without_imo():
     # F shares that MMSI but has its own IMO: another ship; G alone.
     assert groups.to_dict() == {"A/1": "B/1", "B/1": "B/1", "C/1": "B/1", "D/1": "E/1", "E/1": "E/1",
                                 "F/1": "F/1", "G/1": "G/1"}
+
+
+def test_a_store_from_before_screening_upgrades_with_its_identifiers(tmp_path):
+    """Entries stored with one IMO and MMSI get them as their lists; the next flag run reads them."""
+    import sqlite3
+
+    from shipsight.store import SCHEMA_VERSION, open_store
+    from shipsight.store.sqlite_schema import MIGRATIONS
+
+    before = next(k for k, m in enumerate(MIGRATIONS) if "ALTER TABLE list_versions ADD COLUMN report TEXT" in m)
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for statement in [s for migration in MIGRATIONS[:before] for s in migration]:
+        conn.execute(statement)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO schema_version VALUES (?)", (before,))
+    conn.execute("INSERT INTO list_versions VALUES (1, 'L', 1, 'csv', 'l.csv', 'x', 1, 0, 'kim', "
+                 "'2024-01-01T00:00:00.000000Z')")
+    conn.execute("INSERT INTO list_entries (id, list_version_id, entry_id, name, imo, imo_valid, mmsi, call_sign) "
+                 "VALUES (1, 1, 'K1', 'CHON MA SAN', '8660313', 1, '445111000', 'HMXX1')")
+    conn.commit()
+    conn.close()
+    with open_store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        entry = store.list_entries().iloc[0]
+        assert (entry["imos"], entry["mmsis"], entry["call_signs"], entry["aliases"]) == (
+            ["8660313"], ["445111000"], ["HMXX1"], [])

@@ -1,6 +1,7 @@
 """A store made by an older shipsight upgrades in place: the migration that gives ports their
 country, UN/LOCODE, WPI number and alternate name (whatever its number after others' migrations)."""
 
+import re
 import sqlite3
 
 import shapely
@@ -35,11 +36,18 @@ def test_older_postgis_store_upgrades(pg_url):
 
     with open_store(pg_url) as store:
         assert store.schema_version() == SCHEMA_VERSION
-    # Back to the schema before the port identity columns, as an older shipsight left it.
+    # Back to the schema before the port identity columns, as an older shipsight left it: the
+    # columns and indexes that migration and any later one added go again.
+    from shipsight.store.postgis_schema import MIGRATIONS as PG_MIGRATIONS
+
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("DROP INDEX ports_locode")
-        for column in ("country", "locode", "wpi_number", "alternate_name"):
-            conn.execute(f"ALTER TABLE ports DROP COLUMN {column}")
+        for statement in reversed([s for migration in PG_MIGRATIONS[BEFORE:] for s in migration]):
+            added = re.match(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", statement)
+            index = re.match(r"CREATE INDEX (\w+)", statement)
+            if added:
+                conn.execute(f"ALTER TABLE {added.group(1)} DROP COLUMN {added.group(2)}")
+            elif index:
+                conn.execute(f"DROP INDEX {index.group(1)}")
         conn.execute("UPDATE schema_version SET version = %s", (BEFORE,))
     with open_store(pg_url) as store:
         assert store.schema_version() == SCHEMA_VERSION
