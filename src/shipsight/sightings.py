@@ -15,7 +15,6 @@ import shapely
 
 from shipsight.digest import sha256_file
 from shipsight.errors import InputError, RowErrors
-from shipsight.io.sightings import read_sightings_file
 from shipsight.model.sightings import FIELDS, validate_sightings
 from shipsight.model.vocab import ON_INVALID
 
@@ -113,6 +112,8 @@ def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None,
     """
     if on_invalid not in ON_INVALID:
         raise InputError(f"on_invalid must be one of {', '.join(ON_INVALID)}, not {on_invalid!r}")
+    from shipsight.io.sightings import read_sightings_file  # GIS readers: not for a single log
+
     raw = read_sightings_file(path, format=format, layer=layer, encoding=encoding)
     skipped = int(raw.attrs.get("skipped_not_vessel", 0))
     placed = []

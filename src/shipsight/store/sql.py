@@ -11,7 +11,6 @@ import json
 from abc import abstractmethod
 from contextlib import contextmanager
 
-import geopandas as gpd
 import numpy as np
 import shapely
 
@@ -518,6 +517,8 @@ def _geo_frame(df):
 
     The column is popped even when empty: no raw WKB column stays beside the geometry.
     """
+    import geopandas as gpd
+
     wkb = df.pop("geom").to_numpy()
     geom = shapely.from_wkb(wkb) if len(df) else []
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs="EPSG:4326", index=df.index))
@@ -525,6 +526,8 @@ def _geo_frame(df):
 
 def _typed_sightings(df):
     """The columns of a sightings query typed, with point geometry."""
+    import geopandas as gpd
+
     df["time"] = text_times(df["time"])
     df["created_at"] = text_times(df["created_at"])
     for c in ("port_id", "nearest_port_id", "import_id"):

@@ -15,9 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from shipsight.attribution import attribute, build_port_index
 from shipsight.errors import InputError, StoreError
-from shipsight.geodesy import geodesic_area_m2
 from shipsight.store.base import SCHEMA_VERSION, check_table, os_user
 from shipsight.store.convert import nullable, now_utc, time_text, times_text
 from shipsight.store.portrows import PORT_IDENTITY, port_audit_values, port_identity_values, select_port
@@ -167,6 +165,8 @@ class SQLiteStore(SQLStore):
 
     def _update_sighting(self, sighting_id, row, updates):
         if "lon" in updates or "lat" in updates:
+            from shipsight.attribution import attribute
+
             lon = float(updates.get("lon", row["lon"]))
             lat = float(updates.get("lat", row["lat"]))
             att = attribute([lon], [lat], self._index())
@@ -185,6 +185,8 @@ class SQLiteStore(SQLStore):
     def add_ports(self, ports, *, analyst, source=None):
         if len(ports) == 0:
             return np.array([], dtype=np.int64)
+        from shipsight.geodesy import geodesic_area_m2
+
         geoms = np.asarray(ports.geometry.values, dtype=object)
         areas = geodesic_area_m2(geoms)
         bounds = shapely.bounds(geoms)
@@ -211,9 +213,15 @@ class SQLiteStore(SQLStore):
         return ids
 
     def _index(self):
+        # Attribution (and pyproj) is loaded by the commands that write sightings only.
+        from shipsight.attribution import build_port_index
+
         if self._port_index is None:
-            ports = self.ports()
-            self._port_index = build_port_index(ports["id"].to_numpy(), ports.geometry.values, ports["area_m2"].to_numpy())
+            # Read raw, not as a GeoDataFrame: a single 'log' need not import geopandas.
+            rows = self.conn.execute("SELECT id, area_m2, geom FROM ports ORDER BY id").fetchall()
+            ids, areas, wkb = zip(*rows) if rows else ((), (), ())
+            self._port_index = build_port_index(np.asarray(ids, dtype=np.int64), shapely.from_wkb(list(wkb)),
+                                                np.asarray(areas, dtype=float))
         return self._port_index
 
     def _reattribute(self, *, analyst):
@@ -221,6 +229,8 @@ class SQLiteStore(SQLStore):
         df = self._query("SELECT id, lon, lat, port_id, nearest_port_id, nearest_port_distance_m FROM sightings")
         if df.empty:
             return
+        from shipsight.attribution import attribute
+
         att = attribute(df["lon"].to_numpy(), df["lat"].to_numpy(), self._index())
         new_port = np.where(att.port_id >= 0, att.port_id, -1)
         new_near = np.where(att.nearest_port_id >= 0, att.nearest_port_id, -1)
@@ -264,6 +274,8 @@ class SQLiteStore(SQLStore):
     def _write_sightings(self, rows, *, start, import_id, created):
         lon, lat, points, columns = rows
         n = len(lon)
+        from shipsight.attribution import attribute
+
         # Attributed under the write lock: against the ports as they are now.
         att = attribute(lon, lat, self._index(), points=points)
         last = _insert_columns(self.conn, "sightings", {
