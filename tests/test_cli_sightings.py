@@ -133,7 +133,10 @@ def test_import_geojson_and_gpkg(run, tmp_path):
     gdf.to_file(tmp_path / "s.geojson", driver="GeoJSON")
     gdf.to_crs(32651).to_file(tmp_path / "s.gpkg")  # a projected GeoPackage comes back in lon/lat
     run("sightings", "import", tmp_path / "s.geojson")
-    run("sightings", "import", tmp_path / "s.gpkg")
+    # The same two sightings, through a projected CRS and back: already in the log.
+    assert "2 rows already in the log" in run("sightings", "import", tmp_path / "s.gpkg").stderr
+    assert len(run.json("sightings", "list")) == 2
+    run("sightings", "import", tmp_path / "s.gpkg", "--allow-duplicates")
     rows = run.json("sightings", "list")
     assert len(rows) == 4
     assert rows[1]["lon"] == pytest.approx(122.17, abs=1e-9) and rows[1]["lat"] == pytest.approx(29.962, abs=1e-9)

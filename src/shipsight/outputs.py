@@ -316,7 +316,8 @@ def evidence_pack(store, flag_id, out, *, overwrite=False, chip_size_m=1000):
     scenes = store.scenes(ids=scene_ids).drop(columns="geom", errors="ignore") if scene_ids else pd.DataFrame()
     audit = pd.concat([store.history(entity="flag", entity_id=int(flag_id)),
                        *(store.history(entity="sighting", entity_id=i) for i in ids)], ignore_index=True)
-    audit = audit.sort_values("id").reset_index(drop=True) if len(audit) else audit
+    # Sightings of one import share its entry: listed once.
+    audit = audit.drop_duplicates("id").sort_values("id").reset_index(drop=True) if len(audit) else audit
 
     def chip(row, target):
         if row.get("scene_id") is None or pd.isna(row.get("scene_id")):

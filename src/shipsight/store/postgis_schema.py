@@ -17,7 +17,7 @@ The audit log is append-only and sightings are never deleted: triggers refuse
 (UPDATE/DELETE/TRUNCATE on the audit log; DELETE/TRUNCATE on sightings).
 """
 
-from shipsight.store.sqlite_schema import PORT_IDENTITY_COLUMNS, SKIP_NULL_INDEXES
+from shipsight.store.sqlite_schema import IMPORT_RANGES, PORT_IDENTITY_COLUMNS, SKIP_NULL_INDEXES
 
 #: Version 1's 4-D index: unit-sphere length per second of time; one hour spans about 1e-5,
 #: the chord of some 60 m, so that boxes of the flag windows (300-500 m, 1-72 h)
@@ -277,4 +277,7 @@ _V4 = [  # imagery products
 # Version 5, as in SQLite: each port's country, UN/LOCODE, WPI number and alternate name.
 _V5 = [*PORT_IDENTITY_COLUMNS]  # ports kept apart
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5]
+# Version 6, as in SQLite: one audit entry per bulk import, its id range kept beside it.
+_V6 = [*IMPORT_RANGES]  # one audit entry per import
+
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6]

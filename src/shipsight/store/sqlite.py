@@ -6,6 +6,7 @@ bands for sightings: :mod:`shipsight.store.sqlite_schema`). What the SQL is the
 same for on PostGIS lives in :class:`~shipsight.store.sql.SQLStore`.
 """
 
+import itertools
 import json
 import sqlite3
 from contextlib import contextmanager
@@ -271,20 +272,23 @@ class SQLiteStore(SQLStore):
         }
         return lon, lat, points, columns
 
-    def _write_sightings(self, rows, *, start, import_id, created):
+    def _write_sightings(self, rows, *, start, import_id, created, progress=None):
         lon, lat, points, columns = rows
         n = len(lon)
         from shipsight.attribution import attribute
 
         # Attributed under the write lock: against the ports as they are now.
         att = attribute(lon, lat, self._index(), points=points)
-        last = _insert_columns(self.conn, "sightings", {
+        columns = {
             **columns,
             "port_id": nullable(np.where(att.port_id >= 0, att.port_id, None)),
             "nearest_port_id": nullable(np.where(att.nearest_port_id >= 0, att.nearest_port_id, None)),
             "nearest_port_distance_m": nullable(att.nearest_port_distance_m),
             "import_id": [import_id] * n, "created_at": [created] * n,
-        })
+        }
+        stored = start - 1  # ids are MAX(id) + 1: a bound on the rows already stored
+        with _sized_for(self.conn, stored + n), _indexes_after(self.conn, "sightings", rebuild=n >= stored):
+            last = _insert_columns(self.conn, "sightings", columns, progress=progress)
         if last != start + n - 1:
             raise StoreError(f"sighting ids {start}..{last} are not the {n} expected; the store may be damaged")
 
@@ -328,13 +332,61 @@ class SQLiteStore(SQLStore):
                     zip(bounds[:, 0].tolist(), bounds[:, 2].tolist(), bounds[:, 1].tolist(), bounds[:, 3].tolist(), ids))
 
 
-def _insert_columns(conn, table, columns):
+#: Rows per ``executemany`` of a bulk insert: progress is reported between them.
+CHUNK_ROWS = 65_536
+#: Page cache and memory map per row of a table whose indexes an import extends:
+#: the sightings' five indexes take some 100 bytes a row; the rest is headroom.
+CACHE_BYTES_PER_ROW = 160
+#: Never less cache than the connection's own default, nor more than this.
+CACHE_MIN_BYTES, CACHE_MAX_BYTES = 64 << 20, 1 << 30
+
+
+@contextmanager
+def _sized_for(conn, rows):
+    """Page cache and memory-mapped I/O big enough for the indexes of a ``rows``-row table.
+
+    Inserts land at random places in a time or position index when rows come in
+    a merged feed's order; with every index page in memory such an insert costs
+    what an append does. The connection's own sizes come back afterwards.
+    """
+    size = int(min(max(rows * CACHE_BYTES_PER_ROW, CACHE_MIN_BYTES), CACHE_MAX_BYTES))
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-(size >> 10)}")
+    conn.execute(f"PRAGMA mmap_size = {size}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {before}")
+
+
+@contextmanager
+def _indexes_after(conn, table, *, rebuild):
+    """With ``rebuild``, drop ``table``'s secondary indexes for the block and build them after it.
+
+    Building an index sorts its keys once, whatever order the rows came in;
+    worth it when the rows written are at least as many as those already there.
+    Inside the caller's transaction: readers never see the table without them.
+    """
+    if not rebuild:
+        yield
+        return
+    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+                           " AND sql IS NOT NULL", (table,)).fetchall()
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        conn.execute(sql)
+
+
+def _insert_columns(conn, table, columns, *, progress=None):
     """Insert rows given as columns (name: list of values); returns the last rowid.
 
     Columns that hold one value in every row are written as a literal (quoted
     by SQLite itself) and all-NULL ones are left to their default: binding a
     parameter costs more than the row's other work, and a feed's analyst,
-    source or note is often one value for the whole file.
+    source or note is often one value for the whole file. ``progress``, if
+    given, is called with the rows written and the rows in all.
 
     >>> conn = sqlite3.connect(":memory:")
     >>> _ = conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a, b, c)")
@@ -352,7 +404,13 @@ def _insert_columns(conn, table, columns):
               for name in given]
     bound = [column for name, column in given.items() if name not in constant]
     names = list(given)
-    conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})", zip(*bound))
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})"
+    total = len(bound[0])
+    rows = zip(*bound)
+    for done in range(0, total, CHUNK_ROWS):
+        conn.executemany(sql, itertools.islice(rows, CHUNK_ROWS))
+        if progress is not None:
+            progress(min(done + CHUNK_ROWS, total), total)
     return conn.execute("SELECT last_insert_rowid()").fetchone()[0]
 
 
