@@ -294,13 +294,13 @@ class SQLStore(AISRows, Store):
         Reads the stored sightings in the frame's time span (an index range) and
         matches whole keys: hashed to find candidates, then compared exactly.
         """
-        times = pd.Series(times_text(frame["time"]), dtype=object)
         stored = self._query(
             f"SELECT {self._time('time')} AS time, lon, lat, {', '.join(DUPLICATE_KEY[3:])} FROM sightings"
-            f" WHERE time BETWEEN {self.TIME_PARAM} AND {self.TIME_PARAM}", (times.min(), times.max()))
+            f" WHERE time BETWEEN {self.TIME_PARAM} AND {self.TIME_PARAM}",
+            (time_text(frame["time"].min()), time_text(frame["time"].max())))
         if stored.empty:
             return np.zeros(len(frame), dtype=bool)
-        new = _duplicate_keys(times, frame)
+        new = _duplicate_keys(times_text(frame["time"]), frame)
         old = _duplicate_keys(stored["time"], stored)
         hashed_new = pd.util.hash_pandas_object(new, index=False).to_numpy()
         hashed_old = pd.util.hash_pandas_object(old, index=False).to_numpy()
