@@ -48,8 +48,11 @@ def report_layers(store, *, since=None, until=None, bbox=None, port=None, rule=N
 
 
 def write_report(store, out_html, *, since=None, until=None, bbox=None, port=None, rule=None,
-                 title="shipsight report", overwrite=False, coast="auto"):
+                 title="shipsight report", overwrite=False, coast="auto", progress=None):
     """Write the self-contained HTML map report of the store (filters as :func:`report_layers`).
+
+    ``progress(done, total)``, if given, follows its two steps (the layers read,
+    the page written).
 
     Returns
     -------
@@ -63,9 +66,12 @@ def write_report(store, out_html, *, since=None, until=None, bbox=None, port=Non
     """
     from shipsight.report.html import render_report
 
+    tick = progress or (lambda done, total: None)
     layers = report_layers(store, since=since, until=until, bbox=bbox, port=port, rule=rule)
+    tick(1, 2)
     path = render_report(out_html, ports=layers["ports"], sightings=layers["sightings"], flags=layers["flags"],
                          title=title, coast=coast, overwrite=overwrite)
+    tick(2, 2)
     return path, layers
 
 

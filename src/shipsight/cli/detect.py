@@ -6,7 +6,7 @@ import click
 
 from shipsight.cli.options import analyst_option, height_option, json_option, overwrite_option, polarisation_option
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
-from shipsight.cli.progress import progress_bar
+from shipsight.cli.progress import prepare_coast, progress_bar
 
 TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axis_deg", "score"]
 
@@ -83,6 +83,8 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
     store = app.store()
     if out is not None:
         _check_out(out, overwrite)  # before the work, so a refused output costs nothing
+    if not no_landmask:
+        prepare_coast()
     started = time.perf_counter()
     with progress_bar("detecting", "tiles") as progress:
         found = detect_scene(store, image, scene_id=scene_id, band=list(band) or None, kind=kind, pfa=pfa,

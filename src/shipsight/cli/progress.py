@@ -47,3 +47,21 @@ class ProgressBar:
 def progress_bar(label, unit):
     """A :class:`ProgressBar` to use as ``with progress_bar("importing", "rows") as progress: ...``."""
     return ProgressBar(label, unit)
+
+
+def prepare_coast():
+    """Build the coastline's tile cache under a bar of its own if it is missing (once per install).
+
+    Commands that read the coastline (detect, report) call this first, so that
+    the minute the first build takes is not a silent wait inside them.
+    """
+    from shipsight.coast import cache_path, ensure_cache
+    from shipsight.errors import InputError
+
+    try:
+        if cache_path().exists():
+            return
+    except InputError:  # no roaring-landmask: the command says so itself, or draws no land
+        return
+    with progress_bar("building the coastline cache (once)", "polygons") as progress:
+        ensure_cache(progress=progress)

@@ -34,6 +34,11 @@ from shipsight.store import SightingQuery
 
 
 
+#: The steps of a flag run, as ``progress`` counts them.
+STEPS = ("read sightings", "match identities", "sanctioned-vessel", "at-sanctioned-vessel-location",
+         "watchlist-port", "ship-to-ship", "sync flags")
+
+
 @dataclass(frozen=True)
 class FlagRun:
     """What a run found and changed: flags per rule, and new/updated/withdrawn/unchanged counts."""
@@ -44,11 +49,13 @@ class FlagRun:
 
 def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=DEFAULTS["distance_m"],
               window_h=DEFAULTS["window_h"], sts_distance_m=DEFAULTS["sts_distance_m"],
-              sts_window_h=DEFAULTS["sts_window_h"], fuzzy_threshold=90):
+              sts_window_h=DEFAULTS["sts_window_h"], fuzzy_threshold=90, progress=None):
     """Run every rule over the sightings in scope and bring the stored flags in line.
 
     Idempotent: a second run with the same inputs changes nothing; a changed
     input updates or withdraws the flags it affects; review status is kept.
+    ``progress(done, total)``, if given, is called after each of the run's
+    :data:`STEPS` steps.
 
     Examples
     --------
@@ -61,6 +68,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
                         ("sts_window_h", sts_window_h)):
         if not value > 0:
             raise InputError(f"--{name.replace('_', '-')} must be positive, not {value}")
+    step = _stepper(progress)
     scope_q = SightingQuery(since=since, until=until, bbox=bbox)
     scope = store.flag_inputs(scope_q)
     entries = store.list_entries()
@@ -71,7 +79,9 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
         pad = pd.Timedelta(hours=window_h)
         wide = store.flag_inputs(SightingQuery(since=None if since is None else since - pad,
                                                until=None if until is None else until + pad))
+    step()
     matches = _best_matches(wide, entries, fuzzy_threshold)
+    step()
     parts = []
 
     # 1. sanctioned-vessel
@@ -81,6 +91,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
         f["severity"] = f["score"] / 100.0
         parts.append(f.assign(rule="sanctioned-vessel", related_sighting_id=pd.NA, distance_m=np.nan,
                               hours_apart=np.nan))
+    step()
 
     # 2. at-sanctioned-vessel-location
     listed = wide[wide["id"].isin(matches["sighting_id"])]
@@ -98,6 +109,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
             f = f.sort_values(["a_id", "list_entry_id", "severity", "distance_m", "b_id"],
                               ascending=[True, True, False, True, True]).drop_duplicates(["a_id", "list_entry_id"])
             parts.append(f.assign(rule="at-sanctioned-vessel-location"))
+    step()
 
     # 3. watchlist-port
     hits = store.watchlist_hits(scope)
@@ -105,6 +117,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
         f = hits.assign(severity=0.5)
         parts.append(f.assign(rule="watchlist-port", related_sighting_id=pd.NA, distance_m=np.nan,
                               hours_apart=np.nan, matched_on=None, score=np.nan, list_entry_id=pd.NA, list_key=None))
+    step()
 
     # 4. ship-to-ship, among sightings outside every port polygon
     # port_id is the smallest port containing a sighting, kept current as ports change: NA means at sea.
@@ -121,6 +134,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
             parts.append(f.assign(rule="ship-to-ship", port_id=pd.NA, matched_on=None, score=np.nan,
                                   list_entry_id=pd.NA, list_key=None))
 
+    step()
     flags = _assemble(parts)
     found = {rule: int((flags["rule"] == rule).sum()) for rule in RULES}
     scope_ids = None
@@ -128,7 +142,20 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
         # Flags of retracted sightings in scope are withdrawn too, so the scope includes them.
         scope_ids = store.flag_inputs(SightingQuery(since=since, until=until, bbox=bbox, include_retracted=True))["id"]
     changes = store.sync_flags(flags, scope_ids=scope_ids, analyst=analyst)
+    step()
     return FlagRun(found=found, changes=changes)
+
+
+def _stepper(progress):
+    """A function that reports the next of :data:`STEPS` done to ``progress`` (or does nothing)."""
+    done = [0]
+
+    def step():
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], len(STEPS))
+
+    return step
 
 
 def _same_vessel(sightings, pairs):
