@@ -21,6 +21,8 @@ CANDIDATES = 8
 #: Below this many point-segment pairs the candidates are found by brute force: a
 #: k-d tree (and scipy, a quarter second to import) pays only for larger work.
 BRUTE_FORCE_PAIRS = 4_000_000
+#: Points searched together for their nearest port boundary.
+ATTRIBUTION_BLOCK = 16_384
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class PortIndex:
             if k >= far.shape[1]:
                 return np.broadcast_to(np.arange(far.shape[1]), far.shape).copy()
             return np.argpartition(far, k - 1, axis=1)[:, :k]
-        _, cand = self._kdtree.query(p, k=k)
+        _, cand = self._kdtree.query(p, k=k, workers=-1)
         return cand.reshape(len(p), k)
 
 
@@ -192,10 +194,12 @@ def attribute(lon, lat, index, *, points=None):
     nearest[inside] = port_id[inside]
     dist[inside] = 0.0
 
-    out = np.flatnonzero(~inside)
-    if len(out) and len(index.seg_mid):
+    outside = np.flatnonzero(~inside)
+    k = min(CANDIDATES, len(index.seg_mid))
+    # In blocks: the (points, k, 3) temporaries of a block stay in the processor's caches.
+    for start in range(0, len(outside) if k else 0, ATTRIBUTION_BLOCK):
+        out = outside[start:start + ATTRIBUTION_BLOCK]
         p = unit_vectors(lon[out], lat[out])
-        k = min(CANDIDATES, len(index.seg_mid))
         cand = index.candidates(p, k)
         best, d2 = _nearest_on_segments(p[:, None, :], index.seg_a[cand], index.seg_b[cand])
         pick = np.argmin(d2, axis=1)
