@@ -308,3 +308,10 @@ def test_not_a_store(tmp_path):
     bogus.write_text("hello, this is not sqlite" * 100)
     result = CliRunner().invoke(cli, ["--db", str(bogus), "sightings", "list"])
     assert result.exit_code == 2 and "not a shipsight store" in result.stderr
+
+
+def test_table_shows_names_as_written(run):
+    """Data is text in a table: no rich markup, emoji codes or highlighting applied to it."""
+    run("log", "--lon", 130.3, "--lat", 42.24, "--time", T, "--name", "[red]X[/red] :ship:")
+    table = run("sightings", "list").stdout
+    assert "[red]X[/red] :ship:" in table
