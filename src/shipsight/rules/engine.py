@@ -160,7 +160,12 @@ def _stepper(progress):
 
 def _same_vessel(sightings, pairs):
     """True where both sightings of a pair carry the same identity (a ship is not its own partner)."""
-    keys = vessel_key(sightings.set_index("id")[["name", "imo", "mmsi"]])
+    if len(pairs) == 0:
+        return np.zeros(0, dtype=bool)
+    # Keys of the sightings in pairs only: a few thousand, not every sighting in scope.
+    ids = sightings["id"].to_numpy()
+    wanted = np.isin(ids, np.union1d(pairs["a_id"].to_numpy(), pairs["b_id"].to_numpy()))
+    keys = vessel_key(sightings.loc[wanted, ["name", "imo", "mmsi"]].set_axis(ids[wanted]))
     a = keys.reindex(pairs["a_id"].to_numpy()).reset_index(drop=True)
     b = keys.reindex(pairs["b_id"].to_numpy()).reset_index(drop=True)
     return a.eq(b).fillna(False).to_numpy(dtype=bool)
