@@ -34,6 +34,7 @@ def test_one_audit_entry_per_import_and_history_of_a_sighting(run, tmp_path):
     assert history[1]["old"] == {"name": None} and history[1]["new"] == {"name": "ANGARA"}
     # The import entry is that sighting's, not every sighting's.
     assert [h["action"] for h in run.json("history", 1)] == ["insert"]
+    assert [h["new"]["last_id"] for h in run.json("history", "import:1")] == [4]
 
 
 def test_reimport_and_own_csv_export_add_nothing(run, tmp_path):
