@@ -394,11 +394,11 @@ class SQLStore(AISRows, Store):
                 params.append(str(entity_id))
             if entity == "sighting" and (entity_id is None or str(entity_id).isdigit()):
                 # An imported sighting's first entry is its import's (the rows are audited once per import).
-                clause = f"({clause}) OR (entity = 'import' AND entity_id IN (SELECT CAST(import_id AS TEXT)" \
-                         " FROM sightings WHERE import_id IS NOT NULL" \
-                         + (f" AND id = {p}))" if entity_id is not None else "))")
+                imported = "SELECT CAST(import_id AS TEXT) FROM sightings WHERE import_id IS NOT NULL"
                 if entity_id is not None:
+                    imported += f" AND id = {p}"
                     params.append(int(entity_id))
+                clause = f"({clause}) OR (entity = 'import' AND entity_id IN ({imported}))"
             sql += " WHERE " + clause
         df = self._query(sql + " ORDER BY id", params)
         df["at"] = text_times(df["at"])
