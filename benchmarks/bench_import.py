@@ -97,7 +97,7 @@ def ours(csv_path, db_path, ports):
     with fresh_store(db_path, ports) as store:
         with Clock() as clock:
             result = import_sightings(store, csv_path, analyst="bench")
-        assert len(result.ids) == n_rows(csv_path) and result.duplicates == 0
+        assert len(result.ids) == n_rows(csv_path) and getattr(result, "duplicates", 0) == 0
         attributed = store.conn.execute("SELECT COUNT(*) FROM sightings WHERE nearest_port_id IS NOT NULL").fetchone()[0]
         assert attributed == len(result.ids)
     return clock.wall, clock.cpu
