@@ -62,16 +62,27 @@ def land_polygons(bbox, *, progress=None):
     return _read(_boxes(bbox), progress)
 
 
+def _tiles(lon, lat):
+    """Each point's tile as one integer key, and the distinct keys."""
+    key = _tile_key(np.floor(lon / TILE_DEG), np.floor(lat / TILE_DEG))
+    return key, np.unique(key)
+
+
+def _tile_key(tx, ty):
+    """A tile's column and row (whole tiles from 0 degrees) as one integer."""
+    return (tx.astype(np.int64) + 1000) * 10_000 + (ty.astype(np.int64) + 1000)
+
+
 def _tile_boxes(lon, lat):
     """The boxes to read for points: their tiles when few, else their bounding box."""
-    tx = np.floor(lon / TILE_DEG)
-    ty = np.floor(lat / TILE_DEG)
-    tiles = np.unique(np.column_stack([tx, ty]), axis=0)
-    if len(tiles) <= _MAX_TILE_READS:
+    _, keys = _tiles(lon, lat)
+    if len(keys) <= _MAX_TILE_READS:
         # A point on a tile line may belong to the piece on either side: a hair of margin.
         eps = 1e-9
+        xs, ys = keys // 10_000 - 1000, keys % 10_000 - 1000
         return [(max(x * TILE_DEG - eps, -180.0), max(y * TILE_DEG - eps, -90.0),
-                 min((x + 1) * TILE_DEG + eps, 180.0), min((y + 1) * TILE_DEG + eps, 90.0)) for x, y in tiles]
+                 min((x + 1) * TILE_DEG + eps, 180.0), min((y + 1) * TILE_DEG + eps, 90.0))
+                for x, y in zip(xs.tolist(), ys.tolist())]
     return [(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))]
 
 
@@ -108,16 +119,25 @@ def on_land(lon, lat, *, progress=None):
     out = np.zeros(lon.size, dtype=bool)
     if not ok.any():
         return out.reshape(shape)
-    land = _read(_tile_boxes(lon[ok], lat[ok]), progress)
+    x, y = lon[ok], lat[ok]
+    land = _read(_tile_boxes(x, y), progress)
     if len(land):
-        points = shapely.points(lon[ok], lat[ok])
-        # Boxes first, then the exact test with each piece prepared once (a tile
-        # piece of a coast holds thousands of vertices; the points are many).
-        pt, piece = shapely.STRtree(land).query(points)
+        # Every piece lies in one tile, so a point need only be tested against the
+        # pieces of its own tile: points grouped by tile, each piece prepared once
+        # and asked about its tile's points (no Point objects made).
+        key, _ = _tiles(x, y)
+        order = np.argsort(key, kind="stable")
+        sorted_key = key[order]
+        b = shapely.bounds(land)
+        piece_key = _tile_key(np.floor((b[:, 0] + b[:, 2]) / 2 / TILE_DEG), np.floor((b[:, 1] + b[:, 3]) / 2 / TILE_DEG))
+        lo = np.searchsorted(sorted_key, piece_key, side="left")
+        hi = np.searchsorted(sorted_key, piece_key, side="right")
         shapely.prepare(land)
-        hit = shapely.intersects(land[piece], points[pt])
-        inside = np.zeros(int(ok.sum()), dtype=bool)
-        inside[pt[hit]] = True
+        inside = np.zeros(len(x), dtype=bool)
+        for piece, a, z in zip(land, lo.tolist(), hi.tolist()):
+            if a < z:
+                idx = order[a:z]
+                inside[idx] |= shapely.intersects_xy(piece, x[idx], y[idx])
         out[np.flatnonzero(ok)] = inside
     return out.reshape(shape)
 
