@@ -12,8 +12,8 @@ between runs in ``$TMPDIR/shipsight-bench``), then in this same process:
 
 - baseline: read the whole file with rasterio in 4096 x 4096 windows;
 - ``detect(path, workers=1)``, ``detect(path, workers=2)``, and
-  ``detect(path, use_landmask=False)`` (without the GSHHG helper process,
-  whose start-up -- loading roaring-landmask's bitmap -- is a fixed ~1 s);
+  ``detect(path, use_landmask=False)`` (without the GSHHG land mask read
+  from the coastline cache);
 
 and prints detect time / read time (target <= 2 with one worker) and
 megapixels per second.

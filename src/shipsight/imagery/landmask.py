@@ -30,8 +30,8 @@ import numpy as np
 
 from shipsight.errors import InputError
 
-# pyproj and scipy are imported inside the functions that need them: the
-# GSHHG helper process of detect imports this module and should start fast.
+# pyproj and scipy are imported inside the functions that need them: detect
+# imports this module for every scene and should start fast.
 
 __all__ = [
     "on_land",
@@ -215,8 +215,7 @@ def land_block_grid(georef, nby, nbx, block, *, chunk=256):
 
     ``georef`` is the scene's :class:`~shipsight.imagery.georef.Georef`
     (geotransform, GCPs or RPCs). Computed ``chunk`` block rows at a time so
-    memory stays small for any scene size; meant to run in detect's helper
-    process.
+    memory stays small for any scene size.
 
     Returns
     -------
