@@ -21,12 +21,14 @@ class ProgressBar:
     def __enter__(self):
         if sys.stderr.isatty():
             from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                                TextColumn(f"{{task.completed:,}}/{{task.total:,}} {self.unit}"),
-                                TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn(self.unit), TimeRemainingColumn(), console=Console(stderr=True),
+                                transient=True)
             self.bar.__enter__()
+            # Shown at once, pulsing, until the work says how much there is.
+            self.task = self.bar.add_task(self.label, total=None)
         return self
 
     def __call__(self, done, total, label=None):
