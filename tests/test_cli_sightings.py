@@ -315,3 +315,21 @@ def test_table_shows_names_as_written(run):
     run("log", "--lon", 130.3, "--lat", 42.24, "--time", T, "--name", "[red]X[/red] :ship:")
     table = run("sightings", "list").stdout
     assert "[red]X[/red] :ship:" in table
+
+
+def test_list_as_table_or_json_needs_no_geopandas(tmp_path):
+    """'log' and the rows of 'sightings list' need no geopandas (start-up); --geojson asks for it."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "log.db"
+    probe = (
+        "import sys, json; from click.testing import CliRunner; from shipsight.cli.main import cli;"
+        f"r = CliRunner().invoke(cli, ['--db', {str(db)!r}, 'log', '--lon', '130.3', '--lat', '42.24', '--time', {T!r}]);"
+        "assert r.exit_code == 0, r.output;"
+        f"rows = json.loads(CliRunner().invoke(cli, ['--db', {str(db)!r}, 'sightings', 'list', '--json']).output);"
+        f"table = CliRunner().invoke(cli, ['--db', {str(db)!r}, 'sightings', 'list']).output;"
+        "print(json.dumps([rows[0]['lon'], 'geopandas' in sys.modules, '130.3' in table]))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [130.3, False, True]

@@ -146,7 +146,8 @@ def list_(app, port, vessel, since, until, bbox, retracted, as_json, as_geojson)
     from shipsight.store import SightingQuery
 
     query = SightingQuery(port=port, vessel=vessel, since=since, until=until, bbox=bbox, include_retracted=retracted)
-    frame = app.store(create=False).sightings(query)
+    # Rows printed as a table or JSON need no geometry (and so no geopandas).
+    frame = app.store(create=False).sightings(query, geometry=as_geojson)
     if as_geojson:
         echo_geojson(frame)
     elif as_json:

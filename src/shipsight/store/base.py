@@ -124,8 +124,10 @@ class Store(ABC):
         if given, is called as ``progress(rows_written, rows)``."""
 
     @abstractmethod
-    def sightings(self, query=SightingQuery()):
-        """Sightings matching ``query`` as a GeoDataFrame, ordered by time then id."""
+    def sightings(self, query=SightingQuery(), *, geometry=True):
+        """Sightings matching ``query`` as a GeoDataFrame, ordered by time then id; with
+        ``geometry=False`` a plain DataFrame of the same columns less the point (lon and lat
+        are columns either way), for callers that print rows and need not load geopandas."""
 
     def sighting(self, sighting_id):
         """One sighting, retracted ones too, as a one-row GeoDataFrame; NotFoundError if none."""

@@ -338,7 +338,7 @@ class SQLStore(AISRows, Store):
         params += place_params
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
-    def sightings(self, query=SightingQuery()):
+    def sightings(self, query=SightingQuery(), *, geometry=True):
         where, params = self._where(query)
         df = self._query(
             f"SELECT s.id, {self._time('s.time')} AS time, s.lon, s.lat, s.name, s.imo, s.mmsi, s.vessel_type,"
@@ -348,7 +348,7 @@ class SQLStore(AISRows, Store):
             " FROM sightings s LEFT JOIN ports p ON p.id = s.port_id"
             " LEFT JOIN ports np ON np.id = s.nearest_port_id" + where + " ORDER BY s.time, s.id",
             params)
-        return self._within_port(_typed_sightings(df), query.port)
+        return self._within_port(_typed_sightings(df, geometry=geometry), query.port)
 
     def edit_sighting(self, sighting_id, changes, *, reason, analyst):
         unknown = set(changes) - set(EDITABLE)
@@ -598,15 +598,17 @@ def _geo_frame(df):
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs="EPSG:4326", index=df.index))
 
 
-def _typed_sightings(df):
-    """The columns of a sightings query typed, with point geometry."""
-    import geopandas as gpd
-
+def _typed_sightings(df, *, geometry=True):
+    """The columns of a sightings query typed, with point geometry unless ``geometry`` is False."""
     df["time"] = text_times(df["time"])
     df["created_at"] = text_times(df["created_at"])
     for c in ("port_id", "nearest_port_id", "import_id"):
         df[c] = df[c].astype("Int64")
     for c in ("length_m", "heading", "pixel_row", "pixel_col", "nearest_port_distance_m"):
         df[c] = df[c].astype(float)
+    if not geometry:
+        return df
+    import geopandas as gpd
+
     geom = shapely.points(df["lon"].to_numpy(float), df["lat"].to_numpy(float)) if len(df) else []
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs="EPSG:4326", index=df.index))
