@@ -15,6 +15,11 @@ that process (the PostGIS server's own work is in the seconds, not the RSS).
 The flags each run finds must be the same; the ratio PostGIS / SQLite is
 printed. The server is the one of ``--pg`` or SHIPSIGHT_TEST_PG_URL; the
 benchmark creates and drops its own database there.
+
+A third line times PostGIS doing only the co-location join (500 m, 72 h)
+of every sighting against the sightings of listed vessels, on the same
+points (the listed ones found untimed first): issue 14's bar for the whole
+SQLite flag run, which must be no slower (ratio <= 1).
 """
 
 import argparse
@@ -55,6 +60,20 @@ def child(target):
     print(json.dumps(result))
 
 
+def join_child(target):
+    """PostGIS's 500 m / 72 h join alone, on the flag run's own inputs: seconds and pairs found."""
+    from shipsight.rules.engine import _best_matches
+    from shipsight.store import open_store
+
+    with open_store(target) as store:
+        scope = store.flag_inputs()
+        listed = scope[scope["id"].isin(_best_matches(scope, store.list_entries(), 90)["sighting_id"])]
+        t = time.perf_counter()
+        pairs = store.pairs_near(scope, listed, distance_m=500.0, window_h=72.0)
+        seconds = time.perf_counter() - t
+    print(json.dumps({"seconds": seconds, "pairs": len(pairs)}))
+
+
 def same_flags(a, b, *, tolerance_m=1e-3):
     """The same flags, their distances within a millimetre (pyproj and PostGIS's geography
     distances agree to far less, but rounding either at 0.005 m can fall either side)."""
@@ -63,8 +82,8 @@ def same_flags(a, b, *, tolerance_m=1e-3):
         for x, y in zip(a, b))
 
 
-def timed_child(target):
-    out = subprocess.run([sys.executable, __file__, "--child", target], capture_output=True, text=True)
+def timed_child(target, mode="--child"):
+    out = subprocess.run([sys.executable, __file__, mode, target], capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -77,9 +96,12 @@ def main():
     parser.add_argument("--pg", default=os.environ.get("SHIPSIGHT_TEST_PG_URL"),
                         help="URL of a PostGIS server database the benchmark may CREATE DATABASE from")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--join-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args.child)
+    if args.join_child:
+        return join_child(args.join_child)
     if not args.pg:
         raise SystemExit("name a PostGIS server with --pg or SHIPSIGHT_TEST_PG_URL "
                          "(e.g. source .ci/postgis.sh && start_postgis)")
@@ -108,15 +130,20 @@ def main():
                     conn.execute("VACUUM ANALYZE")
                 sq = timed_child(db)
                 pg = timed_child(url)
+                join = timed_child(url, "--join-child")
             finally:
                 with psycopg.connect(args.pg, autocommit=True) as conn:
                     conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             for label, r in (("SQLite", sq), ("PostGIS", pg)):
                 print(f"{n:>10,} {label:>9} {r['seconds']:>11.2f} {r['rss_mb']:>12,.0f}  {r['found']}")
+            print(f"{n:>10,} {'PostGIS':>9} {join['seconds']:>11.2f} {'':>12}  the 500 m / 72 h join alone: "
+                  f"{join['pairs']:,} pairs")
             same = same_flags(sq["flags"], pg["flags"])
             all_ok &= same
             print(f"{'':>10} PostGIS / SQLite = {pg['seconds'] / sq['seconds']:.2f}x; same flags: {same}; "
                   f"(SQLite store built in {built:.1f} s, copied to PostGIS in {copied:.1f} s)")
+            print(f"{'':>10} SQLite flag run / PostGIS join alone = {sq['seconds'] / join['seconds']:.2f}x "
+                  "(target <= 1)")
     return 0 if all_ok else 1
 
 

@@ -67,9 +67,11 @@ def test_pack_folder(log, tmp_path):
     assert (entry["name"], entry["imo"], entry["list"]) == ("ANGARA", "9179842", "OFAC SDN")
     audit = list(csv.DictReader(io.StringIO(files["audit.csv"].decode())))
     seen = {(a["entity"], a["entity_id"], a["action"]) for a in audit}
-    assert {("flag", str(flag["id"]), "insert"), ("flag", str(flag["id"]), "review"), ("sighting", "1", "insert"),
-            ("sighting", "2", "insert"), ("sighting", "2", "edit")} <= seen
-    assert all(a["entity"] in ("flag", "sighting") for a in audit)
+    # Sightings 1 and 2 came in with one import: its entry (file, SHA-256, ids) is listed once.
+    assert {("flag", str(flag["id"]), "insert"), ("flag", str(flag["id"]), "review"), ("import", "1", "import"),
+            ("sighting", "2", "edit")} <= seen
+    assert [a["entity"] for a in audit].count("import") == 1
+    assert all(a["entity"] in ("flag", "sighting", "import") for a in audit)
     for chip in ("chips/sighting-1.png", "chips/sighting-2.png"):
         assert files[chip][:8] == b"\x89PNG\r\n\x1a\n"
     readme = files["README.md"].decode()

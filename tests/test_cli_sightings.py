@@ -133,7 +133,10 @@ def test_import_geojson_and_gpkg(run, tmp_path):
     gdf.to_file(tmp_path / "s.geojson", driver="GeoJSON")
     gdf.to_crs(32651).to_file(tmp_path / "s.gpkg")  # a projected GeoPackage comes back in lon/lat
     run("sightings", "import", tmp_path / "s.geojson")
-    run("sightings", "import", tmp_path / "s.gpkg")
+    # The same two sightings, through a projected CRS and back: already in the log.
+    assert "2 rows already in the log" in run("sightings", "import", tmp_path / "s.gpkg").stderr
+    assert len(run.json("sightings", "list")) == 2
+    run("sightings", "import", tmp_path / "s.gpkg", "--allow-duplicates")
     rows = run.json("sightings", "list")
     assert len(rows) == 4
     assert rows[1]["lon"] == pytest.approx(122.17, abs=1e-9) and rows[1]["lat"] == pytest.approx(29.962, abs=1e-9)
@@ -305,3 +308,28 @@ def test_not_a_store(tmp_path):
     bogus.write_text("hello, this is not sqlite" * 100)
     result = CliRunner().invoke(cli, ["--db", str(bogus), "sightings", "list"])
     assert result.exit_code == 2 and "not a shipsight store" in result.stderr
+
+
+def test_table_shows_names_as_written(run):
+    """Data is text in a table: no rich markup, emoji codes or highlighting applied to it."""
+    run("log", "--lon", 130.3, "--lat", 42.24, "--time", T, "--name", "[red]X[/red] :ship:")
+    table = run("sightings", "list").stdout
+    assert "[red]X[/red] :ship:" in table
+
+
+def test_list_as_table_or_json_needs_no_geopandas(tmp_path):
+    """'log' and the rows of 'sightings list' need no geopandas (start-up); --geojson asks for it."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "log.db"
+    probe = (
+        "import sys, json; from click.testing import CliRunner; from shipsight.cli.main import cli;"
+        f"r = CliRunner().invoke(cli, ['--db', {str(db)!r}, 'log', '--lon', '130.3', '--lat', '42.24', '--time', {T!r}]);"
+        "assert r.exit_code == 0, r.output;"
+        f"rows = json.loads(CliRunner().invoke(cli, ['--db', {str(db)!r}, 'sightings', 'list', '--json']).output);"
+        f"table = CliRunner().invoke(cli, ['--db', {str(db)!r}, 'sightings', 'list']).output;"
+        "print(json.dumps([rows[0]['lon'], 'geopandas' in sys.modules, '130.3' in table]))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [130.3, False, True]

@@ -30,7 +30,8 @@ def test_case_01_excel_csv(run, tmp_path):
     a = _one(run, 1)
     assert (a["time"], a["lon"], a["lat"], a["port"]) == ("2024-03-05T14:22:00Z", 130.2985, 42.2452, "Rajin Pier 3")
     # b) ';' and decimal commas: the dialect is recognised, and the guess said
-    out = run("sightings", "import", d / "b_semicolon_decimal_comma.csv")
+    # The same ANGARA row in every form: kept each time (--allow-duplicates), so each form is a sighting to check.
+    out = run("sightings", "import", d / "b_semicolon_decimal_comma.csv", "--allow-duplicates")
     assert "b_semicolon_decimal_comma.csv: read decimal commas in lon and lat" in out.stderr
     b1, b2 = _one(run, 2), _one(run, 3)
     assert (b1["name"], b1["time"], b1["lon"], b1["lat"], b1["port"]) == (
@@ -44,18 +45,19 @@ def test_case_01_excel_csv(run, tmp_path):
     centre = shapely.from_wkt(harbour["wkt"]).centroid
     assert (round(centre.x, 3), round(centre.y, 3)) == (132.89, 42.8)
     # d) ',' separator with decimal commas in quotes
-    run("sightings", "import", d / "d_quoted_decimal_comma.csv")
+    run("sightings", "import", d / "d_quoted_decimal_comma.csv", "--allow-duplicates")
     assert (_one(run, 4)["lon"], _one(run, 4)["lat"]) == (130.2985, 42.2452)
     # e) Windows-1252: refused with the row and what to do, then read with --encoding
     err = run("sightings", "import", d / "e_windows1252.csv", code=2).stderr
     assert "e_windows1252.csv, row 2" in err and "CSV UTF-8" in err and "--encoding" in err
     assert len(err.strip().splitlines()) == 1
-    run("sightings", "import", d / "e_windows1252.csv", "--encoding", "cp1252")
+    run("sightings", "import", d / "e_windows1252.csv", "--encoding", "cp1252", "--allow-duplicates")
     assert _one(run, 5)["note"] == "vu près du quai"
     # f) Excel's display time: refused with row and value (day/month ambiguous), then read with its layout
     err = run("sightings", "import", d / "f_excel_time.csv", "--tz", "UTC", code=2).stderr
     assert "row 2, field time" in err and "'05/03/2024 14:22'" in err and "ambiguous" in err
-    run("sightings", "import", d / "f_excel_time.csv", "--tz", "UTC", "--time-format", "%d/%m/%Y %H:%M")
+    run("sightings", "import", d / "f_excel_time.csv", "--tz", "UTC", "--time-format", "%d/%m/%Y %H:%M",
+        "--allow-duplicates")
     assert _one(run, 6)["time"] == "2024-03-05T14:22:00Z"
     assert len(run.json("sightings", "list")) == 6  # nothing was written by the refusals
 
@@ -86,8 +88,10 @@ def test_case_02_postgres_short_offsets(run, tmp_path):
     run("sightings", "import", d / "d_control_plus0900.csv")
     run("sightings", "import", d / "a_pg_plus09.csv")
     run("sightings", "import", d / "b_pg_plus00.csv")
-    run("sightings", "import", d / "a_pg_plus09.csv", "--tz", "UTC")
-    out = run("sightings", "import", d / "c_mixed.csv", "--tz", "Asia/Seoul")
+    # --tz does not move a time that has a zone: the same instant, so the same rows as already in the log.
+    assert "1 row already in the log" in run("sightings", "import", d / "a_pg_plus09.csv", "--tz", "UTC").stderr
+    run("sightings", "import", d / "a_pg_plus09.csv", "--tz", "UTC", "--allow-duplicates")
+    out = run("sightings", "import", d / "c_mixed.csv", "--tz", "Asia/Seoul", "--allow-duplicates")
     assert "Traceback" not in out.stderr
     run("log", "--lon", 130.2985, "--lat", 42.2452, "--time", "2024-03-05 14:22:00+09", "--name", "PG")
     run("log", "--lon", 130.2985, "--lat", 42.2452, "--time", "2024-03-05 14:22:00+0900", "--name", "PG4")

@@ -22,7 +22,7 @@ from rasterio.crs import CRS
 from rasterio.transform import from_origin
 
 from conftest import shared
-from s1grd import BASE, build_grd, parse_lut_files
+from s1grd import build_grd, parse_lut_files
 from shipsight.errors import InputError
 from shipsight.geodesy import distance_m
 from shipsight.imagery.detect import detect

@@ -6,11 +6,11 @@ the sphere, where there is no antimeridian or pole to special-case, and its
 distance is then measured on the WGS 84 ellipsoid.
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
 from shipsight.geodesy import EARTH_RADIUS_M, distance_m, lonlat_of, unit_vectors
 
@@ -18,6 +18,11 @@ from shipsight.geodesy import EARTH_RADIUS_M, distance_m, lonlat_of, unit_vector
 SEGMENT_M = 500.0
 #: Segments tested exactly per point; with SEGMENT_M edges this spans kilometres of shore.
 CANDIDATES = 8
+#: Below this many point-segment pairs the candidates are found by brute force: a
+#: k-d tree (and scipy, a quarter second to import) pays only for larger work.
+BRUTE_FORCE_PAIRS = 4_000_000
+#: Points searched together for their nearest port boundary.
+ATTRIBUTION_BLOCK = 16_384
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,24 @@ class PortIndex:
     seg_a: np.ndarray
     seg_b: np.ndarray
     seg_port: np.ndarray
-    seg_tree: cKDTree | None
+    seg_mid: np.ndarray
+
+    @functools.cached_property
+    def _kdtree(self):
+        from scipy.spatial import cKDTree
+
+        return cKDTree(self.seg_mid)
+
+    def candidates(self, p, k):
+        """Indices ``(n, k)`` of the ``k`` segments whose midpoints are nearest (chord) to unit vectors ``p``."""
+        if len(p) * len(self.seg_mid) <= BRUTE_FORCE_PAIRS:
+            # Unit vectors: the nearest by chord are those of largest dot product.
+            far = -(p @ self.seg_mid.T)
+            if k >= far.shape[1]:
+                return np.broadcast_to(np.arange(far.shape[1]), far.shape).copy()
+            return np.argpartition(far, k - 1, axis=1)[:, :k]
+        _, cand = self._kdtree.query(p, k=k, workers=-1)
+        return cand.reshape(len(p), k)
 
 
 def _boundary_segments(geoms):
@@ -100,7 +122,7 @@ def build_port_index(ids, geoms, areas):
         seg_a=sa,
         seg_b=sb,
         seg_port=owner,
-        seg_tree=cKDTree(mid) if len(mid) else None,
+        seg_mid=mid,
     )
 
 
@@ -172,12 +194,13 @@ def attribute(lon, lat, index, *, points=None):
     nearest[inside] = port_id[inside]
     dist[inside] = 0.0
 
-    out = np.flatnonzero(~inside)
-    if len(out) and index.seg_tree is not None:
+    outside = np.flatnonzero(~inside)
+    k = min(CANDIDATES, len(index.seg_mid))
+    # In blocks: the (points, k, 3) temporaries of a block stay in the processor's caches.
+    for start in range(0, len(outside) if k else 0, ATTRIBUTION_BLOCK):
+        out = outside[start:start + ATTRIBUTION_BLOCK]
         p = unit_vectors(lon[out], lat[out])
-        k = min(CANDIDATES, index.seg_tree.n)
-        _, cand = index.seg_tree.query(p, k=k)
-        cand = cand.reshape(len(out), k)
+        cand = index.candidates(p, k)
         best, d2 = _nearest_on_segments(p[:, None, :], index.seg_a[cand], index.seg_b[cand])
         pick = np.argmin(d2, axis=1)
         rows = np.arange(len(out))

@@ -107,7 +107,7 @@ def copy_log(src, dst, *, analyst=None, progress=None):
     analyst : str, optional
         Who copies, for the destination's copy log (default: the OS user).
     progress : callable, optional
-        Called with a short message as each table is compared and written.
+        ``progress(done, total)``: called as each table is compared, then as each is written.
 
     Returns
     -------
@@ -121,13 +121,15 @@ def copy_log(src, dst, *, analyst=None, progress=None):
     """
     if src.url == dst.url:
         raise InputError(f"--from and --to both name {src.url}; copy to another store")
-    say = progress or (lambda message: None)
+    steps = 2 * len(TABLES)
+    tick = progress or (lambda done, total: None)
     result = CopyResult()
     with dst.transaction():
         diffs, audits = {}, {}
-        for name in TABLES:
+        for k, name in enumerate(TABLES, 1):
             a, b = src.dump_table(name), dst.dump_table(name)
             diffs[name] = _diff(a, b)
+            tick(k, steps)
             if name == "audit":
                 audits = {"src": a, "dst": b}
         audit = diffs["audit"]
@@ -146,14 +148,13 @@ def copy_log(src, dst, *, analyst=None, progress=None):
                 raise InputError(
                     f"{dst.url} {why}: {name} {d.first_changed} differs from {src.url}; ids cannot be kept, "
                     "so nothing was copied. Copy into a new, empty store instead")
-        for name in TABLES:
+        for k, name in enumerate(TABLES, len(TABLES) + 1):
             d = diffs[name]
             if len(d.new):
-                say(f"adding {len(d.new):,} {name}")
                 dst.load_rows(name, d.new)
             if len(d.changed):
-                say(f"updating {len(d.changed):,} {name}")
                 dst.load_rows(name, d.changed, replace=True)
+            tick(k, steps)
             result.added[name] = len(d.new)
             result.updated[name] = len(d.changed)
             result.unchanged[name] = d.unchanged

@@ -17,15 +17,13 @@ Filters (all optional, all layers unless said otherwise):
 
 import json
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from shipsight.errors import InputError
 from shipsight.io.formats import LAYER_NAMES
-from shipsight.portcalls import store_port_calls
-from shipsight.rules.engine import RULES
+from shipsight.rules import RULES
 from shipsight.rules.severity import severity_label
 from shipsight.store import SightingQuery
 
@@ -120,6 +118,8 @@ def flags_layer(store, *, since=None, until=None, bbox=None, port=None, rule=Non
     >>> flags_layer(open_store(os.path.join(tempfile.mkdtemp(), "x.db"))).columns[-2:].tolist()
     ['geometry', 'related_geometry']
     """
+    import geopandas as gpd
+
     _check_rule(rule)
     frame = flag_records(store.flags(rule=rule, status=status, include_withdrawn=include_withdrawn))
     frame = frame.reset_index(drop=True)
@@ -196,6 +196,10 @@ def layer_frame(store, name, *, since=None, until=None, bbox=None, port=None, ru
             frame = frame[inside]
         return frame[_bbox_mask(frame, bbox)] if bbox is not None and len(frame) else frame
     if name == "port-calls":
+        import geopandas as gpd
+
+        from shipsight.portcalls import store_port_calls
+
         calls = store_port_calls(store, port=port, since=since, until=until)
         ports = store.ports().set_index("id")
         geom = ports.geometry.reindex(calls["port_id"].astype("int64")).values if len(calls) else []

@@ -48,8 +48,11 @@ def report_layers(store, *, since=None, until=None, bbox=None, port=None, rule=N
 
 
 def write_report(store, out_html, *, since=None, until=None, bbox=None, port=None, rule=None,
-                 title="shipsight report", overwrite=False, coast="auto"):
+                 title="shipsight report", overwrite=False, coast="auto", progress=None):
     """Write the self-contained HTML map report of the store (filters as :func:`report_layers`).
+
+    ``progress(done, total)``, if given, follows its two steps (the layers read,
+    the page written).
 
     Returns
     -------
@@ -63,9 +66,12 @@ def write_report(store, out_html, *, since=None, until=None, bbox=None, port=Non
     """
     from shipsight.report.html import render_report
 
+    tick = progress or (lambda done, total: None)
     layers = report_layers(store, since=since, until=until, bbox=bbox, port=port, rule=rule)
+    tick(1, 2)
     path = render_report(out_html, ports=layers["ports"], sightings=layers["sightings"], flags=layers["flags"],
                          title=title, coast=coast, overwrite=overwrite)
+    tick(2, 2)
     return path, layers
 
 
@@ -316,7 +322,8 @@ def evidence_pack(store, flag_id, out, *, overwrite=False, chip_size_m=1000):
     scenes = store.scenes(ids=scene_ids).drop(columns="geom", errors="ignore") if scene_ids else pd.DataFrame()
     audit = pd.concat([store.history(entity="flag", entity_id=int(flag_id)),
                        *(store.history(entity="sighting", entity_id=i) for i in ids)], ignore_index=True)
-    audit = audit.sort_values("id").reset_index(drop=True) if len(audit) else audit
+    # Sightings of one import share its entry: listed once.
+    audit = audit.drop_duplicates("id").sort_values("id").reset_index(drop=True) if len(audit) else audit
 
     def chip(row, target):
         if row.get("scene_id") is None or pd.isna(row.get("scene_id")):

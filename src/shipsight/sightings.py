@@ -15,7 +15,6 @@ import shapely
 
 from shipsight.digest import sha256_file
 from shipsight.errors import InputError, RowErrors
-from shipsight.io.sightings import read_sightings_file
 from shipsight.model.sightings import FIELDS, validate_sightings
 from shipsight.model.vocab import ON_INVALID
 
@@ -85,7 +84,8 @@ def check_header(raw, path):
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import did: the new ids, and the rows it rejected and where they went."""
+    """What an import did: the new ids, the rows it rejected and where they went, and the
+    rows it left out as already in the log."""
 
     ids: list
     rejected: int
@@ -93,6 +93,7 @@ class ImportResult:
     skipped: int = 0  # rows the format says are not sightings (xView3 is_vessel false)
     #: Placeholder identifiers read as unknown and stored empty: ``{"imo": n, "mmsi": m}``.
     unknown_identifiers: dict = field(default_factory=dict)
+    duplicates: int = 0
 
 
 def rejects_path_for(path):
@@ -102,7 +103,7 @@ def rejects_path_for(path):
 
 
 def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None, analyst=None, layer=None,
-                     encoding=None, time_format=None):
+                     encoding=None, time_format=None, allow_duplicates=False, progress=None):
     """Import a file of sightings in one transaction.
 
     With ``on_invalid="raise"`` any bad row stops the import with every bad row
@@ -112,9 +113,17 @@ def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None,
     ``encoding`` is the text encoding of a CSV (or a Shapefile without
     ``.cpg``), ``time_format`` the times' layout (see
     :func:`shipsight.model.times.parse_times`).
+
+    Rows whose time, position, identity (name, IMO, MMSI) and source are
+    already in the log are left out and counted (``ImportResult.duplicates``):
+    importing a file twice, or shipsight's own export, adds nothing. With
+    ``allow_duplicates`` they are written again. ``progress(done, total)``
+    follows the rows written.
     """
     if on_invalid not in ON_INVALID:
         raise InputError(f"on_invalid must be one of {', '.join(ON_INVALID)}, not {on_invalid!r}")
+    from shipsight.io.sightings import read_sightings_file  # GIS readers: not for a single log
+
     raw = read_sightings_file(path, format=format, layer=layer, encoding=encoding)
     skipped = int(raw.attrs.get("skipped_not_vessel", 0))
     placed = []
@@ -145,7 +154,8 @@ def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None,
     if clean.empty:
         raise RowErrors(str(path), reported) if reported else InputError("holds no sightings", where=str(path))
     ids = store.add_sightings(clean, analyst=analyst or clean["analyst"].iat[0], source=str(path),
-                              sha256=sha256_file(path))
+                              sha256=sha256_file(path), duplicates="keep" if allow_duplicates else "skip",
+                              progress=progress)
     out = None
     if reported:
         out = rejects_path_for(path)
@@ -153,7 +163,7 @@ def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None,
         raw.insert(0, "row", rows)
         bad.merge(raw, on="row", how="left").to_csv(out, index=False)
     return ImportResult(ids=[int(i) for i in ids], rejected=len({r for r, _, _ in reported}), rejects_path=out,
-                        skipped=skipped, unknown_identifiers=unknown_ids)
+                        skipped=skipped, unknown_identifiers=unknown_ids, duplicates=len(clean) - len(ids))
 
 
 def edit_sighting(store, sighting_id, changes, *, reason, analyst, tz=None):

@@ -3,7 +3,8 @@
 import click
 
 from shipsight.cli.options import analyst_option, json_option
-from shipsight.cli.output import echo_err, echo_json
+from shipsight.cli.output import echo_json
+from shipsight.cli.progress import progress_bar
 
 
 @click.command("copy")
@@ -28,7 +29,8 @@ def copy(source, target, analyst, as_json):
     """
     from shipsight.copy import copy_stores
 
-    result = copy_stores(source, target, analyst=analyst, progress=echo_err)
+    with progress_bar("copying", "tables") as progress:
+        result = copy_stores(source, target, analyst=analyst, progress=progress)
     if as_json:
         echo_json({"added": result.added, "updated": result.updated, "unchanged": result.unchanged})
         return

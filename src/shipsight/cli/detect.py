@@ -1,43 +1,14 @@
 """``shipsight detect``: find ships in a SAR or optical scene; save them as candidate sightings."""
 
-import sys
 import time
 
 import click
 
 from shipsight.cli.options import analyst_option, height_option, json_option, overwrite_option, polarisation_option
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
+from shipsight.cli.progress import prepare_coast, progress_bar
 
 TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axis_deg", "score"]
-
-
-class _Progress:
-    """A rich progress bar on stderr, drawn only when stderr is a terminal (stdout stays clean)."""
-
-    def __init__(self):
-        self.bar = None
-        self.task = None
-
-    def __enter__(self):
-        if sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self.bar = Progress(TextColumn("detecting"), BarColumn(), TextColumn("{task.completed}/{task.total} tiles"),
-                                TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-            self.bar.__enter__()
-        return self
-
-    def __call__(self, done, total):
-        if self.bar is None:
-            return
-        if self.task is None:
-            self.task = self.bar.add_task("detect", total=total)
-        self.bar.update(self.task, completed=done)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
 
 
 @click.command()
@@ -112,8 +83,10 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
     store = app.store()
     if out is not None:
         _check_out(out, overwrite)  # before the work, so a refused output costs nothing
+    if not no_landmask:
+        prepare_coast()
     started = time.perf_counter()
-    with _Progress() as progress:
+    with progress_bar("detecting", "tiles") as progress:
         found = detect_scene(store, image, scene_id=scene_id, band=list(band) or None, kind=kind, pfa=pfa,
                              guard_m=guard_m, background_m=background_m, min_length_m=min_length_m,
                              max_length_m=max_length_m, land=land, use_landmask=not no_landmask,

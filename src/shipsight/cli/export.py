@@ -3,6 +3,7 @@
 import click
 
 from shipsight.cli.options import bbox_option, overwrite_option, since_option, until_option
+from shipsight.cli.progress import progress_bar
 from shipsight.io.formats import EXPORT_FORMATS, LAYER_NAMES
 from shipsight.rules import RULES
 
@@ -49,10 +50,17 @@ def export(app, out, layer, format_, since, until, bbox, port, rule, overwrite):
     if layer == "all":
         if format_ is not None and format_.lower() != "gpkg":
             raise click.BadParameter("--layer all writes one GeoPackage; use --format gpkg", param_hint="--format")
-        frames = all_layers(store, **filters)
-        path = write_layers(frames, out, overwrite=overwrite)
+        with progress_bar("exporting", "steps") as progress:
+            progress(0, 1, label="reading layers")
+            frames = all_layers(store, **filters)
+            progress(0, len(frames) + 1, label="writing")
+            path = write_layers(frames, out, overwrite=overwrite, progress=progress)
         click.echo(f"wrote {', '.join(f'{len(f)} {n}' for n, f in frames.items())} to {path}")
         return
-    frame = layer_frame(store, layer, **filters)
-    path = write_layer(frame, out, layer=layer, format=format_, overwrite=overwrite)
+    with progress_bar("exporting", "steps") as progress:
+        progress(0, 2)
+        frame = layer_frame(store, layer, **filters)
+        progress(1, 2)
+        path = write_layer(frame, out, layer=layer, format=format_, overwrite=overwrite)
+        progress(2, 2)
     click.echo(f"wrote {len(frame)} {layer} to {path}")

@@ -4,6 +4,7 @@ import click
 
 from shipsight.cli.options import analyst_option, bbox_option, json_option, since_option, until_option
 from shipsight.cli.output import echo_json, echo_record, echo_table, records
+from shipsight.cli.progress import progress_bar
 from shipsight.rules import DEFAULTS, RULES
 
 STATUSES = ("open", "confirmed", "dismissed")
@@ -38,8 +39,10 @@ def flag(app, since, until, bbox, distance_m, window_h, sts_distance_m, sts_wind
     """
     from shipsight.rules.engine import run_flags
 
-    run = run_flags(app.store(), since=since, until=until, bbox=bbox, analyst=analyst, distance_m=distance_m,
-                    window_h=window_h, sts_distance_m=sts_distance_m, sts_window_h=sts_window_h)
+    with progress_bar("flagging", "steps") as progress:
+        run = run_flags(app.store(), since=since, until=until, bbox=bbox, analyst=analyst, distance_m=distance_m,
+                        window_h=window_h, sts_distance_m=sts_distance_m, sts_window_h=sts_window_h,
+                        progress=progress)
     if as_json:
         echo_json({"found": run.found, "changes": run.changes})
         return

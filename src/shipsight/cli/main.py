@@ -18,7 +18,6 @@ from contextlib import contextmanager
 
 import click
 
-from shipsight import __version__
 from shipsight.errors import RowErrors, ShipsightError
 
 DEFAULT_DB = "shipsight.db"
@@ -168,7 +167,7 @@ class App:
               help="SQLite file or postgresql:// URL of the store (or set SHIPSIGHT_DB).")
 @click.option("--ais", envvar="SHIPSIGHT_AIS", metavar="PATH",
               help="Folder of the AIS archive (or set SHIPSIGHT_AIS); default beside a SQLite store: X.db -> X.ais.")
-@click.version_option(__version__, prog_name="shipsight")
+@click.version_option(package_name="shipsight", prog_name="shipsight")
 @click.pass_context
 def cli(ctx, db, ais):
     """Log ship sightings from satellite imagery and flag sanctioned-vessel activity.

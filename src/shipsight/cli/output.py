@@ -66,7 +66,10 @@ def _console():
     from rich.console import Console
 
     stream = click.get_text_stream("stdout")
-    return Console(file=stream, width=None if stream.isatty() else 200, soft_wrap=False)
+    # Cells are data, shown as text: no markup ("[b]"), emoji codes (":ship:") or
+    # highlighting, which would change what a name says and cost a regex pass per cell.
+    return Console(file=stream, width=None if stream.isatty() else 200, soft_wrap=False, markup=False, emoji=False,
+                   highlight=False)
 
 
 def _cell(value):

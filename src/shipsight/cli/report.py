@@ -3,6 +3,7 @@
 import click
 
 from shipsight.cli.options import bbox_option, since_option, until_option
+from shipsight.cli.progress import prepare_coast, progress_bar
 from shipsight.rules import RULES
 
 
@@ -34,7 +35,9 @@ def report(app, out_html, since, until, bbox, port, rule, title, overwrite):
 
     if out_html.lower().rsplit(".", 1)[-1] not in ("html", "htm"):
         raise click.BadParameter("the report is one HTML file; end OUT_HTML in .html", param_hint="OUT_HTML")
-    path, layers = write_report(app.store(create=False), out_html, since=since, until=until, bbox=bbox, port=port,
-                                rule=rule, title=title, overwrite=overwrite)
+    prepare_coast()
+    with progress_bar("writing the report", "steps") as progress:
+        path, layers = write_report(app.store(create=False), out_html, since=since, until=until, bbox=bbox,
+                                    port=port, rule=rule, title=title, overwrite=overwrite, progress=progress)
     click.echo(f"wrote {path}: {len(layers['sightings'])} sightings, {len(layers['flags'])} flags, "
                f"{len(layers['ports'])} ports")

@@ -7,6 +7,7 @@ from shipsight.cli.options import (
     tz_option, until_option,
 )
 from shipsight.cli.output import echo_err, echo_geojson, echo_json, echo_record, echo_table, records
+from shipsight.cli.progress import progress_bar
 from shipsight.io.formats import SIGHTING_FORMATS
 from shipsight.model.vocab import ON_INVALID
 
@@ -26,10 +27,13 @@ def sightings():
 @click.option("--on-invalid", type=click.Choice(ON_INVALID), default="raise", show_default=True,
               help="raise: any bad row stops the import; skip: import good rows, write bad ones to FILE.rejects.csv.")
 @sighting_file_options
+@click.option("--allow-duplicates", is_flag=True,
+              help="Also write rows whose time, position, identity and source are already in the log "
+                   "(by default they are skipped and counted).")
 @analyst_option
 @json_option
 @click.pass_obj
-def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, analyst, as_json):
+def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, allow_duplicates, analyst, as_json):
     """Import sightings from CSV, GeoJSON, GeoPackage, Shapefile, FlatGeobuf or KML/KMZ, all or nothing.
 
     Columns (or properties) are named as 'shipsight log' options: time, lon,
@@ -62,8 +66,10 @@ def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, an
     """
     from shipsight.sightings import import_sightings
 
-    result = import_sightings(app.store(), file, format=format_, on_invalid=on_invalid, tz=tz,
-                              analyst=analyst, layer=layer, encoding=encoding, time_format=time_format)
+    with progress_bar("importing", "rows") as progress:
+        result = import_sightings(app.store(), file, format=format_, on_invalid=on_invalid, tz=tz,
+                                  analyst=analyst, layer=layer, encoding=encoding, time_format=time_format,
+                                  allow_duplicates=allow_duplicates, progress=progress)
     if result.rejected:
         echo_err(f"warning: {result.rejected} bad row{'s' * (result.rejected > 1)} skipped; "
                  f"see {result.rejects_path}")
@@ -71,15 +77,23 @@ def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, an
     for kind, what in (("imo", "IMO numbers (0, 0000000, 1, ...)"), ("mmsi", "MMSIs (000000000, 123456789, non-ship)")):
         if unknown.get(kind):
             echo_err(f"note: {unknown[kind]} placeholder {what} read as unknown and stored empty")
+    if result.duplicates:
+        echo_err(f"{result.duplicates} row{'s' * (result.duplicates > 1)} already in the log (same time, position, "
+                 "identity and source): skipped; --allow-duplicates writes them again")
+    ids = result.ids
     if as_json:
-        echo_json({"imported": len(result.ids), "rejected": result.rejected,
+        echo_json({"imported": len(ids), "rejected": result.rejected, "duplicates": result.duplicates,
                    "unknown_identifiers": unknown,
                    "rejects_file": str(result.rejects_path) if result.rejects_path else None,
-                   "first_id": result.ids[0], "last_id": result.ids[-1], "skipped_not_vessel": result.skipped})
+                   "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None,
+                   "skipped_not_vessel": result.skipped})
     else:
         skipped = f"; {result.skipped} row{'s' * (result.skipped != 1)} with is_vessel false skipped" \
             if result.skipped else ""
-        click.echo(f"imported {len(result.ids)} sightings from {file} (ids {result.ids[0]}-{result.ids[-1]}){skipped}")
+        if ids:
+            click.echo(f"imported {len(ids)} sightings from {file} (ids {ids[0]}-{ids[-1]}){skipped}")
+        else:
+            click.echo(f"imported 0 sightings from {file}: every row is already in the log{skipped}")
 
 
 @sightings.command("sync")
@@ -137,7 +151,8 @@ def list_(app, port, vessel, since, until, bbox, retracted, as_json, as_geojson)
     from shipsight.store import SightingQuery
 
     query = SightingQuery(port=port, vessel=vessel, since=since, until=until, bbox=bbox, include_retracted=retracted)
-    frame = app.store(create=False).sightings(query)
+    # Rows printed as a table or JSON need no geometry (and so no geopandas).
+    frame = app.store(create=False).sightings(query, geometry=as_geojson)
     if as_geojson:
         echo_geojson(frame)
     elif as_json:

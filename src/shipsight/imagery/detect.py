@@ -40,13 +40,11 @@ Example
 
 import math
 import os
-import warnings
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from multiprocessing import get_context
 
 import numpy as np
 import rasterio
-from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.windows import Window
 
 from shipsight.errors import InputError
@@ -233,57 +231,49 @@ def detect(
 
 
 class _LandOracle:
-    """GSHHG land answers from a helper process that lives for one detect call.
+    """GSHHG land answers for one detect call, from the coastline's tile cache.
 
-    roaring-landmask holds its bitmap (~400 MB) and, once a point near a
-    coast is asked, its polygons (~700 MB more) in memory for the life of
-    the process that loaded them. Asking from a short-lived helper keeps the
-    caller's memory flat; the helper is gone when detect returns.
+    Only the tiles around the scene are read (:mod:`shipsight.coast`), so the
+    answers cost milliseconds and a few MB; open-sea scenes (by the coarse
+    index) never read them.
     """
 
     def __init__(self, enabled):
         self.enabled = enabled
         self.status = "used" if enabled else "off"
-        self.pool = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        pass
 
     def not_needed(self):
-        """The scene is open sea by the coarse index: never start the helper."""
+        """The scene is open sea by the coarse index: never read the coastline."""
         self.enabled = False
         self.status = "not needed (open sea)"
-
-    def _submit(self, fn, *args):
-        if self.pool is None:  # started on first use: open-sea scenes never pay for it
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-        return self.pool.submit(fn, *args)
 
     def on_land(self, lon, lat):
         if not self.enabled:
             return np.zeros(np.shape(lon), dtype=bool)
-        return self._submit(on_land, lon, lat).result()
+        return on_land(lon, lat)
 
     def later_grid(self, georef, nby, nbx, block, exempt=None):
-        """Ask now, answer when called: the helper works while the first tile is read."""
-        return _Later(self._submit(land_block_grid, georef, nby, nbx, block), exempt)
+        """The land grid of the scene's blocks, less ``exempt``: a callable, None when no land is left."""
+        return _Later(land_block_grid(georef, nby, nbx, block), exempt)
 
 
 class _Later:
-    """The land grid from a pending answer, less ``exempt`` blocks; None when no land is left."""
+    """The land grid less ``exempt`` blocks, worked out when first asked; None when no land is left."""
 
-    def __init__(self, future, exempt=None):
-        self.future = future
+    def __init__(self, grid, exempt=None):
+        self.grid = grid
         self.exempt = exempt
         self.value = False
 
     def __call__(self):
         if self.value is False:
-            grid = self.future.result()
+            grid = self.grid
             if self.exempt is not None:
                 grid &= ~self.exempt
             self.value = grid if grid.any() else None
@@ -438,8 +428,8 @@ def _sample_windows(height, width, *, n=4, size=256):
 
 def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_length_m, link_m,
           land, mask_geoms, harbours, oracle, water_from_image, tile, units, offset, scale, product):
-    from scipy.special import gammainccinv
-    from scipy.stats import norm
+    # ndtri, not scipy.stats.norm.isf (which is -ndtri): scipy.stats takes half a second to import.
+    from scipy.special import gammainccinv, ndtri
 
     from shipsight.imagery.products import open_dataset
 
@@ -536,11 +526,11 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
     probe.min_count = max(16, ring_area // 5)
     grid = np.log(np.geomspace(0.5, 50.0, 400))
     probe.enl_table = (grid, gammainccinv(np.exp(grid), pfa) / np.exp(grid))
-    probe.t_gauss = float(norm.isf(pfa))
+    probe.t_gauss = float(-ndtri(pfa))
     pfa_grow = min(_PFA_GROW, max(pfa, 1e-12) * _PFA_GROW_RATIO)
     pfa_grow = max(pfa_grow, pfa)
     probe.enl_table_grow = (grid, gammainccinv(np.exp(grid), pfa_grow) / np.exp(grid))
-    probe.t_gauss_grow = float(norm.isf(pfa_grow))
+    probe.t_gauss_grow = float(-ndtri(pfa_grow))
 
     # Overlap: background ring + image-land neighbourhood + half the longest object or
     # a side lobe's reach, so decisions about objects a tile owns see whole-scene pixels.

@@ -3,9 +3,8 @@
 Three sources, each for what it does best:
 
 - :func:`on_land` -- roaring-landmask's GSHHG coastline (the data ship in the
-  wheel). Its ~460 m bitmap answers "surely water" for most points in
-  microseconds; only points the bitmap calls "maybe land" go to the polygons,
-  which take seconds to load the first time in a process.
+  wheel), read from shipsight's local tile cache of its polygons
+  (:mod:`shipsight.coast`): only the tiles around the scene.
 - :func:`read_mask_polygons` / :func:`rasterize_polygons` -- a user's land or
   infrastructure polygons (any file pyogrio reads, or shapely geometries),
   reprojected to the raster's CRS and burnt per tile.
@@ -13,11 +12,10 @@ Three sources, each for what it does best:
   too coarse (harbours, new quays, reclaimed land): large connected regions
   clearly brighter than open water.
 
-Loading the GSHHG bitmap costs about 0.7 s and 400 MB, its polygons 3 s and
-900 MB more. :func:`gshhg_cells` answers first, from a small index shipped
-with shipsight (``data/gshhg_coast_index.npz``, 0.1 degree cells, built from
-the same GSHHG polygons by :func:`build_coast_index`), whether a box holds
-any coast or land at all: an open-sea scene never loads roaring-landmask.
+:func:`gshhg_cells` answers first, from a small index shipped with shipsight
+(``data/gshhg_coast_index.npz``, 0.1 degree cells, built from the same GSHHG
+polygons by :func:`build_coast_index`), whether a box holds any coast or land
+at all: an open-sea scene never reads the coastline.
 
 Example
 -------
@@ -32,8 +30,8 @@ import numpy as np
 
 from shipsight.errors import InputError
 
-# pyproj and scipy are imported inside the functions that need them: the
-# GSHHG helper process of detect imports this module and should start fast.
+# pyproj and scipy are imported inside the functions that need them: detect
+# imports this module for every scene and should start fast.
 
 __all__ = [
     "on_land",
@@ -49,26 +47,11 @@ __all__ = [
 COAST_INDEX = Path(__file__).with_name("data") / "gshhg_coast_index.npz"
 
 
-@functools.lru_cache(maxsize=1)
-def _bitmap():
-    from roaring_landmask import LandmaskProvider, RoaringMask
-
-    return RoaringMask.new(LandmaskProvider.Gshhg)
-
-
-@functools.lru_cache(maxsize=1)
-def _shapes():
-    from roaring_landmask import LandmaskProvider, Shapes
-
-    return Shapes.new(LandmaskProvider.Gshhg)
-
-
 def on_land(lon, lat):
     """True where a point lies on land by the GSHHG full-resolution coastline.
 
-    The answer equals ``RoaringLandmask.new().contains_many(lon, lat)``, but
-    the polygons (seconds to load) are loaded only if some point falls in a
-    bitmap cell that may hold land.
+    Read from shipsight's tile cache of roaring-landmask's GSHHG polygons
+    (:func:`shipsight.coast.on_land`): only the tiles the points fall in.
 
     Parameters
     ----------
@@ -84,25 +67,9 @@ def on_land(lon, lat):
     >>> on_land(-118.25, 34.05).item()   # downtown Los Angeles
     True
     """
-    lon, lat = np.broadcast_arrays(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    shape = lon.shape
-    lon = np.ascontiguousarray(lon.ravel())
-    lat = np.ascontiguousarray(lat.ravel())
-    out = np.zeros(lon.size, dtype=bool)
-    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90)
-    if not ok.any():
-        return out.reshape(shape)
-    lon_ok = ((lon[ok] + 180.0) % 360.0) - 180.0
-    lat_ok = lat[ok]
-    maybe = np.asarray(_bitmap().contains_many(lon_ok, lat_ok), dtype=bool)
-    if maybe.any():
-        sure = np.zeros(maybe.size, dtype=bool)
-        sure[maybe] = np.asarray(
-            _shapes().contains_many(np.ascontiguousarray(lon_ok[maybe]), np.ascontiguousarray(lat_ok[maybe])),
-            dtype=bool,
-        )
-        out[np.flatnonzero(ok)] = sure
-    return out.reshape(shape)
+    from shipsight.coast import on_land as coast_on_land
+
+    return coast_on_land(lon, lat)
 
 
 def read_mask_polygons(land=None, mask_geoms=None, *, crs):
@@ -248,8 +215,7 @@ def land_block_grid(georef, nby, nbx, block, *, chunk=256):
 
     ``georef`` is the scene's :class:`~shipsight.imagery.georef.Georef`
     (geotransform, GCPs or RPCs). Computed ``chunk`` block rows at a time so
-    memory stays small for any scene size; meant to run in detect's helper
-    process.
+    memory stays small for any scene size.
 
     Returns
     -------

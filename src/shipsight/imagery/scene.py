@@ -31,7 +31,6 @@ write them use UTC. When none is found ``acquired`` is None: ask the analyst.
 
 import math
 import re
-import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path

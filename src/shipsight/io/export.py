@@ -560,7 +560,7 @@ def write_layer(gdf, out, *, layer, format=None, overwrite=False):
     return _atomic_write(out, fmt, overwrite, lambda tmp: _write_one(fmt, frames, tmp, layer, out.stem))
 
 
-def write_layers(layers, out_gpkg, *, overwrite=False):
+def write_layers(layers, out_gpkg, *, overwrite=False, progress=None):
     """Write several layers into one GeoPackage, in one go.
 
     Parameters
@@ -572,6 +572,8 @@ def write_layers(layers, out_gpkg, *, overwrite=False):
         Must end in ``.gpkg``.
     overwrite : bool, default False
         Replace an existing file (the whole file, not a table in it).
+    progress : callable, optional
+        ``progress(done, total)``: each layer prepared, then the file written.
 
     Returns
     -------
@@ -592,10 +594,14 @@ def write_layers(layers, out_gpkg, *, overwrite=False):
         raise InputError(f"several layers go into one GeoPackage; end the file in .gpkg (got {out.suffix!r})", where=str(out))
     if not layers:
         raise InputError("no layers to write", where=str(out))
+    tick = progress or (lambda done, total: None)
     frames = {}
-    for name, gdf in layers.items():
+    for k, (name, gdf) in enumerate(layers.items(), 1):
         frames.update(_prepare(gdf, name, "gpkg"))
-    return _atomic_write(out, "gpkg", overwrite, lambda tmp: _write_ogr(frames, tmp, "GPKG"))
+        tick(k, len(layers) + 1)
+    path = _atomic_write(out, "gpkg", overwrite, lambda tmp: _write_ogr(frames, tmp, "GPKG"))
+    tick(len(layers) + 1, len(layers) + 1)
+    return path
 
 
 def read_layer(path, *, layer=None, format=None):

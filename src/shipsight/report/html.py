@@ -69,6 +69,9 @@ def _leaflet_assets():
 def coastline(bounds, *, max_vertices=60_000):
     """Land polygons (GSHHG full resolution, from roaring-landmask) clipped to ``bounds``.
 
+    Read from the coastline's tile cache (:mod:`shipsight.coast`): only the
+    tiles inside ``bounds``.
+
     Parameters
     ----------
     bounds : tuple of float
@@ -80,41 +83,81 @@ def coastline(bounds, *, max_vertices=60_000):
     Returns
     -------
     shapely.Geometry or None
-        A (Multi)Polygon of land, or ``None`` when roaring-landmask is absent.
+        A MultiPolygon of land, as the cache's tile pieces (pieces of one
+        landmass meet along tile lines), or ``None`` when roaring-landmask is
+        absent.
 
     Examples
     --------
     >>> land = coastline((125.0, 38.5, 125.6, 38.9))
-    >>> land is None or land.geom_type in ("Polygon", "MultiPolygon")
+    >>> land is None or land.geom_type == "MultiPolygon"
     True
     """
-    try:
-        import roaring_landmask
-    except ImportError:
-        return None
+    found = _coast(bounds, max_vertices=max_vertices)
+    return None if found is None else found[0]
+
+
+def _coast(bounds, *, max_vertices=60_000):
+    """``(land, shore)`` in ``bounds``, or None without roaring-landmask.
+
+    ``land`` as in :func:`coastline`; ``shore`` the MultiLineString to draw as
+    the coast: the pieces' outlines less the tile lines they were cut along and
+    the edges of ``bounds``, so no line is drawn across land. Both are
+    simplified (Douglas-Peucker) to about ``max_vertices`` together.
+    """
+    from shipsight.coast import land_polygons
+
     minx, miny, maxx, maxy = bounds
-    world = shapely.from_wkb(roaring_landmask.Shapes.wkb(roaring_landmask.LandmaskProvider.Gshhg))
-    parts = shapely.get_parts(world)
-    del world
-    tree = shapely.STRtree(parts)
-    hits = parts[tree.query(shapely.box(minx, miny, maxx, maxy))]
-    del parts, tree
-    if not len(hits):
-        return shapely.MultiPolygon()
-    clipped = shapely.clip_by_rect(hits, minx, miny, maxx, maxy)
-    clipped = clipped[~shapely.is_empty(clipped)]
+    try:
+        hits = land_polygons((minx, miny, maxx, maxy))
+    except InputError:  # roaring-landmask is not installed
+        return None
+    clipped = shapely.clip_by_rect(hits, minx, miny, maxx, maxy) if len(hits) else hits
+    clipped = shapely.get_parts(clipped[~shapely.is_empty(clipped)])
     tolerance = max(maxx - minx, maxy - miny) / 4000.0
     # Islets smaller than a few pixels of the map cannot be seen; dropping them
     # first keeps a wide area (a report that spans the antimeridian covers the
-    # world) from simplifying and merging 180,000 polygons at full resolution.
-    clipped = clipped[shapely.area(clipped) >= (2.0 * tolerance) ** 2]
+    # world) from simplifying 180,000 polygons at full resolution.
+    clipped = clipped[(shapely.get_type_id(clipped) == 3) & (shapely.area(clipped) >= (2.0 * tolerance) ** 2)]
+    if not len(clipped):
+        return shapely.MultiPolygon(), shapely.MultiLineString()
+    shore = _shore_lines(clipped, bounds)
     while True:
-        simple = shapely.simplify(clipped, tolerance, preserve_topology=True)
-        if int(shapely.get_num_coordinates(simple).sum()) <= max_vertices:
+        land = shapely.simplify(clipped, tolerance, preserve_topology=True)
+        lines = shapely.simplify(shore, tolerance)
+        if int(shapely.get_num_coordinates(land).sum() + shapely.get_num_coordinates(lines).sum()) <= max_vertices:
             break
         tolerance *= 2.0
-    simple = simple[~shapely.is_empty(simple)]
-    return shapely.union_all(simple) if len(simple) else shapely.MultiPolygon()
+    land = shapely.get_parts(land)
+    return shapely.multipolygons(land[shapely.get_type_id(land) == 3]), shapely.multilinestrings(lines)
+
+
+def _shore_lines(pieces, bounds):
+    """The outlines of ``pieces`` less every segment along a tile line or an edge of ``bounds``.
+
+    A segment is dropped when both its ends lie on the same such line (clipping
+    puts them there exactly). What is left runs along real coast; consecutive
+    kept segments of a ring become one line.
+    """
+    from shipsight.coast.cache import TILE_DEG
+
+    coords, ring = shapely.get_coordinates(shapely.get_rings(pieces), return_index=True)
+    x, y = coords[:, 0], coords[:, 1]
+    minx, miny, maxx, maxy = bounds
+    same_ring = ring[:-1] == ring[1:]
+    along_x = (x[:-1] == x[1:]) & ((np.mod(x[:-1], TILE_DEG) == 0) | (x[:-1] == minx) | (x[:-1] == maxx))
+    along_y = (y[:-1] == y[1:]) & ((np.mod(y[:-1], TILE_DEG) == 0) | (y[:-1] == miny) | (y[:-1] == maxy))
+    kept = np.flatnonzero(same_ring & ~along_x & ~along_y)
+    if not len(kept):
+        return np.array([], dtype=object)
+    start = np.r_[True, kept[1:] != kept[:-1] + 1]
+    line = np.cumsum(start) - 1
+    last = np.r_[start[1:], True]
+    # Each kept segment gives its first point; the last segment of a line its end point too.
+    points = np.concatenate([kept, kept[last] + 1])
+    owner = np.concatenate([line, line[last]])
+    order = np.lexsort((points, owner))
+    return shapely.linestrings(coords[points[order]], indices=owner[order])
 
 
 # ------------------------------------------------------------------ JSON data
@@ -150,10 +193,10 @@ def _records(frame, columns):
     return [{k: _plain(v) for k, v in row.items()} for row in data]
 
 
-def _geojson_geometry(geom, digits=6):
+def _geojson_geometry(geom, digits=6, mode="valid_output"):
     if geom is None or geom.is_empty:
         return None
-    return json.loads(shapely.to_geojson(shapely.set_precision(geom, 10.0**-digits)))
+    return json.loads(shapely.to_geojson(shapely.set_precision(geom, 10.0**-digits, mode=mode)))
 
 
 def safe_json(obj):
@@ -201,7 +244,7 @@ def _flag_state(sightings, flags):
     return state
 
 
-def _report_data(*, ports, sightings, flags, title, coast):
+def _report_data(*, ports, sightings, flags, title, coast, shore=None):
     sightings = sightings.copy()
     if "lon" not in sightings.columns or "lat" not in sightings.columns:
         sightings["lon"], sightings["lat"] = sightings.geometry.x, sightings.geometry.y
@@ -228,7 +271,9 @@ def _report_data(*, ports, sightings, flags, title, coast):
         "flags": frec,
         "ports": prec,
         "links": links,
-        "coast": _geojson_geometry(coast, digits=5) if coast is not None else None,
+        # Pointwise rounding: the land is tile pieces side by side, not one valid polygon to repair.
+        "coast": _geojson_geometry(coast, digits=5, mode="pointwise") if coast is not None else None,
+        "shore": _geojson_geometry(shore, digits=5, mode="pointwise") if shore is not None else None,
         "coast_source": "GSHHG full resolution via roaring-landmask" if coast is not None else None,
     }
 
@@ -312,9 +357,16 @@ def render_html(*, ports, sightings, flags, title="shipsight report", coast="aut
     if isinstance(coast, str):
         if coast != "auto":
             raise InputError(f"coast must be 'auto', None or a geometry, not {coast!r}")
-        pieces = [coastline(box) for box in _coast_boxes(lons, lats, wrap)]
-        coast = None if not pieces or any(p is None for p in pieces) else shapely.union_all(pieces)
-    data = _report_data(ports=ports, sightings=sightings, flags=flags, title=str(title), coast=coast)
+        found = [_coast(box) for box in _coast_boxes(lons, lats, wrap)]
+        if not found or any(f is None for f in found):
+            coast = shore = None
+        else:
+            # Boxes either side of 180: their pieces side by side, no overlay needed.
+            coast = shapely.multipolygons(np.concatenate([shapely.get_parts(land) for land, _ in found]))
+            shore = shapely.multilinestrings(np.concatenate([shapely.get_parts(lines) for _, lines in found]))
+    else:
+        shore = None if coast is None else shapely.boundary(coast)
+    data = _report_data(ports=ports, sightings=sightings, flags=flags, title=str(title), coast=coast, shore=shore)
     data["wrap_lon"] = wrap
     leaflet_js, leaflet_css = _leaflet_assets()
     app_js = _asset("report.js")

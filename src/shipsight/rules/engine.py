@@ -37,6 +37,10 @@ from shipsight.store import SightingQuery
 #: What a flag keeps of the identity match behind it (see :func:`shipsight.sanctions.screening.screen`).
 MATCH_EVIDENCE = [c for c in SCREEN_COLUMNS if c not in ("identity", "list_key")]
 
+#: The steps of a flag run, as ``progress`` counts them.
+STEPS = ("read sightings", "match identities", "sanctioned-vessel", "at-sanctioned-vessel-location",
+         "watchlist-port", "ship-to-ship", "sync flags")
+
 
 @dataclass(frozen=True)
 class FlagRun:
@@ -48,11 +52,13 @@ class FlagRun:
 
 def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=DEFAULTS["distance_m"],
               window_h=DEFAULTS["window_h"], sts_distance_m=DEFAULTS["sts_distance_m"],
-              sts_window_h=DEFAULTS["sts_window_h"], fuzzy_threshold=90):
+              sts_window_h=DEFAULTS["sts_window_h"], fuzzy_threshold=90, progress=None):
     """Run every rule over the sightings in scope and bring the stored flags in line.
 
     Idempotent: a second run with the same inputs changes nothing; a changed
     input updates or withdraws the flags it affects; review status is kept.
+    ``progress(done, total)``, if given, is called after each of the run's
+    :data:`STEPS` steps.
 
     Examples
     --------
@@ -65,6 +71,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
                         ("sts_window_h", sts_window_h)):
         if not value > 0:
             raise InputError(f"--{name.replace('_', '-')} must be positive, not {value}")
+    step = _stepper(progress)
     scope_q = SightingQuery(since=since, until=until, bbox=bbox)
     scope = store.flag_inputs(scope_q)
     entries = screening_entries(store.list_entries(version="all"))
@@ -75,7 +82,9 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
         pad = pd.Timedelta(hours=window_h)
         wide = store.flag_inputs(SightingQuery(since=None if since is None else since - pad,
                                                until=None if until is None else until + pad))
+    step()
     matches = _best_matches(wide, entries, fuzzy_threshold)
+    step()
     parts = []
 
     # 1. sanctioned-vessel
@@ -85,6 +94,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
         f["severity"] = f["score"] / 100.0
         parts.append(f.assign(rule="sanctioned-vessel", related_sighting_id=pd.NA, distance_m=np.nan,
                               hours_apart=np.nan))
+    step()
 
     # 2. at-sanctioned-vessel-location
     listed = wide[wide["id"].isin(matches["sighting_id"])]
@@ -102,6 +112,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
             f = f.sort_values(["a_id", "list_key", "severity", "distance_m", "b_id"],
                               ascending=[True, True, False, True, True]).drop_duplicates(["a_id", "list_key"])
             parts.append(f.assign(rule="at-sanctioned-vessel-location"))
+    step()
 
     # 3. watchlist-port
     hits = store.watchlist_hits(scope)
@@ -109,6 +120,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
         f = hits.assign(severity=0.5)
         parts.append(f.assign(rule="watchlist-port", related_sighting_id=pd.NA, distance_m=np.nan,
                               hours_apart=np.nan, list_key=None))
+    step()
 
     # 4. ship-to-ship, among sightings outside every port polygon
     # port_id is the smallest port containing a sighting, kept current as ports change: NA means at sea.
@@ -124,6 +136,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
                                      max_hours=sts_window_h)
             parts.append(f.assign(rule="ship-to-ship", port_id=pd.NA, list_key=None))
 
+    step()
     flags = _assemble(parts)
     found = {rule: int((flags["rule"] == rule).sum()) for rule in RULES}
     scope_ids = None
@@ -131,12 +144,30 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
         # Flags of retracted sightings in scope are withdrawn too, so the scope includes them.
         scope_ids = store.flag_inputs(SightingQuery(since=since, until=until, bbox=bbox, include_retracted=True))["id"]
     changes = store.sync_flags(flags, scope_ids=scope_ids, analyst=analyst)
+    step()
     return FlagRun(found=found, changes=changes)
+
+
+def _stepper(progress):
+    """A function that reports the next of :data:`STEPS` done to ``progress`` (or does nothing)."""
+    done = [0]
+
+    def step():
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], len(STEPS))
+
+    return step
 
 
 def _same_vessel(sightings, pairs):
     """True where both sightings of a pair carry the same identity (a ship is not its own partner)."""
-    keys = vessel_key(sightings.set_index("id")[["name", "imo", "mmsi"]])
+    if len(pairs) == 0:
+        return np.zeros(0, dtype=bool)
+    # Keys of the sightings in pairs only: a few thousand, not every sighting in scope.
+    ids = sightings["id"].to_numpy()
+    wanted = np.isin(ids, np.union1d(pairs["a_id"].to_numpy(), pairs["b_id"].to_numpy()))
+    keys = vessel_key(sightings.loc[wanted, ["name", "imo", "mmsi"]].set_axis(ids[wanted]))
     a = keys.reindex(pairs["a_id"].to_numpy()).reset_index(drop=True)
     b = keys.reindex(pairs["b_id"].to_numpy()).reset_index(drop=True)
     return a.eq(b).fillna(False).to_numpy(dtype=bool)

@@ -15,7 +15,7 @@ from shipsight.errors import InputError, NotFoundError
 from shipsight.model.sightings import default_analyst
 
 #: The newest schema this code knows; both back ends migrate to it.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: Every table of the log, parents before children: the order a copy writes them in.
 TABLES = ("ports", "scenes", "imports", "sightings", "list_versions", "list_entries", "vessels", "ais_imports",
@@ -111,13 +111,23 @@ class Store(ABC):
 
     # sightings
     @abstractmethod
-    def add_sightings(self, frame, *, analyst, source=None, sha256=None):
+    def add_sightings(self, frame, *, analyst, source=None, sha256=None, duplicates="keep", progress=None):
         """Insert validated sightings (columns of ``model.sightings.FIELDS``) with
-        their port attribution, each with its audit entry; return the new ids."""
+        their port attribution; return the new ids (consecutive, in frame order).
+
+        With a ``source`` (a file) the rows are one import: one audit entry
+        names the file, its ``sha256``, the analyst and the ids created (the
+        rows themselves are the values). Without one each sighting gets its own
+        ``insert`` entry. ``duplicates="skip"`` leaves out rows whose time,
+        position, identity and source are already in the log (the ids returned
+        are then fewer than the rows); ``"keep"`` writes them. ``progress``,
+        if given, is called as ``progress(rows_written, rows)``."""
 
     @abstractmethod
-    def sightings(self, query=SightingQuery()):
-        """Sightings matching ``query`` as a GeoDataFrame, ordered by time then id."""
+    def sightings(self, query=SightingQuery(), *, geometry=True):
+        """Sightings matching ``query`` as a GeoDataFrame, ordered by time then id; with
+        ``geometry=False`` a plain DataFrame of the same columns less the point (lon and lat
+        are columns either way), for callers that print rows and need not load geopandas."""
 
     def sighting(self, sighting_id):
         """One sighting, retracted ones too, as a one-row GeoDataFrame; NotFoundError if none."""
@@ -136,7 +146,8 @@ class Store(ABC):
 
     @abstractmethod
     def history(self, *, entity=None, entity_id=None):
-        """The audit log as a DataFrame, oldest first."""
+        """The audit log as a DataFrame, oldest first; for ``entity="sighting"`` with the
+        entries of the imports that brought those sightings in."""
 
     @abstractmethod
     def audit_mark(self):

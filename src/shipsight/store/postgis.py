@@ -412,7 +412,7 @@ class PostgisStore(SQLStore):
                         frame["lon"].to_numpy(dtype=float).tolist(), frame["lat"].to_numpy(dtype=float).tolist(),
                         *(nullable(frame[c]) for c in SIGHTING_FIELDS)))
 
-    def _write_sightings(self, rows, *, start, import_id, created):
+    def _write_sightings(self, rows, *, start, import_id, created, progress=None):
         self._insert_rows("_stage_sightings", ["ord", "time", "lon", "lat", *SIGHTING_FIELDS], rows)
         # Attribution is computed by PostGIS while the rows go in: one pass.
         self.conn.execute(
@@ -426,6 +426,8 @@ class PostgisStore(SQLStore):
             " ST_SetSRID(ST_MakePoint(lon, lat), 4326)::geography AS geog FROM _stage_sightings OFFSET 0) t"
             + _attribution_joins("t.geom", "t.geog") + " ORDER BY t.ord",
             (int(start), import_id, created))
+        if progress is not None:
+            progress(len(rows), len(rows))
 
     # -- flag rules: the spatial-temporal joins in SQL -----------------------
     def pairs_near(self, a, b, *, distance_m, window_h):

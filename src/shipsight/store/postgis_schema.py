@@ -17,7 +17,7 @@ The audit log is append-only and sightings are never deleted: triggers refuse
 (UPDATE/DELETE/TRUNCATE on the audit log; DELETE/TRUNCATE on sightings).
 """
 
-from shipsight.store.sqlite_schema import PORT_IDENTITY_COLUMNS, SKIP_NULL_INDEXES, screening_migration
+from shipsight.store.sqlite_schema import IMPORT_RANGES, PORT_IDENTITY_COLUMNS, SKIP_NULL_INDEXES, screening_migration
 
 #: Version 1's 4-D index: unit-sphere length per second of time; one hour spans about 1e-5,
 #: the chord of some 60 m, so that boxes of the flag windows (300-500 m, 1-72 h)
@@ -280,4 +280,7 @@ _V5 = [*PORT_IDENTITY_COLUMNS]  # ports kept apart
 # Version 6, as in SQLite (screening).
 _V6 = screening_migration("json_build_array({})::text", "BIGINT")  # screening
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6]
+# Version 7, as in SQLite: one audit entry per bulk import, its id range kept beside it.
+_V7 = [*IMPORT_RANGES]  # one audit entry per import
+
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]

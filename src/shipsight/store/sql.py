@@ -11,14 +11,14 @@ import json
 from abc import abstractmethod
 from contextlib import contextmanager
 
-import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from shipsight.errors import InputError, NotFoundError
 from shipsight.store.aisrows import AISRows
 from shipsight.store.base import EDITABLE, SCHEMA_VERSION, SightingQuery, Store
-from shipsight.store.convert import nullable, now_utc, plain, text_times, time_text
+from shipsight.store.convert import nullable, now_utc, plain, text_times, time_text, times_text
 from shipsight.store.flagsync import FLAG_EVIDENCE, plan_flag_sync, typed_flags
 from shipsight.store.lists import ENTRY_COLUMNS, entry_rows, same_entries, typed_entries
 from shipsight.store.portrows import PORT_IDENTITY
@@ -30,6 +30,23 @@ _AUDITED = EDITABLE + ("port_id", "nearest_port_id", "nearest_port_distance_m", 
 #: The fields of a sighting an import writes as given (beside time, position and attribution).
 SIGHTING_FIELDS = ("name", "imo", "mmsi", "vessel_type", "length_m", "heading", "confidence", "source", "scene_id",
                    "pixel_row", "pixel_col", "analyst", "note")
+#: What makes an imported row the same as a sighting already in the log (issue 11: "no silent doubles").
+DUPLICATE_KEY = ("time", "lon", "lat", "name", "imo", "mmsi", "source")
+#: What an import does with such rows: leave them out (counted) or write them again.
+DUPLICATES = ("keep", "skip")
+#: Positions are compared to 1e-7 degree (about a centimetre): what a CSV's decimals carry back.
+_POSITION_DECIMALS = 7
+
+
+def _duplicate_keys(times, frame):
+    """The :data:`DUPLICATE_KEY` columns of ``frame`` as comparable values (times as the store's text)."""
+    keys = {"time": pd.Series(times, dtype=object).to_numpy()}
+    for c in ("lon", "lat"):
+        keys[c] = np.round(frame[c].to_numpy(dtype=float), _POSITION_DECIMALS)
+    for c in DUPLICATE_KEY[3:]:
+        # One marker for "no value" on both sides: None, NaN and NA alike.
+        keys[c] = pd.Series(frame[c], dtype=object).where(pd.notna(frame[c]), "\x00").astype(str).to_numpy()
+    return pd.DataFrame(keys)
 
 
 class SQLStore(AISRows, Store):
@@ -105,8 +122,9 @@ class SQLStore(AISRows, Store):
         """An import's rows made ready to write, before the write lock is taken."""
 
     @abstractmethod
-    def _write_sightings(self, rows, *, start, import_id, created):
-        """Write rows of :meth:`_sighting_rows` with ids from ``start``, attributed to ports."""
+    def _write_sightings(self, rows, *, start, import_id, created, progress=None):
+        """Write rows of :meth:`_sighting_rows` with ids from ``start``, attributed to ports;
+        ``progress(rows_written, rows)`` as they go."""
 
     @abstractmethod
     def _update_sighting(self, sighting_id, row, updates):
@@ -230,24 +248,70 @@ class SQLStore(AISRows, Store):
                     f"unknown scene {sorted(missing)[0]!r}; register it first with 'shipsight scenes add IMAGE'")
 
     # -- sightings -----------------------------------------------------------
-    def add_sightings(self, frame, *, analyst, source=None, sha256=None):
-        n = len(frame)
-        if n == 0:
+    def add_sightings(self, frame, *, analyst, source=None, sha256=None, duplicates="keep", progress=None):
+        if duplicates not in DUPLICATES:
+            raise InputError(f"duplicates must be one of {', '.join(DUPLICATES)}, not {duplicates!r}")
+        if len(frame) == 0:
             return np.array([], dtype=np.int64)
         self._check_scenes(frame["scene_id"])
         created = time_text(now_utc())
         # Rows are made before the write lock is taken, so that other writers wait less.
         rows = self._sighting_rows(frame)
         with self.transaction():
+            skipped = 0
+            if duplicates == "skip":
+                # Checked under the write lock: a concurrent import of the same rows is seen.
+                dup = self._duplicates(frame)
+                skipped = int(dup.sum())
+                if skipped == len(frame):
+                    return np.array([], dtype=np.int64)
+                if skipped:
+                    frame = frame[~dup].reset_index(drop=True)
+                    rows = self._sighting_rows(frame)
+            n = len(frame)
+            start = self._next_id("sightings")
             import_id = None
             if source is not None:
-                import_id = self._insert("imports", {"kind": "sightings", "source": str(source), "sha256": sha256,
-                                                     "rows": n, "analyst": analyst, "at": created})
-            start = self._next_id("sightings")
-            self._write_sightings(rows, start=start, import_id=import_id, created=created)
-            self._audit_inserted("sighting", "sightings", _AUDITED, start,
-                                 f"imported from {source}" if source else None, at=created, analyst=analyst)
+                import_id = self._insert("imports", {
+                    "kind": "sightings", "source": str(source), "sha256": sha256, "rows": n, "analyst": analyst,
+                    "at": created, "first_id": start, "last_id": start + n - 1, "duplicates": skipped})
+            self._write_sightings(rows, start=start, import_id=import_id, created=created, progress=progress)
+            if import_id is None:
+                self._audit_inserted("sighting", "sightings", _AUDITED, start, None, at=created, analyst=analyst)
+            else:
+                # One entry for the whole import; the rows written are its values, and
+                # 'history N' finds it through the sighting's import_id.
+                self._audit_many([(analyst, "import", "import", import_id, None, json.dumps({
+                    "source": str(source), "sha256": sha256, "analyst": analyst, "rows": n,
+                    "first_id": int(start), "last_id": int(start + n - 1), "duplicates_skipped": skipped}),
+                    f"imported from {source}")])
         return np.arange(start, start + n, dtype=np.int64)
+
+    def _duplicates(self, frame):
+        """True for each row of ``frame`` whose time, position, identity (name, IMO, MMSI) and
+        source are those of a sighting already in the log (retracted ones too).
+
+        Reads the stored sightings in the frame's time span (an index range) and
+        matches whole keys: hashed to find candidates, then compared exactly.
+        """
+        stored = self._query(
+            f"SELECT {self._time('time')} AS time, lon, lat, {', '.join(DUPLICATE_KEY[3:])} FROM sightings"
+            f" WHERE time BETWEEN {self.TIME_PARAM} AND {self.TIME_PARAM}",
+            (time_text(frame["time"].min()), time_text(frame["time"].max())))
+        if stored.empty:
+            return np.zeros(len(frame), dtype=bool)
+        new = _duplicate_keys(times_text(frame["time"]), frame)
+        old = _duplicate_keys(stored["time"], stored)
+        hashed_new = pd.util.hash_pandas_object(new, index=False).to_numpy()
+        hashed_old = pd.util.hash_pandas_object(old, index=False).to_numpy()
+        candidate = np.isin(hashed_new, hashed_old)
+        if not candidate.any():
+            return candidate
+        # A 64-bit hash may collide: confirm the candidates on the keys themselves.
+        sure = new[candidate].reset_index().merge(old.drop_duplicates(), on=list(DUPLICATE_KEY))["index"]
+        out = np.zeros(len(frame), dtype=bool)
+        out[sure.to_numpy()] = True
+        return out
 
     def _where(self, q):
         """The WHERE clause of a sightings query (table alias ``s``) and its parameters."""
@@ -274,7 +338,7 @@ class SQLStore(AISRows, Store):
         params += place_params
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
-    def sightings(self, query=SightingQuery()):
+    def sightings(self, query=SightingQuery(), *, geometry=True):
         where, params = self._where(query)
         df = self._query(
             f"SELECT s.id, {self._time('s.time')} AS time, s.lon, s.lat, s.name, s.imo, s.mmsi, s.vessel_type,"
@@ -284,7 +348,7 @@ class SQLStore(AISRows, Store):
             " FROM sightings s LEFT JOIN ports p ON p.id = s.port_id"
             " LEFT JOIN ports np ON np.id = s.nearest_port_id" + where + " ORDER BY s.time, s.id",
             params)
-        return self._within_port(_typed_sightings(df), query.port)
+        return self._within_port(_typed_sightings(df, geometry=geometry), query.port)
 
     def edit_sighting(self, sighting_id, changes, *, reason, analyst):
         unknown = set(changes) - set(EDITABLE)
@@ -318,15 +382,24 @@ class SQLStore(AISRows, Store):
                                json.dumps({"status": "active"}), json.dumps({"status": "retracted"}), reason)])
 
     def history(self, *, entity=None, entity_id=None):
+        p = self.PARAM
         sql = (f"SELECT id, {self._time('at')} AS at, analyst, db_user, action, entity, entity_id, old, new, reason"
                " FROM audit")
         params = []
         if entity is not None:
-            sql += f" WHERE entity = {self.PARAM}"
+            clause = f"entity = {p}"
             params.append(entity)
             if entity_id is not None:
-                sql += f" AND entity_id = {self.PARAM}"
+                clause += f" AND entity_id = {p}"
                 params.append(str(entity_id))
+            if entity == "sighting" and (entity_id is None or str(entity_id).isdigit()):
+                # An imported sighting's first entry is its import's (the rows are audited once per import).
+                imported = "SELECT CAST(import_id AS TEXT) FROM sightings WHERE import_id IS NOT NULL"
+                if entity_id is not None:
+                    imported += f" AND id = {p}"
+                    params.append(int(entity_id))
+                clause = f"({clause}) OR (entity = 'import' AND entity_id IN ({imported}))"
+            sql += " WHERE " + clause
         df = self._query(sql + " ORDER BY id", params)
         df["at"] = text_times(df["at"])
         return df
@@ -531,18 +604,24 @@ def _geo_frame(df):
 
     The column is popped even when empty: no raw WKB column stays beside the geometry.
     """
+    import geopandas as gpd
+
     wkb = df.pop("geom").to_numpy()
     geom = shapely.from_wkb(wkb) if len(df) else []
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs="EPSG:4326", index=df.index))
 
 
-def _typed_sightings(df):
-    """The columns of a sightings query typed, with point geometry."""
+def _typed_sightings(df, *, geometry=True):
+    """The columns of a sightings query typed, with point geometry unless ``geometry`` is False."""
     df["time"] = text_times(df["time"])
     df["created_at"] = text_times(df["created_at"])
     for c in ("port_id", "nearest_port_id", "import_id"):
         df[c] = df[c].astype("Int64")
     for c in ("length_m", "heading", "pixel_row", "pixel_col", "nearest_port_distance_m"):
         df[c] = df[c].astype(float)
+    if not geometry:
+        return df
+    import geopandas as gpd
+
     geom = shapely.points(df["lon"].to_numpy(float), df["lat"].to_numpy(float)) if len(df) else []
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs="EPSG:4326", index=df.index))

@@ -6,6 +6,7 @@ bands for sightings: :mod:`shipsight.store.sqlite_schema`). What the SQL is the
 same for on PostGIS lives in :class:`~shipsight.store.sql.SQLStore`.
 """
 
+import itertools
 import json
 import sqlite3
 from contextlib import contextmanager
@@ -15,9 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from shipsight.attribution import attribute, build_port_index
 from shipsight.errors import InputError, StoreError
-from shipsight.geodesy import geodesic_area_m2
 from shipsight.store.base import SCHEMA_VERSION, check_table, os_user
 from shipsight.store.convert import nullable, now_utc, time_text, times_text
 from shipsight.store.portrows import PORT_IDENTITY, port_audit_values, port_identity_values, select_port
@@ -167,6 +166,8 @@ class SQLiteStore(SQLStore):
 
     def _update_sighting(self, sighting_id, row, updates):
         if "lon" in updates or "lat" in updates:
+            from shipsight.attribution import attribute
+
             lon = float(updates.get("lon", row["lon"]))
             lat = float(updates.get("lat", row["lat"]))
             att = attribute([lon], [lat], self._index())
@@ -185,6 +186,8 @@ class SQLiteStore(SQLStore):
     def add_ports(self, ports, *, analyst, source=None):
         if len(ports) == 0:
             return np.array([], dtype=np.int64)
+        from shipsight.geodesy import geodesic_area_m2
+
         geoms = np.asarray(ports.geometry.values, dtype=object)
         areas = geodesic_area_m2(geoms)
         bounds = shapely.bounds(geoms)
@@ -211,9 +214,15 @@ class SQLiteStore(SQLStore):
         return ids
 
     def _index(self):
+        # Attribution (and pyproj) is loaded by the commands that write sightings only.
+        from shipsight.attribution import build_port_index
+
         if self._port_index is None:
-            ports = self.ports()
-            self._port_index = build_port_index(ports["id"].to_numpy(), ports.geometry.values, ports["area_m2"].to_numpy())
+            # Read raw, not as a GeoDataFrame: a single 'log' need not import geopandas.
+            rows = self.conn.execute("SELECT id, area_m2, geom FROM ports ORDER BY id").fetchall()
+            ids, areas, wkb = zip(*rows) if rows else ((), (), ())
+            self._port_index = build_port_index(np.asarray(ids, dtype=np.int64), shapely.from_wkb(list(wkb)),
+                                                np.asarray(areas, dtype=float))
         return self._port_index
 
     def _reattribute(self, *, analyst):
@@ -221,6 +230,8 @@ class SQLiteStore(SQLStore):
         df = self._query("SELECT id, lon, lat, port_id, nearest_port_id, nearest_port_distance_m FROM sightings")
         if df.empty:
             return
+        from shipsight.attribution import attribute
+
         att = attribute(df["lon"].to_numpy(), df["lat"].to_numpy(), self._index())
         new_port = np.where(att.port_id >= 0, att.port_id, -1)
         new_near = np.where(att.nearest_port_id >= 0, att.nearest_port_id, -1)
@@ -261,18 +272,23 @@ class SQLiteStore(SQLStore):
         }
         return lon, lat, points, columns
 
-    def _write_sightings(self, rows, *, start, import_id, created):
+    def _write_sightings(self, rows, *, start, import_id, created, progress=None):
         lon, lat, points, columns = rows
         n = len(lon)
+        from shipsight.attribution import attribute
+
         # Attributed under the write lock: against the ports as they are now.
         att = attribute(lon, lat, self._index(), points=points)
-        last = _insert_columns(self.conn, "sightings", {
+        columns = {
             **columns,
             "port_id": nullable(np.where(att.port_id >= 0, att.port_id, None)),
             "nearest_port_id": nullable(np.where(att.nearest_port_id >= 0, att.nearest_port_id, None)),
             "nearest_port_distance_m": nullable(att.nearest_port_distance_m),
             "import_id": [import_id] * n, "created_at": [created] * n,
-        })
+        }
+        stored = start - 1  # ids are MAX(id) + 1: a bound on the rows already stored
+        with _sized_for(self.conn, stored + n), _indexes_after(self.conn, "sightings", rebuild=n >= stored):
+            last = _insert_columns(self.conn, "sightings", columns, progress=progress)
         if last != start + n - 1:
             raise StoreError(f"sighting ids {start}..{last} are not the {n} expected; the store may be damaged")
 
@@ -316,13 +332,69 @@ class SQLiteStore(SQLStore):
                     zip(bounds[:, 0].tolist(), bounds[:, 2].tolist(), bounds[:, 1].tolist(), bounds[:, 3].tolist(), ids))
 
 
-def _insert_columns(conn, table, columns):
+#: Rows per ``executemany`` of a bulk insert: progress is reported between them.
+CHUNK_ROWS = 65_536
+#: Page cache and memory map per row of a table whose indexes an import extends:
+#: the sightings' five indexes take some 100 bytes a row; the rest is headroom.
+CACHE_BYTES_PER_ROW = 160
+#: Never less cache than the connection's own default, nor more than this.
+CACHE_MIN_BYTES, CACHE_MAX_BYTES = 64 << 20, 1 << 30
+
+
+@contextmanager
+def _sized_for(conn, rows):
+    """Page cache and memory-mapped I/O big enough for the indexes of a ``rows``-row table.
+
+    Inserts land at random places in a time or position index when rows come in
+    a merged feed's order; with every index page in memory such an insert costs
+    what an append does. The connection's own sizes come back afterwards.
+    """
+    size = int(min(max(rows * CACHE_BYTES_PER_ROW, CACHE_MIN_BYTES), CACHE_MAX_BYTES))
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-(size >> 10)}")
+    conn.execute(f"PRAGMA mmap_size = {size}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {before}")
+
+
+@contextmanager
+def _indexes_after(conn, table, *, rebuild):
+    """With ``rebuild``, drop ``table``'s secondary indexes for the block and build them after it.
+
+    Building an index sorts its keys once, whatever order the rows came in;
+    worth it when the rows written are at least as many as those already there.
+    Inside the caller's transaction: readers never see the table without them.
+    """
+    if not rebuild:
+        yield
+        return
+    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+                           " AND sql IS NOT NULL", (table,)).fetchall()
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    yield
+    # The builds sort in memory, with a helper thread, rather than through temporary files.
+    before = [conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("temp_store", "threads")]
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA threads = 2")
+    try:
+        for _, sql in indexes:
+            conn.execute(sql)
+    finally:
+        conn.execute(f"PRAGMA temp_store = {before[0]}")
+        conn.execute(f"PRAGMA threads = {before[1]}")
+
+
+def _insert_columns(conn, table, columns, *, progress=None):
     """Insert rows given as columns (name: list of values); returns the last rowid.
 
     Columns that hold one value in every row are written as a literal (quoted
     by SQLite itself) and all-NULL ones are left to their default: binding a
     parameter costs more than the row's other work, and a feed's analyst,
-    source or note is often one value for the whole file.
+    source or note is often one value for the whole file. ``progress``, if
+    given, is called with the rows written and the rows in all.
 
     >>> conn = sqlite3.connect(":memory:")
     >>> _ = conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a, b, c)")
@@ -331,16 +403,23 @@ def _insert_columns(conn, table, columns):
     >>> conn.execute("SELECT a, b, c FROM t").fetchall()
     [(1, 'x', None), (2, 'x', None)]
     """
-    distinct = {name: set(column) for name, column in columns.items()}
-    given = {name: column for name, column in columns.items() if distinct[name] != {None}}
-    constant = {name for name in given if len(distinct[name]) == 1}
+    # list.count compares in C without hashing: a fraction of the cost of set() on a million floats.
+    same = {name: len(column) > 0 and column.count(column[0]) == len(column) for name, column in columns.items()}
+    given = {name: column for name, column in columns.items() if not (same[name] and column[0] is None)}
+    constant = {name for name in given if same[name]}
     if constant == set(given):
         constant.discard(next(iter(given)))  # one bound column carries the number of rows
     values = [conn.execute("SELECT quote(?)", (given[name][0],)).fetchone()[0] if name in constant else "?"
               for name in given]
     bound = [column for name, column in given.items() if name not in constant]
     names = list(given)
-    conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})", zip(*bound))
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})"
+    total = len(bound[0])
+    rows = zip(*bound)
+    for done in range(0, total, CHUNK_ROWS):
+        conn.executemany(sql, itertools.islice(rows, CHUNK_ROWS))
+        if progress is not None:
+            progress(min(done + CHUNK_ROWS, total), total)
     return conn.execute("SELECT last_insert_rowid()").fetchone()[0]
 
 

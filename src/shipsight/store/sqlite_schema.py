@@ -288,5 +288,19 @@ def screening_migration(array_of, id_type):
 
 
 _V6 = screening_migration("json_array({})", "INTEGER")  # screening
+# Version 7: a bulk import is audited once (the file, its SHA-256, the analyst,
+# the ids it created and the rows it skipped as already in the log) instead of
+# one audit row per sighting, which cost as much as writing the sightings. Each
+# import's id range lives beside it; the ranges of older imports are filled in.
+IMPORT_RANGES = [
+    "ALTER TABLE imports ADD COLUMN first_id BIGINT",
+    "ALTER TABLE imports ADD COLUMN last_id BIGINT",
+    "ALTER TABLE imports ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0",
+    """UPDATE imports SET first_id = r.first_id, last_id = r.last_id
+        FROM (SELECT import_id, MIN(id) AS first_id, MAX(id) AS last_id FROM sightings
+              WHERE import_id IS NOT NULL GROUP BY import_id) AS r
+        WHERE r.import_id = imports.id""",
+]
+_V7 = [*IMPORT_RANGES]  # one audit entry per import
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6]
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]

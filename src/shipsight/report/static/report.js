@@ -82,11 +82,19 @@
   var map = L.map("map", { zoomSnap: 0.25, worldCopyJump: false });
   map.attributionControl.setPrefix("Leaflet");
   if (data.coast) {
+    // Land is filled without an outline (its pieces meet along tile lines); the shore is drawn on its own.
     L.geoJSON(data.coast, {
       coordsToLatLng: coordsToLatLng,
       interactive: false,
-      style: { color: "#8c7b5e", weight: 0.8, fillColor: "#efe8d8", fillOpacity: 1 }
+      style: { stroke: false, fillColor: "#efe8d8", fillOpacity: 1 }
     }).addTo(map);
+    if (data.shore) {
+      L.geoJSON(data.shore, {
+        coordsToLatLng: coordsToLatLng,
+        interactive: false,
+        style: { color: "#8c7b5e", weight: 0.8, fill: false }
+      }).addTo(map);
+    }
     map.attributionControl.addAttribution("Coastline: GSHHG");
   }
   var bounds = L.latLngBounds([]);
