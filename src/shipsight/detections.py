@@ -130,9 +130,10 @@ def _scene_and_path(store, image, scene_id):
 
 def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="auto", pfa=1e-6, guard_m=500.0,
                  background_m=800.0, min_length_m=None, max_length_m=600.0, land=None, use_landmask=True,
-                 use_ports=True, water_from_image=True, tile=4096, workers=1, progress=None, units="auto",
+                 use_ports=True, use_infra=True, infra_radius_m=None, min_confidence=None, ambiguity_m=None,
+                 keep_suppressed=False, water_from_image=True, tile=4096, workers=1, progress=None, units="auto",
                  offset=None, scale=None, polarisation=None, denoise=False, height_m=0.0):
-    """Detect ships in an image file or a registered scene, with the log's ports as harbours.
+    """Detect ships in an image file or a registered scene, with the log's ports and structures.
 
     Parameters
     ----------
@@ -153,6 +154,14 @@ def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="a
     use_ports : bool
         Pass the store's port polygons as harbours: inside them the image,
         not GSHHG, says where the water is (``land`` polygons still mask).
+    use_infra : bool
+        Suppress detections near the log's accepted structures
+        (:func:`shipsight.infra.layer.structures_near_scene`), each within its
+        radius for the scene's sensor.
+    infra_radius_m : float, optional
+        One suppression radius for every structure, overriding theirs.
+    min_confidence, ambiguity_m, keep_suppressed
+        As :func:`shipsight.imagery.detect.detect`.
     progress : callable, optional
         ``progress(done_tiles, total_tiles)``.
 
@@ -160,7 +169,8 @@ def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="a
     -------
     GeoDataFrame
         As :func:`~shipsight.imagery.detect.detect`; ``attrs`` also hold
-        ``scene_id`` (None for an unregistered file) and ``ports_used``.
+        ``scene_id`` (None for an unregistered file), ``ports_used`` and
+        ``structures_used``.
 
     Raises
     ------
@@ -189,14 +199,22 @@ def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="a
         ports = store.ports()
         if len(ports):
             harbours = ports.geometry
+    structures = None
+    if use_infra:
+        from shipsight.infra.layer import structures_near_scene
+
+        structures = structures_near_scene(store, product)
     found = detect(path, band=band, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
                    min_length_m=min_length_m, max_length_m=max_length_m, land=land, use_landmask=use_landmask,
                    harbours=harbours, water_from_image=water_from_image, tile=tile, workers=workers,
-                   progress=progress, units=units, offset=offset, scale=scale, product=product)
+                   progress=progress, units=units, offset=offset, scale=scale, product=product,
+                   structures=structures, structure_radius_m=infra_radius_m, min_confidence=min_confidence,
+                   ambiguity_m=ambiguity_m, keep_suppressed=keep_suppressed)
     found.attrs["scene_id"] = None if scene is None else scene["id"]
     found.attrs["file"] = product.hash_path  # the file a scene registered from it would hash
     found.attrs["product_options"] = {k: product.options.get(k) for k in ("polarisation", "height_m")}
     found.attrs["ports_used"] = found.attrs.get("harbours", 0)
+    found.attrs["structures_used"] = 0 if structures is None else len(structures)
     return found
 
 
@@ -252,7 +270,8 @@ def _notes(d, name):
         return pd.Series(np.asarray(values, dtype=float)).map(spec.format)
 
     unit = " dB" if d.attrs.get("input_db") else ""
-    return (f"{name}: score " + fmt(d["score"], "{:.1f}") + " dB over clutter; length "
+    conf = ("confidence " + fmt(d["confidence"], "{:.2f}") + "; ") if "confidence" in d else ""
+    return (f"{name}: " + conf + "score " + fmt(d["score"], "{:.1f}") + " dB over clutter; length "
             + fmt(d["length_m"], "{:.0f}") + " m, width " + fmt(d["width_m"], "{:.0f}") + " m; hull axis "
             + fmt(d["heading_axis_deg"], "{:.0f}") + " deg (bow unknown, may be +180); peak "
             + fmt(d["peak"], "{:.4g}") + unit + ", background " + fmt(d["background"], "{:.4g}") + unit + "; "
@@ -266,7 +285,8 @@ def save_detections(store, detections, *, scene_id=None, analyst=None, detector_
     ----------
     store : Store
     detections : GeoDataFrame
-        From :func:`detect_scene` or :func:`~shipsight.imagery.detect.detect`.
+        From :func:`detect_scene` or :func:`~shipsight.imagery.detect.detect`;
+        rows whose ``suppressed`` column is set (structures, side lobes...) are not saved.
     scene_id : str, optional, keyword-only
         The registered scene they come from. Default: ``detections.attrs
         ["scene_id"]``, else the scene whose file is ``attrs["source"]``
@@ -302,6 +322,8 @@ def save_detections(store, detections, *, scene_id=None, analyst=None, detector_
 
     analyst = analyst or default_analyst()
     source = detector_source(detector_name)
+    if "suppressed" in detections:
+        detections = detections[detections["suppressed"].fillna("") == ""]
     scene_id = scene_id or detections.attrs.get("scene_id")
     with store.transaction():
         registered = False

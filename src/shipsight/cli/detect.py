@@ -8,7 +8,7 @@ from shipsight.cli.options import analyst_option, height_option, json_option, ov
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
 from shipsight.cli.progress import prepare_coast, progress_bar
 
-TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axis_deg", "score"]
+TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axis_deg", "score", "confidence"]
 
 
 @click.command()
@@ -41,13 +41,26 @@ TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axi
 @click.option("--no-landmask", is_flag=True, help="Do not mask GSHHG land (roaring-landmask).")
 @click.option("--no-ports", is_flag=True,
               help="Do not use the store's port polygons (inside them the image, not GSHHG, decides what is water).")
+@click.option("--no-infra", is_flag=True, help="Do not suppress detections near the store's accepted structures.")
+@click.option("--infra-radius-m", type=click.FloatRange(min=0),
+              help="One suppression radius around every structure, metres (default: each structure's own, "
+                   "200 m SAR / 50 m optical unless imported otherwise).")
+@click.option("--min-confidence", type=click.FloatRange(0, 1),
+              help="Suppress detections less confident than this (default 0.5 SAR, 0 optical).")
+@click.option("--ambiguity-m", type=click.FloatRange(min=0, min_open=True), multiple=True,
+              help="Azimuth ambiguity distance of the SAR sensor, metres (lambda R PRF / 2V; repeat per swath): "
+                   "weak copies that far along azimuth from a bright target are marked.")
+@click.option("--ambiguity-from", type=click.Path(dir_okay=False),
+              help="Sentinel-1 annotation XML giving the ambiguity distance of each swath (instead of --ambiguity-m).")
+@click.option("--show-suppressed", is_flag=True,
+              help="Also list (and write with --out) what was suppressed, with the reason.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes to use.")
 @analyst_option
 @json_option
 @click.pass_obj
 def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_m, min_length_m, max_length_m, band,
-           kind, units, offset, scale, polarisation, denoise, height_m, land, no_landmask, no_ports, workers, analyst,
-           as_json):
+           kind, units, offset, scale, polarisation, denoise, height_m, land, no_landmask, no_ports, no_infra,
+           infra_radius_m, min_confidence, ambiguity_m, ambiguity_from, show_suppressed, workers, analyst, as_json):
     """Find ships in a SAR or optical product with a CFAR detector; print, write or save them.
 
     IMAGE is a GeoTIFF/COG, a Sentinel-1 GRD SAFE folder, zip or measurement
@@ -65,6 +78,13 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
     water is. A warning says when little of the valid area was searched, or
     nothing was found in a scene larger than the background window.
 
+    What is not a ship is suppressed, never silently: objects near the
+    store's accepted structures (shipsight infra), touching land, on
+    breakwaters and jetties or thin lines, SAR side lobes and (with
+    --ambiguity-m) azimuth ambiguities, blobs too wide for a hull, and
+    objects below --min-confidence. The summary counts them by reason;
+    --show-suppressed lists them. Candidates are listed most confident first.
+
     --save stores them as candidate sightings (source "detector:
     shipsight-cfar", confidence possible, the scene's time and the pixel) to
     confirm or retract like any other; a re-run adds none twice. It needs a
@@ -77,9 +97,16 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
       shipsight detect S1A_20210105_vv_db.tif --out ships.geojson
       shipsight scenes add S1A.tif --acquired 2021-01-05T01:50:00Z --id S1A
       shipsight detect --scene S1A --save --workers 2
+      shipsight detect S1A.tif --show-suppressed --min-confidence 0.8
+      shipsight detect S1B.tif --ambiguity-from S1B.SAFE/annotation/s1b-iw-grd-vv-...-001.xml
     """
     from shipsight.detections import detect_scene, save_detections
 
+    ambiguity_m = list(ambiguity_m)
+    if ambiguity_from:
+        from shipsight.imagery.ambiguity import s1_ambiguity_m
+
+        ambiguity_m += list(s1_ambiguity_m(ambiguity_from).values())
     store = app.store()
     if out is not None:
         _check_out(out, overwrite)  # before the work, so a refused output costs nothing
@@ -90,20 +117,26 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
         found = detect_scene(store, image, scene_id=scene_id, band=list(band) or None, kind=kind, pfa=pfa,
                              guard_m=guard_m, background_m=background_m, min_length_m=min_length_m,
                              max_length_m=max_length_m, land=land, use_landmask=not no_landmask,
-                             use_ports=not no_ports, workers=workers, progress=progress, units=units, offset=offset,
-                             scale=scale, polarisation=polarisation, denoise=denoise, height_m=height_m)
+                             use_ports=not no_ports, use_infra=not no_infra, infra_radius_m=infra_radius_m,
+                             min_confidence=min_confidence, ambiguity_m=ambiguity_m or None, keep_suppressed=True,
+                             workers=workers, progress=progress, units=units, offset=offset, scale=scale,
+                             polarisation=polarisation, denoise=denoise, height_m=height_m)
     seconds = time.perf_counter() - started
     a = found.attrs
+    ships = found[found["suppressed"] == ""]
+    shown = found if show_suppressed else ships
+    # Review order: the most confident first.
+    shown = shown.sort_values(["suppressed", "confidence"], ascending=[True, False], kind="stable")
     saved = None
     if save:
-        saved = save_detections(store, found, scene_id=found.attrs.get("scene_id"), analyst=analyst)
+        saved = save_detections(store, ships, scene_id=found.attrs.get("scene_id"), analyst=analyst)
         if saved.registered:
             echo_err(f"registered {found.attrs['source']} as scene {saved.scene_id} (time from its tags)")
     written = None
     if out is not None:
         from shipsight.io.export import write_layer
 
-        written = write_layer(found, out, layer="detections", overwrite=overwrite)
+        written = write_layer(shown, out, layer="detections", overwrite=overwrite)
     # Said once the work has succeeded: a refusal stays one line.
     for note in a.get("notes", []):
         echo_err(f"note: {note}")
@@ -119,17 +152,26 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
                    "pixel_m": found.attrs["pixel_m"], "gshhg": found.attrs["gshhg"], "seconds": round(seconds, 3),
                    "out": None if written is None else str(written),
                    "saved_ids": saved.new_ids if saved else [], "already_saved": saved.already if saved else 0,
-                   "detections": records(found)})
+                   "ships": len(ships), "suppressed": found.attrs["suppressed"],
+                   "structures_used": found.attrs["structures_used"], "axes_deg": found.attrs["axes_deg"],
+                   "min_confidence": found.attrs["min_confidence"], "detections": records(shown)})
         return
-    show = found.copy()
+    show = shown.copy()
     # Degrees to 5 decimals (about a metre), pixels to a tenth: what a person can use.
     for c, fmt in (("lon", "{:.5f}"), ("lat", "{:.5f}"), ("row", "{:.1f}"), ("col", "{:.1f}")):
         show[c] = show[c].map(fmt.format)
-    echo_table(show, TABLE_COLUMNS, title="detections")
-    click.echo(f"{len(found)} ship{'s' * (len(found) != 1)} in {a['source']} ({a['kind']}, {a['radiometry']}"
+    show["confidence"] = show["confidence"].map("{:.2f}".format)
+    columns = TABLE_COLUMNS + (["suppressed", "suppressed_reason"] if show_suppressed else [])
+    echo_table(show, columns, title="detections")
+    click.echo(f"{len(ships)} ship{'s' * (len(ships) != 1)} in {a['source']} ({a['kind']}, {a['radiometry']}"
                f"{', units ' + a['units_source'] if a.get('units_source') else ''}, "
                f"{a['pixel_m']:.1f} m pixels) in {seconds:.1f} s; "
-               f"GSHHG {a['gshhg']}, {a['ports_used']} port polygon{'s' * (a['ports_used'] != 1)} as harbours")
+               f"GSHHG {a['gshhg']}, {a['ports_used']} port polygon{'s' * (a['ports_used'] != 1)} as harbours, "
+               f"{a['structures_used']} known structure{'s' * (a['structures_used'] != 1)}")
+    if a["suppressed"]:
+        counts = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(a["suppressed"].items()))
+        hint = "" if show_suppressed else "; --show-suppressed lists them"
+        click.echo(f"suppressed {sum(a['suppressed'].values())} (not ships): {counts}{hint}")
     if written is not None:
         click.echo(f"wrote {written}")
     if saved is not None:

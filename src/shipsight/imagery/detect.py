@@ -184,8 +184,9 @@ def detect(
     structures : GeoDataFrame or GeoSeries, optional
         Known fixed structures (points, lines, polygons; a plain sequence
         is EPSG:4326): objects within ``structure_radius_m`` of one are
-        suppressed as ``structure``. Columns ``radius_m`` (per structure),
-        ``id`` and ``name`` are used when present.
+        suppressed as ``structure``. Columns ``radius_sar_m`` /
+        ``radius_optical_m`` (per structure, by the scene's kind), ``id``,
+        ``name`` and ``kind`` are used when present (the store's layer has them).
     structure_radius_m : float, optional
         Suppression radius, metres; default 200 for SAR and 50 for optical
         (Skylight's distances for Sentinel-1 and Sentinel-2 infrastructure),
@@ -256,6 +257,7 @@ def detect(
     path = os.fspath(path)
     _check_params(kind, pfa, guard_m, background_m, min_length_m, max_length_m, tile, workers, link_m)
     units = check_units(units)
+    _check_classes(min_confidence, structure_radius_m, ambiguity_m, azimuth_deg, axes_deg)
     if product is None:
         product = open_product(path, polarisation=polarisation, height_m=height_m, denoise=denoise)
     # GDAL's block cache defaults to 5 % of RAM and would grow with the scene;
@@ -432,7 +434,8 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
 
 def _classify(cols, mean, lon, lat, plan, px_m, classes):
     """What each object is (objects.classify), with the known structures near it."""
-    from shipsight.imagery.objects import STRUCTURE_RADIUS_M, classify, structures_near
+    from shipsight.imagery.objects import classify, structures_near
+    from shipsight.model.vocab import STRUCTURE_RADIUS_M
 
     obj = dict(peak_row=cols["peak_row"], peak_col=cols["peak_col"], peak=cols["peak"], mean=mean,
                background=cols["background"], threshold=cols["threshold"], n=cols["n"],
@@ -442,7 +445,8 @@ def _classify(cols, mean, lon, lat, plan, px_m, classes):
     hits = None
     if classes["structures"] is not None and len(lon):
         hits = structures_near(lon, lat, classes["structures"], radius_m=classes["structure_radius_m"],
-                               default_radius_m=STRUCTURE_RADIUS_M[plan.kind])
+                               default_radius_m=STRUCTURE_RADIUS_M[plan.kind],
+                               radius_column=f"radius_{plan.kind}_m")
     min_conf = classes["min_confidence"]
     if min_conf is None:
         min_conf = MIN_CONFIDENCE[plan.kind]
@@ -491,6 +495,20 @@ def _check_params(kind, pfa, guard_m, background_m, min_length_m, max_length_m, 
         raise InputError(f"workers must be a positive integer, not {workers!r}", where=where)
     if link_m is not None and link_m <= 0:
         raise InputError("link_m must be > 0", where=where)
+
+
+def _check_classes(min_confidence, structure_radius_m, ambiguity_m, azimuth_deg, axes_deg):
+    where = "detect"
+    if min_confidence is not None and not (0.0 <= min_confidence <= 1.0):
+        raise InputError(f"min_confidence must be between 0 and 1, not {min_confidence!r}", where=where)
+    if structure_radius_m is not None and not (structure_radius_m >= 0):
+        raise InputError(f"structure_radius_m must be 0 or more, not {structure_radius_m!r}", where=where)
+    if ambiguity_m is not None and not np.all(np.asarray(ambiguity_m, dtype=float) > 0):
+        raise InputError(f"ambiguity_m must be distances over 0 m, not {ambiguity_m!r}", where=where)
+    if azimuth_deg is not None and not np.isfinite(azimuth_deg):
+        raise InputError(f"azimuth_deg must be a number of degrees, not {azimuth_deg!r}", where=where)
+    if axes_deg is not None and (np.shape(axes_deg) != (2,) or not np.all(np.isfinite(axes_deg))):
+        raise InputError(f"axes_deg must be two directions in degrees, not {axes_deg!r}", where=where)
 
 
 def _sample_windows(height, width, *, n=4, size=256):

@@ -46,15 +46,14 @@ import math
 
 import numpy as np
 
+from shipsight.model.vocab import STRUCTURE_RADIUS_M
+
 __all__ = ["merge_fragments", "land_contact", "ray_profiles", "estimate_axes", "classify", "confidence",
-           "structures_near", "max_beam_px", "MIN_CONFIDENCE", "REASONS", "N_RAYS", "STRUCTURE_RADIUS_M"]
+           "structures_near", "max_beam_px", "MIN_CONFIDENCE", "REASONS", "N_RAYS"]
 
 #: Why an object is not reported as a ship (the ``suppressed`` column); "" for ships.
 REASONS = ("land", "structure", "line", "sidelobe", "ambiguity", "shape", "low_confidence")
 
-#: Default suppression radius around a known structure, metres, by sensor kind: Skylight's
-#: distances for Sentinel-1 (200 m) and Sentinel-2 (50 m) detections near offshore infrastructure.
-STRUCTURE_RADIUS_M = {"sar": 200.0, "optical": 50.0}
 
 N_RAYS = 72  # directions, 5 degrees apart
 RAY_M = 300.0  # ray length beyond the object's edge...
@@ -586,7 +585,7 @@ def _on_line(obj, axes, kind, ray_px, host=None):
 # weak model (held out crop by crop it does no better than chance), so it orders but, by
 # default, does not suppress.
 _COEF = {
-    "sar": (-14.71, 0.2125, 0.2983, 1.632, -0.2924, 0.7829),
+    "sar": (-15.18, 0.2117, 0.2917, 1.684, -0.3041, 0.9186),
     "optical": (-1.062, 0.0, 0.1935, 0.0, 0.0, 0.0),
 }
 
@@ -637,7 +636,7 @@ def confidence_features(obj, *, px_m=10.0):
     return np.nan_to_num(f, nan=0.0, posinf=60.0, neginf=-60.0)
 
 
-def structures_near(lon, lat, structures, *, radius_m=None, default_radius_m=200.0):
+def structures_near(lon, lat, structures, *, radius_m=None, default_radius_m=200.0, radius_column="radius_m"):
     """Which points lie within a known structure's suppression radius, and which structure.
 
     Distances are metres in an azimuthal equidistant projection centred on
@@ -650,11 +649,14 @@ def structures_near(lon, lat, structures, *, radius_m=None, default_radius_m=200
         Degrees.
     structures : GeoDataFrame, GeoSeries or sequence of shapely geometries
         Points, lines or polygons (a plain sequence is EPSG:4326). Optional
-        columns: ``radius_m`` (per structure), ``id``, ``name``, ``kind``.
+        columns: ``radius_column`` (per structure), ``id``, ``name``, ``kind``.
     radius_m : float, optional
-        One radius for all, overriding ``radius_m``.
+        One radius for all, overriding the column.
     default_radius_m : float
         Radius of structures without one.
+    radius_column : str
+        The column of per-structure radii (``radius_sar_m`` / ``radius_optical_m``
+        in the store's layer).
 
     Returns
     -------
@@ -690,8 +692,8 @@ def structures_near(lon, lat, structures, *, radius_m=None, default_radius_m=200
     pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(aeqd).values
     if radius_m is not None:
         radius = np.full(len(geoms), float(radius_m))
-    elif frame is not None and "radius_m" in frame:
-        radius = frame["radius_m"].astype(float).fillna(default_radius_m).to_numpy()
+    elif frame is not None and radius_column in frame:
+        radius = frame[radius_column].astype(float).fillna(default_radius_m).to_numpy()
     else:
         radius = np.full(len(geoms), float(default_radius_m))
     pi, si = shapely.STRtree(geoms).query(np.asarray(pts, dtype=object), predicate="dwithin",

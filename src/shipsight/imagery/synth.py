@@ -99,6 +99,7 @@ def make_scene(
     land_db=8.0,
     sidelobes=True,
     sidelobe_db=10.0,
+    sidelobe_reach=_SIDELOBE_REACH,
     blank=None,
     seed=0,
     dtype="float32",
@@ -153,7 +154,8 @@ def make_scene(
         mask would take for ships.
     sidelobes : bool
         Draw a sinc-squared cross along image rows and columns through each
-        ship's brightest scatterer, ``sidelobe_db`` above the ship's mean.
+        ship's brightest scatterer, ``sidelobe_db`` above the ship's mean,
+        ``sidelobe_reach`` pixels each way.
     blank : list of (row_off, col_off, height, width), optional
         Windows written as nodata (or NaN when ``nodata`` is None).
     seed : int
@@ -202,7 +204,8 @@ def make_scene(
     # Pre-render every ship (and its cross) as small patches added strip by strip.
     patches = []
     for s in ships_list:
-        patches.extend(_render_ship(s, pixel_m, mean, looks, sidelobes, sidelobe_db, rng, width, height))
+        patches.extend(_render_ship(s, pixel_m, mean, looks, sidelobes, sidelobe_db, rng, width, height,
+                                    reach=int(sidelobe_reach)))
 
     profile = dict(
         driver="GTiff", width=width, height=height, count=1, dtype=dtype,

@@ -28,6 +28,7 @@ Example
 
 import math
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -171,7 +172,7 @@ def make_harbour_scene(path, *, width=1500, height=1500, pixel_m=10.0, crs="EPSG
 
     ships = _berthed(ship_rng, structures, n_berthed, ship_db, lengths)
     ships += _anchored(ship_rng, land, structures, ships, n_anchored, bright_ships, ship_db, bright_db, lengths,
-                       w_m, h_m, min_separation_m)
+                       w_m, h_m, min_separation_m, ambiguity_m)
     for s in ships:  # metres -> pixel centres (index convention)
         s["row"], s["col"] = s.pop("y") / pixel_m - 0.5, s.pop("x") / pixel_m - 0.5
 
@@ -272,10 +273,14 @@ def _berthed(rng, structures, n, ship_db, lengths):
     return out
 
 
-def _anchored(rng, land, structures, berthed, n, n_bright, ship_db, bright_db, lengths, w_m, h_m, sep):
-    """Ships at anchor: clear of land, structures and each other by ``sep`` metres."""
+def _anchored(rng, land, structures, berthed, n, n_bright, ship_db, bright_db, lengths, w_m, h_m, sep, amb_m):
+    """Ships at anchor: clear of land, structures, each other and the ambiguities of bright targets by ``sep``."""
     keep_clear = shapely.union_all([land] + [g for _, g, _ in structures])
     placed = [(s["x"], s["y"]) for s in berthed]
+    if amb_m:  # a ship on a ghost's spot would be scored as a ghost
+        for kind, g, _ in structures:
+            if kind in ("platform", "wind turbine"):
+                placed += [(g.centroid.x, g.centroid.y - amb_m), (g.centroid.x, g.centroid.y + amb_m)]
     out = []
     tries = 0
     margin = max(lengths[1], 400.0)
@@ -289,6 +294,8 @@ def _anchored(rng, land, structures, berthed, n, n_bright, ship_db, bright_db, l
         placed.append((x, y))
         L = float(rng.uniform(*lengths))
         bright = len(out) < n_bright
+        if bright and amb_m:
+            placed += [(x, y - amb_m), (x, y + amb_m)]
         out.append(dict(x=x, y=y, length_m=L, width_m=L / float(rng.uniform(5.0, 8.0)),
                         heading_deg=float(rng.uniform(0, 360)), db=bright_db if bright else ship_db,
                         bright=bright))
@@ -316,7 +323,7 @@ def make_harbour_series(folder, *, days=4, seed=0, start=None, **kwargs):
     Parameters
     ----------
     folder : str or Path
-        Where ``harbour_day0.tif``, ``harbour_day1.tif``... are written.
+        Where ``harbour_day0.tif``, ``harbour_day1.tif``... are written (made if missing).
     days : int
         Number of scenes.
     seed : int
@@ -337,9 +344,8 @@ def make_harbour_series(folder, *, days=4, seed=0, start=None, **kwargs):
     >>> [p.name for p, _, _ in series]
     ['harbour_day0.tif', 'harbour_day1.tif', 'harbour_day2.tif']
     """
-    from pathlib import Path
-
     start = start or datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc)
+    Path(folder).mkdir(parents=True, exist_ok=True)
     out = []
     for day in range(days):
         path = Path(folder) / f"harbour_day{day}.tif"

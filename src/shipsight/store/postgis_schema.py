@@ -283,4 +283,28 @@ _V6 = screening_migration("json_build_array({})::text", "BIGINT")  # screening
 # Version 7, as in SQLite: one audit entry per bulk import, its id range kept beside it.
 _V7 = [*IMPORT_RANGES]  # one audit entry per import
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+# Version 8, as in SQLite: fixed structures (shipsight.infra).
+_V8 = [  # infrastructure layer
+    """CREATE TABLE structures (
+        id BIGINT PRIMARY KEY,
+        name TEXT,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'accepted' CHECK (status IN ('accepted', 'candidate', 'rejected')),
+        radius_sar_m DOUBLE PRECISION NOT NULL CHECK (radius_sar_m >= 0),
+        radius_optical_m DOUBLE PRECISION NOT NULL CHECK (radius_optical_m >= 0),
+        source TEXT,
+        evidence TEXT,
+        analyst TEXT NOT NULL,
+        geom geometry(Geometry, 4326) NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    )""",
+    "CREATE INDEX structures_status ON structures(status)",
+    "CREATE INDEX structures_geom ON structures USING gist (geom)",
+    """CREATE TRIGGER structures_never_deleted BEFORE DELETE ON structures FOR EACH ROW
+        EXECUTE FUNCTION shipsight_refuse('structures are never deleted; reject them with a reason')""",
+    """CREATE TRIGGER structures_never_truncated BEFORE TRUNCATE ON structures FOR EACH STATEMENT
+        EXECUTE FUNCTION shipsight_refuse('structures are never deleted; reject them with a reason')""",
+]
+
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]

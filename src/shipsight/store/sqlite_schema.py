@@ -303,4 +303,29 @@ IMPORT_RANGES = [
 ]
 _V7 = [*IMPORT_RANGES]  # one audit entry per import
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+# Version 6: fixed structures (shipsight.infra): breakwaters, piers, platforms, wind
+# turbines, buoys... imported from GIS files or learned from persistent targets. A
+# learned one is a candidate until an analyst accepts it; none is ever deleted
+# (rejected instead), so a detection suppressed by one can always be traced to it.
+_V8 = [  # infrastructure layer
+    """CREATE TABLE structures (
+        id INTEGER PRIMARY KEY,
+        name TEXT,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'accepted' CHECK (status IN ('accepted', 'candidate', 'rejected')),
+        radius_sar_m REAL NOT NULL CHECK (radius_sar_m >= 0),
+        radius_optical_m REAL NOT NULL CHECK (radius_optical_m >= 0),
+        source TEXT,
+        evidence TEXT,
+        analyst TEXT NOT NULL,
+        geom BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX structures_status ON structures(status)",
+    "CREATE VIRTUAL TABLE structures_rtree USING rtree(id, minx, maxx, miny, maxy)",
+    """CREATE TRIGGER structures_never_deleted BEFORE DELETE ON structures
+        BEGIN SELECT RAISE(ABORT, 'structures are never deleted; reject them with a reason'); END""",
+]
+
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
