@@ -2,7 +2,7 @@
 
 import click
 
-from shipsight.cli.options import analyst_option, json_option
+from shipsight.cli.options import analyst_option, json_option, layer_option, on_invalid_features_option
 from shipsight.cli.output import echo_err, echo_geojson, echo_json, echo_table, records
 from shipsight.model.vocab import STRUCTURE_KINDS, STRUCTURE_RADIUS_M, STRUCTURE_STATUS
 
@@ -34,9 +34,8 @@ def infra():
 @click.option("--kind-field", help="Field holding the kind (default: kind; else OSM tags say).")
 @click.option("--kind", type=click.Choice(STRUCTURE_KINDS), help="Kind of features no field or OSM tag types.")
 @_radii
-@click.option("--layer", help="Layer of a multi-layer file (GeoPackage).")
-@click.option("--on-invalid", type=click.Choice(("raise", "skip")), default="raise", show_default=True,
-              help="raise: any bad feature stops the import; skip: import the good ones, list the bad on stderr.")
+@layer_option
+@on_invalid_features_option
 @analyst_option
 @json_option
 @click.pass_obj

@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 import shapely.affinity
 
-from shipsight.errors import InputError, RowErrors
+from shipsight.errors import InputError
 from shipsight.geodesy import split_antimeridian
 from shipsight.model.vocab import STRUCTURE_KINDS, STRUCTURE_RADIUS_M
 
@@ -114,7 +114,7 @@ def read_structures(path, *, name_field=None, kind_field=None, kind=None, radius
     RowErrors
         Bad features (with ``on_invalid="raise"``).
     """
-    from shipsight.io.ports import read_gis
+    from shipsight.io.ports import keep_good_features, read_gis
 
     if on_invalid not in ("raise", "skip"):
         raise InputError(f"on_invalid must be raise or skip, not {on_invalid!r}")
@@ -180,21 +180,15 @@ def read_structures(path, *, name_field=None, kind_field=None, kind=None, radius
             radii[col] = np.full(n, default)
 
     geoms, repaired = _geometries(gdf.geometry.values, rows, problems)
-    problems.sort(key=lambda p: p[0])
-    if problems and on_invalid == "raise":
-        raise RowErrors(str(path), problems)
     out = gpd.GeoDataFrame({"name": names.astype(object).where(names.notna(), None), "kind": kinds,
                             **radii, "repaired": repaired}, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
-    if problems:
-        out = out[~np.isin(rows, [p[0] for p in problems])].reset_index(drop=True)
-        if out.empty:
-            raise RowErrors(str(path), problems)
-    out.attrs["skipped"] = problems
-    return out
+    return keep_good_features(out, rows, problems, on_invalid=on_invalid, path=path)
 
 
 def _geometries(geoms, rows, problems):
     """Structures' geometries: checked as longitudes/latitudes, polygons repaired, folded into +-180."""
+    from shipsight.io.ports import checked_polygon
+
     n = len(geoms)
     out = np.full(n, None, dtype=object)
     repaired = np.zeros(n, dtype=bool)
@@ -208,22 +202,18 @@ def _geometries(geoms, rows, problems):
         if types[i] not in _POINT_TYPES + _LINE_TYPES + _POLY_TYPES:
             problems.append((rows[i], "geometry", f"a {g.geom_type} is not a structure; give points, lines or polygons"))
             continue
+        if types[i] in _POLY_TYPES:
+            g, repaired[i], problem = checked_polygon(g)
+            if problem:
+                problems.append((rows[i], "geometry", problem))
+                continue
+            out[i] = split_antimeridian(g)
+            continue
         minx, miny, maxx, maxy = g.bounds
         if miny < -90 or maxy > 90 or minx < -540 or maxx > 540:
             problems.append((rows[i], "geometry", "coordinates are not longitudes and latitudes"))
             continue
-        if types[i] in _POLY_TYPES:
-            if not g.is_valid:
-                parts = [p for p in shapely.get_parts(shapely.make_valid(g)) if p.geom_type in ("Polygon", "MultiPolygon")]
-                if not parts:
-                    problems.append((rows[i], "geometry", f"invalid polygon that cannot be repaired "
-                                                          f"({shapely.is_valid_reason(g)})"))
-                    continue
-                g = shapely.union_all(parts)
-                repaired[i] = True
-            out[i] = split_antimeridian(g)
-        else:
-            out[i] = _fold(g)
+        out[i] = _fold(g)
     return out, repaired
 
 
