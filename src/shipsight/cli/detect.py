@@ -46,7 +46,7 @@ TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axi
               help="One suppression radius around every structure, metres (default: each structure's own, "
                    "200 m SAR / 50 m optical unless imported otherwise).")
 @click.option("--min-confidence", type=click.FloatRange(0, 1),
-              help="Suppress detections less confident than this (default 0.5 SAR, 0 optical).")
+              help="Suppress detections less confident than this (default 0.25 SAR, 0 optical).")
 @click.option("--ambiguity-m", type=click.FloatRange(min=0, min_open=True), multiple=True,
               help="Azimuth ambiguity distance of the SAR sensor, metres (lambda R PRF / 2V; repeat per swath): "
                    "weak copies that far along azimuth from a bright target are marked.")

@@ -193,7 +193,7 @@ def detect(
         overriding ``radius_m`` when given.
     min_confidence : float, optional
         Objects whose confidence (0-1) is lower are suppressed as
-        ``low_confidence``. Default 0.5 (even odds) for SAR and 0 for
+        ``low_confidence``. Default 0.25 for SAR and 0 for
         optical, whose model is too weak to suppress by (see
         :data:`~shipsight.imagery.objects.MIN_CONFIDENCE`).
     ambiguity_m : float or sequence of float, optional
