@@ -17,6 +17,14 @@ much weaker than a bright neighbour and within the reach of its side lobes
 (the crosses and streaks SAR draws around strong scatterers) are absorbed
 into it, so one ship is one detection.
 
+What each object is, is then decided over the whole scene
+(:mod:`~shipsight.imagery.objects`): fragments of one hull merged; side
+lobes and streaks along the image's range and azimuth axes, azimuth
+ambiguities (given the sensor's distance), objects near known structures,
+touching land, on breakwaters and jetties, too wide for a hull, or below a
+confidence floor are suppressed -- kept, with the reason, when asked
+(``keep_suppressed``), and counted by reason in ``attrs["suppressed"]``.
+
 Land never yields a detection: GSHHG land (roaring-landmask), a land
 polygon file, infrastructure polygons, and land seen in the image itself
 (large regions clearly brighter than open water) are all masked, and every
