@@ -342,13 +342,6 @@ def process_tile(src, plan, spec, x=None):
         lab, nobj = merged, int(merged.max()) + 1
         objs = _objects(lab, nobj, rr, cc, vals, tp, fr, fc, mu0)
     lobe_of = _absorb_sidelobes(objs, plan)
-    if burnt_blocks is not None:
-        land |= burnt_blocks
-    objs["land"] = land_contact(lab, nobj, rr, cc, land, B)
-    objs["quay_px"] = np.zeros(nobj) if quay is None else alongside(lab, nobj, rr, cc, quay)
-    objs["land"] |= objs["quay_px"] > 0
-    objs["rays"], objs["radius"] = ray_profiles(x, lab, nobj, rr, cc, objs, ray_px=plan.ray_px)
-    del x
     L, Wd, axis = shape_from_moments(objs["crr"], objs["ccc"], objs["crc"], plan.jacobian)
     objs["length_m"], objs["width_m"], objs["axis_deg"] = L, Wd, axis
     # The shortest-ship test looks at the seed pixels alone: growing a bright point target's
@@ -360,6 +353,10 @@ def process_tile(src, plan, spec, x=None):
         sl = _moments(lab[seed], nobj, rr[seed], cc[seed], vals[seed], tp[seed], counts_only=True)
         L_seed = shape_from_moments(sl["crr"], sl["ccc"], sl["crc"], plan.jacobian)[0]
     ok = (L_seed >= plan.min_length_m) & (L <= plan.max_length_m) & (objs["n"] >= 2)
+    if burnt_blocks is not None:
+        land |= burnt_blocks
+    _context(objs, ok, lab, rr, cc, x, land, quay, plan)
+    del x
     # Ownership: the core window that holds the centroid (index convention: pixel i spans i-0.5..i+0.5).
     gr = objs["row"] + R0
     gc = objs["col"] + C0
@@ -392,6 +389,33 @@ def _quays(src, plan, win, x):
     elif not np.isfinite(plan.water_threshold):
         return None
     return quay_mask(x, threshold=plan.water_threshold, px_m=plan.px_m, water=water)
+
+
+def _context(objs, ok, lab, rr, cc, x, land, quay, plan):
+    """Land contact, quay contact and ray profiles (objects.py) of the objects ``ok`` marks.
+
+    Only for the objects that can be reported: speckle too small to be a ship is most
+    of a tile's objects and needs none of it.
+    """
+    nobj = ok.size
+    idx = np.flatnonzero(ok)
+    objs["land"] = np.zeros(nobj, dtype=bool)
+    objs["quay_px"] = np.zeros(nobj)
+    objs["rays"] = np.zeros((nobj, N_RAYS), dtype=np.float32)
+    objs["radius"] = np.zeros(nobj)
+    if idx.size == 0:
+        return
+    remap = np.full(nobj, -1)
+    remap[idx] = np.arange(idx.size)
+    pick = ok[lab]
+    sub, r, c = remap[lab[pick]], rr[pick], cc[pick]
+    land_ok = land_contact(sub, idx.size, r, c, land, plan.block)
+    if quay is not None:
+        objs["quay_px"][idx] = alongside(sub, idx.size, r, c, quay)
+        land_ok |= objs["quay_px"][idx] > 0
+    objs["land"][idx] = land_ok
+    part = {k: objs[k][idx] for k in ("row", "col", "background")}
+    objs["rays"][idx], objs["radius"][idx] = ray_profiles(x, sub, idx.size, r, c, part, ray_px=plan.ray_px)
 
 
 def _objects(lab, nobj, rr, cc, vals, tp, fr, fc, mu):
