@@ -130,7 +130,7 @@ def _scene_and_path(store, image, scene_id):
 
 def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="auto", pfa=1e-6, guard_m=500.0,
                  background_m=800.0, min_length_m=None, max_length_m=600.0, land=None, use_landmask=True,
-                 use_ports=True, use_infra=True, infra_radius_m=None, min_confidence=None, ambiguity_m=None,
+                 use_ports=True, use_infra=True, infra_radius_m=None, min_confidence=0.0, ambiguity_m=None,
                  keep_suppressed=False, water_from_image=True, tile=4096, workers=1, progress=None, units="auto",
                  offset=None, scale=None, polarisation=None, denoise=False, height_m=0.0):
     """Detect ships in an image file or a registered scene, with the log's ports and structures.

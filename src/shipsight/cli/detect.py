@@ -45,8 +45,9 @@ TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axi
 @click.option("--infra-radius-m", type=click.FloatRange(min=0),
               help="One suppression radius around every structure, metres (default: each structure's own, "
                    "200 m SAR / 50 m optical unless imported otherwise).")
-@click.option("--min-confidence", type=click.FloatRange(0, 1),
-              help="Suppress detections less confident than this (default 0.25 SAR, 0 optical).")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Suppress detections less confident than this; 0.25 drops faint SAR specks "
+                   "(and ships at 5 dB over the sea).")
 @click.option("--ambiguity-m", type=click.FloatRange(min=0, min_open=True), multiple=True,
               help="Azimuth ambiguity distance of the SAR sensor, metres (lambda R PRF / 2V; repeat per swath): "
                    "weak copies that far along azimuth from a bright target are marked.")

@@ -58,7 +58,7 @@ from rasterio.windows import Window
 from shipsight.errors import InputError
 from shipsight.imagery.detect_tile import TilePlan, process_tile, read_intensity, read_tile
 from shipsight.imagery.landmask import gshhg_cells, land_block_grid, on_land, read_mask_polygons
-from shipsight.imagery.objects import MIN_CONFIDENCE, RAY_M, RAY_MIN_PX
+from shipsight.imagery.objects import RAY_M, RAY_MIN_PX
 
 __all__ = ["detect", "DETECTION_COLUMNS"]
 
@@ -108,7 +108,7 @@ def detect(
     product=None,
     structures=None,
     structure_radius_m=None,
-    min_confidence=None,
+    min_confidence=0.0,
     ambiguity_m=None,
     azimuth_deg=None,
     axes_deg=None,
@@ -198,12 +198,13 @@ def detect(
     structure_radius_m : float, optional
         Suppression radius, metres; default 200 for SAR and 50 for optical
         (Skylight's distances for Sentinel-1 and Sentinel-2 infrastructure),
-        overriding ``radius_m`` when given.
-    min_confidence : float, optional
+        overriding the structures' own radii when given.
+    min_confidence : float
         Objects whose confidence (0-1) is lower are suppressed as
-        ``low_confidence``. Default 0.25 for SAR and 0 for
-        optical, whose model is too weak to suppress by (see
-        :data:`~shipsight.imagery.objects.MIN_CONFIDENCE`).
+        ``low_confidence``; 0 (the default) suppresses none, the confidence
+        only orders them. For SAR,
+        :data:`~shipsight.imagery.objects.SUGGESTED_MIN_CONFIDENCE` (0.25)
+        drops faint specks and keeps ships of 10 dB and 4 pixels.
     ambiguity_m : float or sequence of float, optional
         Azimuth ambiguity distance(s) of the sensor, metres
         (:func:`~shipsight.imagery.ambiguity.azimuth_ambiguity_m`); weak
@@ -456,8 +457,6 @@ def _classify(cols, mean, lon, lat, plan, px_m, classes):
                                default_radius_m=STRUCTURE_RADIUS_M[plan.kind],
                                radius_column=f"radius_{plan.kind}_m")
     min_conf = classes["min_confidence"]
-    if min_conf is None:
-        min_conf = MIN_CONFIDENCE[plan.kind]
     amb = classes["ambiguity_m"]
     amb_px = None if amb is None else np.atleast_1d(np.asarray(amb, dtype=float)) / px_m
     return classify(obj, axes=classes["axes_deg"], sidelobe_db=plan.sidelobe_db, ambiguity_px=amb_px,
@@ -507,7 +506,7 @@ def _check_params(kind, pfa, guard_m, background_m, min_length_m, max_length_m, 
 
 def _check_classes(min_confidence, structure_radius_m, ambiguity_m, azimuth_deg, axes_deg):
     where = "detect"
-    if min_confidence is not None and not (0.0 <= min_confidence <= 1.0):
+    if not (0.0 <= min_confidence <= 1.0):
         raise InputError(f"min_confidence must be between 0 and 1, not {min_confidence!r}", where=where)
     if structure_radius_m is not None and not (structure_radius_m >= 0):
         raise InputError(f"structure_radius_m must be 0 or more, not {structure_radius_m!r}", where=where)

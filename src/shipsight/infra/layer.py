@@ -194,11 +194,12 @@ def structures_near_scene(store, product, *, margin_deg=0.05):
     return rows if len(rows) else None
 
 
-def _lonlat_box(product, n=33):
-    """The scene's lon/lat bounds from points along its border, or None (unreadable, or
-    across the antimeridian: then every structure is a candidate)."""
+def _lonlat_box(product):
+    """The scene's lon/lat bounds, or None (unreadable, or across the antimeridian: then every
+    structure is a candidate)."""
     import rasterio
 
+    from shipsight.imagery.detect import _scene_lonlat_box
     from shipsight.imagery.products import open_product
 
     try:
@@ -208,14 +209,6 @@ def _lonlat_box(product, n=33):
             lon0, lat0, lon1, lat1 = product.footprint.bounds
             return (lon0, lat0, lon1, lat1) if lon1 - lon0 < 180 else None
         with rasterio.open(product.raster) as ds:
-            georef = product.georef(ds)
-            h, w = ds.height, ds.width
+            return _scene_lonlat_box(product.georef(ds))
     except (InputError, rasterio.errors.RasterioError):
         return None
-    t = np.linspace(0.0, 1.0, n)
-    rows = np.concatenate([np.zeros(n), np.full(n, h), t * h, t * h])
-    cols = np.concatenate([t * w, t * w, np.zeros(n), np.full(n, w)])
-    lon, lat = georef.lonlat(rows, cols)
-    if not (np.isfinite(lon).all() and np.isfinite(lat).all()) or np.ptp(lon) > 180.0:
-        return None
-    return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())

@@ -303,12 +303,13 @@ IMPORT_RANGES = [
 ]
 _V7 = [*IMPORT_RANGES]  # one audit entry per import
 
-# Version 6: fixed structures (shipsight.infra): breakwaters, piers, platforms, wind
+# Version 8: fixed structures (shipsight.infra): breakwaters, piers, platforms, wind
 # turbines, buoys... imported from GIS files or learned from persistent targets. A
 # learned one is a candidate until an analyst accepts it; none is ever deleted
 # (rejected instead), so a detection suppressed by one can always be traced to it.
+# Idempotent: a store rolled back to an earlier version (tests do) upgrades again.
 _V8 = [  # infrastructure layer
-    """CREATE TABLE structures (
+    """CREATE TABLE IF NOT EXISTS structures (
         id INTEGER PRIMARY KEY,
         name TEXT,
         kind TEXT NOT NULL,
@@ -322,9 +323,9 @@ _V8 = [  # infrastructure layer
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
     )""",
-    "CREATE INDEX structures_status ON structures(status)",
-    "CREATE VIRTUAL TABLE structures_rtree USING rtree(id, minx, maxx, miny, maxy)",
-    """CREATE TRIGGER structures_never_deleted BEFORE DELETE ON structures
+    "CREATE INDEX IF NOT EXISTS structures_status ON structures(status)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS structures_rtree USING rtree(id, minx, maxx, miny, maxy)",
+    """CREATE TRIGGER IF NOT EXISTS structures_never_deleted BEFORE DELETE ON structures
         BEGIN SELECT RAISE(ABORT, 'structures are never deleted; reject them with a reason'); END""",
 ]
 
