@@ -96,9 +96,10 @@ def test_read_only_commands_do_not_create_a_store(empty_pg_url):
 def test_newer_schema_refused(pg_url):
     import psycopg
 
+    newer = SCHEMA_VERSION + 1
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("UPDATE schema_version SET version = 7")
-    with pytest.raises(StoreError, match="schema version 7, newer than this shipsight knows"):
+        conn.execute("UPDATE schema_version SET version = %s", (newer,))
+    with pytest.raises(StoreError, match=f"schema version {newer}, newer than this shipsight knows"):
         open_store(pg_url)
 
 

@@ -283,7 +283,7 @@ _V6 = screening_migration("json_build_array({})::text", "BIGINT")  # screening
 # Version 7, as in SQLite: one audit entry per bulk import, its id range kept beside it.
 _V7 = [*IMPORT_RANGES]  # one audit entry per import
 
-# Version 8, as in SQLite: fixed structures (shipsight.infra); idempotent.
+# Version 8, as in SQLite: fixed structures (shipsight.infra); the table and triggers may come again.
 _V8 = [  # infrastructure layer
     """CREATE TABLE IF NOT EXISTS structures (
         id BIGINT PRIMARY KEY,
@@ -299,8 +299,8 @@ _V8 = [  # infrastructure layer
         created_at TIMESTAMPTZ NOT NULL,
         updated_at TIMESTAMPTZ NOT NULL
     )""",
-    "CREATE INDEX IF NOT EXISTS structures_status ON structures(status)",
-    "CREATE INDEX IF NOT EXISTS structures_geom ON structures USING gist (geom)",
+    "CREATE INDEX structures_status ON structures(status)",
+    "CREATE INDEX structures_geom ON structures USING gist (geom)",
     """CREATE OR REPLACE TRIGGER structures_never_deleted BEFORE DELETE ON structures FOR EACH ROW
         EXECUTE FUNCTION shipsight_refuse('structures are never deleted; reject them with a reason')""",
     """CREATE OR REPLACE TRIGGER structures_never_truncated BEFORE TRUNCATE ON structures FOR EACH STATEMENT

@@ -307,7 +307,8 @@ _V7 = [*IMPORT_RANGES]  # one audit entry per import
 # turbines, buoys... imported from GIS files or learned from persistent targets. A
 # learned one is a candidate until an analyst accepts it; none is ever deleted
 # (rejected instead), so a detection suppressed by one can always be traced to it.
-# Idempotent: a store rolled back to an earlier version (tests do) upgrades again.
+# The table and its triggers come again harmlessly: a store rolled back to an earlier version
+# (tests do: the indexes go, the table stays) upgrades again.
 _V8 = [  # infrastructure layer
     """CREATE TABLE IF NOT EXISTS structures (
         id INTEGER PRIMARY KEY,
@@ -323,7 +324,7 @@ _V8 = [  # infrastructure layer
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
     )""",
-    "CREATE INDEX IF NOT EXISTS structures_status ON structures(status)",
+    "CREATE INDEX structures_status ON structures(status)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS structures_rtree USING rtree(id, minx, maxx, miny, maxy)",
     """CREATE TRIGGER IF NOT EXISTS structures_never_deleted BEFORE DELETE ON structures
         BEGIN SELECT RAISE(ABORT, 'structures are never deleted; reject them with a reason'); END""",
