@@ -15,11 +15,11 @@ from shipsight.errors import InputError, NotFoundError
 from shipsight.model.sightings import default_analyst
 
 #: The newest schema this code knows; both back ends migrate to it.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 #: Every table of the log, parents before children: the order a copy writes them in.
 TABLES = ("ports", "scenes", "imports", "sightings", "list_versions", "list_entries", "vessels", "ais_imports",
-          "ais_identities", "flags", "audit")
+          "ais_identities", "ais_correlations", "ais_matches", "flags", "audit")
 
 #: Sighting fields an edit may change (ids, attribution and status are derived or managed).
 EDITABLE = (
@@ -249,6 +249,22 @@ class Store(ABC):
     def ais_identities(self, *, mmsi=None, imo=None, name=None, since=None, until=None, ids=None):
         """Identity runs (id, mmsi, name, imo, call_sign, ship_type, vessel_type, length_m,
         valid_from, valid_to, reports, import_id), by MMSI then time."""
+
+    # AIS correlation: a row per correlated scene and per sighting (shipsight.ais.correlate_scene)
+    @abstractmethod
+    def ais_matches(self, *, sighting_ids=None, scene_id=None, status=None):
+        """Sightings' correlation (id, sighting_id, scene_id, status, mmsi, identity_id, distance_m,
+        gate_m, evidence and applied as dicts, analyst, updated_at), by sighting id."""
+
+    @abstractmethod
+    def ais_correlations(self, *, scene_ids=None):
+        """Correlated scenes (id, scene_id, time, coverage, placed, counts, ais_only, params,
+        analyst, updated_at), by scene id."""
+
+    @abstractmethod
+    def save_ais_correlation(self, record, matches, edits, *, analyst):
+        """Write a scene's correlation, its sightings' rows and the identities it fills in, in one
+        transaction; only changes are written, each audited. Returns counts."""
 
     # flags
     @abstractmethod

@@ -283,4 +283,36 @@ _V6 = screening_migration("json_build_array({})::text", "BIGINT")  # screening
 # Version 7, as in SQLite: one audit entry per bulk import, its id range kept beside it.
 _V7 = [*IMPORT_RANGES]  # one audit entry per import
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+# Version 8, as in SQLite: AIS correlation, a row per correlated scene and per sighting.
+_V8 = [  # AIS correlation
+    """CREATE TABLE ais_correlations (
+        id BIGINT PRIMARY KEY,
+        scene_id TEXT NOT NULL UNIQUE REFERENCES scenes(id),
+        time TIMESTAMPTZ NOT NULL,
+        coverage INTEGER NOT NULL,
+        placed INTEGER NOT NULL,
+        counts TEXT NOT NULL,
+        ais_only TEXT NOT NULL,
+        params TEXT NOT NULL,
+        analyst TEXT NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    )""",
+    """CREATE TABLE ais_matches (
+        id BIGINT PRIMARY KEY,
+        sighting_id BIGINT NOT NULL UNIQUE REFERENCES sightings(id),
+        scene_id TEXT NOT NULL REFERENCES scenes(id),
+        status TEXT NOT NULL CHECK (status IN ('matched', 'ambiguous', 'dark', 'no-coverage')),
+        mmsi TEXT,
+        identity_id BIGINT REFERENCES ais_identities(id),
+        distance_m DOUBLE PRECISION,
+        gate_m DOUBLE PRECISION,
+        evidence TEXT NOT NULL,
+        applied TEXT,
+        analyst TEXT NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    )""",
+    "CREATE INDEX ais_matches_scene ON ais_matches(scene_id)",
+    "CREATE INDEX ais_matches_mmsi ON ais_matches(mmsi) WHERE mmsi IS NOT NULL",
+]
+
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from shipsight.errors import InputError, NotFoundError
+from shipsight.store.aismatches import AISMatchRows
 from shipsight.store.aisrows import AISRows
 from shipsight.store.base import EDITABLE, SCHEMA_VERSION, SightingQuery, Store
 from shipsight.store.convert import nullable, now_utc, plain, text_times, time_text, times_text
@@ -49,7 +50,7 @@ def _duplicate_keys(times, frame):
     return pd.DataFrame(keys)
 
 
-class SQLStore(AISRows, Store):
+class SQLStore(AISRows, AISMatchRows, Store):
     """A store on a SQL database; subclasses supply the hooks below.
 
     ``conn`` is a DB-API connection whose ``execute`` returns a cursor (sqlite3

@@ -303,4 +303,38 @@ IMPORT_RANGES = [
 ]
 _V7 = [*IMPORT_RANGES]  # one audit entry per import
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+# Version 8: AIS correlation. One row per correlated scene (its coverage, counts, the AIS-only
+# vessels and the parameters) and one per sighting (status, vessel, evidence, and the identity the
+# correlation wrote into the sighting, so that a later run can tell it from an analyst's).
+_V8 = [  # AIS correlation
+    """CREATE TABLE ais_correlations (
+        id INTEGER PRIMARY KEY,
+        scene_id TEXT NOT NULL UNIQUE REFERENCES scenes(id),
+        time TEXT NOT NULL,
+        coverage INTEGER NOT NULL,
+        placed INTEGER NOT NULL,
+        counts TEXT NOT NULL,
+        ais_only TEXT NOT NULL,
+        params TEXT NOT NULL,
+        analyst TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE ais_matches (
+        id INTEGER PRIMARY KEY,
+        sighting_id INTEGER NOT NULL UNIQUE REFERENCES sightings(id),
+        scene_id TEXT NOT NULL REFERENCES scenes(id),
+        status TEXT NOT NULL CHECK (status IN ('matched', 'ambiguous', 'dark', 'no-coverage')),
+        mmsi TEXT,
+        identity_id INTEGER REFERENCES ais_identities(id),
+        distance_m REAL,
+        gate_m REAL,
+        evidence TEXT NOT NULL,
+        applied TEXT,
+        analyst TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX ais_matches_scene ON ais_matches(scene_id)",
+    "CREATE INDEX ais_matches_mmsi ON ais_matches(mmsi) WHERE mmsi IS NOT NULL",
+]
+
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
