@@ -325,3 +325,27 @@ def _box():
     import shapely
 
     return shapely.box(100, 30, 160, 60)
+
+
+def test_detect_save_ais_correlates_the_detections(ais, tmp_path):
+    from shipsight.imagery.synth import make_scene
+
+    ships = [{"row": 120, "col": 150, "length_m": 180, "heading_deg": 30, "db": 13},
+             {"row": 330, "col": 380, "length_m": 120, "heading_deg": 100, "db": 13},
+             {"row": 400, "col": 120, "length_m": 220, "heading_deg": 160, "db": 13}]
+    truth = make_scene(tmp_path / "sea.tif", width=500, height=500, ships=ships, seed=21)
+    ais("scenes", "add", tmp_path / "sea.tif", "--acquired", T.isoformat(), "--id", "sea")
+    fleet = Fleet()
+    # The first two ships broadcast; the third is dark.
+    for k, mmsi in ((0, 273222220), (1, 273222231)):
+        fleet.add(mmsi, truth["lon"][k], truth["lat"][k], minutes=(-2, 2), name=f"SHIP {k}",
+                  length=ships[k]["length_m"])
+    ais("ais", "import", fleet.write(tmp_path / "f.csv"))
+    assert "add --save" in ais("detect", "--scene", "sea", "--ais", code=2).stderr
+    out = ais.json("detect", "--scene", "sea", "--save", "--ais")
+    by_status = sorted((s["status"], s["mmsi"]) for s in out["ais"]["sightings"])
+    assert by_status == [("dark", None), ("matched", "273222220"), ("matched", "273222231")]
+    listed = ais.json("sightings", "list")
+    assert sorted(x["mmsi"] for x in listed if x["mmsi"]) == ["273222220", "273222231"]
+    text = ais("detect", "--scene", "sea", "--save", "--ais").stdout
+    assert "AIS: scene sea: 2 matched, 0 ambiguous, 1 dark" in text

@@ -4,6 +4,7 @@ import time
 
 import click
 
+from shipsight.cli.ais import correlation_lines, correlation_record
 from shipsight.cli.options import analyst_option, height_option, json_option, overwrite_option, polarisation_option
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
 from shipsight.cli.progress import prepare_coast, progress_bar
@@ -19,6 +20,8 @@ TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axi
 @overwrite_option
 @click.option("--save", is_flag=True,
               help="Save the detections as candidate sightings (confidence possible) of the scene; re-runs add none twice.")
+@click.option("--ais", "with_ais", is_flag=True,
+              help="With --save: correlate the scene's sightings with the AIS archive (see 'shipsight ais correlate').")
 @click.option("--pfa", type=float, default=1e-6, show_default=True, help="False-alarm probability per clutter pixel.")
 @click.option("--guard-m", type=float, default=500.0, show_default=True,
               help="Guard window width in metres (longer than the longest ship).")
@@ -45,9 +48,9 @@ TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axi
 @analyst_option
 @json_option
 @click.pass_obj
-def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_m, min_length_m, max_length_m, band,
-           kind, units, offset, scale, polarisation, denoise, height_m, land, no_landmask, no_ports, workers, analyst,
-           as_json):
+def detect(app, image, scene_id, out, overwrite, save, with_ais, pfa, guard_m, background_m, min_length_m,
+           max_length_m, band, kind, units, offset, scale, polarisation, denoise, height_m, land, no_landmask,
+           no_ports, workers, analyst, as_json):
     """Find ships in a SAR or optical product with a CFAR detector; print, write or save them.
 
     IMAGE is a GeoTIFF/COG, a Sentinel-1 GRD SAFE folder, zip or measurement
@@ -70,16 +73,24 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
     confirm or retract like any other; a re-run adds none twice. It needs a
     registered scene: --scene ID, or IMAGE is looked up among the registered
     scenes (path, then SHA-256) and else registered under its file name if
-    its tags carry the acquisition time.
+    its tags carry the acquisition time. --ais then correlates the scene's
+    sightings with AIS (default parameters of 'shipsight ais correlate'):
+    matched ones take the vessel's identity, the others are ambiguous, dark
+    or without coverage.
 
     \b
     Example:
       shipsight detect S1A_20210105_vv_db.tif --out ships.geojson
       shipsight scenes add S1A.tif --acquired 2021-01-05T01:50:00Z --id S1A
       shipsight detect --scene S1A --save --workers 2
+      shipsight --ais /srv/ais detect --scene S1A --save --ais
     """
     from shipsight.detections import detect_scene, save_detections
 
+    if with_ais and not save:
+        from shipsight.errors import InputError
+
+        raise InputError("--ais correlates the saved detections: add --save", where="detect")
     store = app.store()
     if out is not None:
         _check_out(out, overwrite)  # before the work, so a refused output costs nothing
@@ -99,6 +110,11 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
         saved = save_detections(store, found, scene_id=found.attrs.get("scene_id"), analyst=analyst)
         if saved.registered:
             echo_err(f"registered {found.attrs['source']} as scene {saved.scene_id} (time from its tags)")
+    correlated = None
+    if with_ais:
+        from shipsight.ais.correlate_scene import correlate_scene
+
+        correlated = correlate_scene(store, app.archive(create=True), saved.scene_id, analyst=analyst)
     written = None
     if out is not None:
         from shipsight.io.export import write_layer
@@ -119,6 +135,7 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
                    "pixel_m": found.attrs["pixel_m"], "gshhg": found.attrs["gshhg"], "seconds": round(seconds, 3),
                    "out": None if written is None else str(written),
                    "saved_ids": saved.new_ids if saved else [], "already_saved": saved.already if saved else 0,
+                   "ais": None if correlated is None else correlation_record(correlated),
                    "detections": records(found)})
         return
     show = found.copy()
@@ -137,6 +154,8 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
         span = "" if not ids else f" (ids {ids[0]}-{ids[-1]})" if len(ids) > 1 else f" (id {ids[0]})"
         click.echo(f"saved {len(ids)} candidate sighting{'s' * (len(ids) != 1)}{span} of scene {saved.scene_id}; "
                    f"{saved.already} already in the log")
+    if correlated is not None:
+        click.echo("AIS: " + correlation_lines([correlated])[0])
 
 
 def _check_out(out, overwrite):
