@@ -20,6 +20,7 @@ from rasterio.transform import from_origin
 from shipsight.ais.correlate import CorrelationParams, assign, correlate, place_vessels
 from shipsight.ais.correlate_sar import SarGeometry, azimuth_shift, ground_track_heading, sar_geometry
 from shipsight.geodesy import distance_m
+from test_report_html import browser  # noqa: F401  (the browser fixture, reused)
 
 GEOD = Geod(ellps="WGS84")
 T = datetime(2024, 3, 1, 9, 30, tzinfo=timezone.utc)
@@ -349,3 +350,45 @@ def test_detect_save_ais_correlates_the_detections(ais, tmp_path):
     assert sorted(x["mmsi"] for x in listed if x["mmsi"]) == ["273222220", "273222231"]
     text = ais("detect", "--scene", "sea", "--save", "--ais").stdout
     assert "AIS: scene sea: 2 matched, 0 ambiguous, 1 dark" in text
+
+
+def test_ais_in_flags_evidence_packs_and_the_map_report(ais, tmp_path, ports_file, request):
+    write_scene(tmp_path / "rajin.tif", 130.2, 42.3, width=400, height=200)
+    ais("scenes", "add", tmp_path / "rajin.tif", "--acquired", T.isoformat(), "--id", "rajin")
+    ais("ports", "import", ports_file)
+    fleet = Fleet()
+    fleet.add(273111110, 130.29, 42.245, cog=0, sog=6, minutes=(-10, -5, 5, 10), name="ALPHA", length=180)
+    fleet.add(273111210, 130.33, 42.21, minutes=(-2, 2), name="KILO", length=150)
+    ais("ais", "import", fleet.write(tmp_path / "f.csv"))
+    sid = _log(ais, 130.29, 42.245, scene="rajin", length=180)
+    ais("ais", "correlate", "rajin")
+    ais("flag")
+    flags = ais.json("flags", "list")
+    flag = next(f for f in flags if f["rule"] == "watchlist-port" and f["sighting_id"] == sid)
+    shown = ais.json("flags", "show", flag["id"])
+    assert shown["ais_status"] == "matched" and shown["ais_mmsi"] == "273111110" and shown["name"] == "ALPHA"
+    text = ais("flags", "show", flag["id"]).stdout
+    assert "ais_placed" in text and "interpolated from 2024-03-01T09:25:00Z" in text
+
+    ais("evidence", flag["id"], tmp_path / "pack")
+    packed = json.loads((tmp_path / "pack" / "ais.json").read_text())
+    assert packed[0]["status"] == "matched" and len(packed[0]["evidence"]["vessel"]["pings"]) == 2
+    readme = (tmp_path / "pack" / "README.md").read_text()
+    assert "## AIS correlation" in readme and "**matched**, MMSI 273111110 ALPHA" in readme
+    assert "ais_match" in (tmp_path / "pack" / "audit.csv").read_text()
+
+    out = tmp_path / "r.html"
+    ais("report", out)
+    page = out.read_text()
+    data = json.loads(page.split('id="report-data">')[1].split("</script>")[0])
+    assert {(t["mmsi"], t["role"]) for t in data["ais_tracks"]} == {("273111110", "matched"), ("273111210", "ais-only")}
+    assert len(next(t for t in data["ais_tracks"] if t["role"] == "matched")["coords"]) == 4
+    assert [v["mmsi"] for v in data["ais_only"]] == ["273111210"]
+    assert data["sightings"][0]["ais_status"] == "matched"
+    browser = request.getfixturevalue("browser")
+    browser.open(out.as_uri())
+    assert browser.errors() == []
+    assert browser.eval("document.querySelectorAll('path.ss-ais-track').length") == 2
+    assert browser.eval("document.querySelectorAll('path.ss-ais-only').length") == 1
+    browser.eval(f"window.shipsightMarkers[{sid}].openPopup(), true")
+    assert "matched · MMSI 273111110" in browser.eval("document.querySelector('.leaflet-popup-content').textContent")

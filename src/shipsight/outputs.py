@@ -48,11 +48,14 @@ def report_layers(store, *, since=None, until=None, bbox=None, port=None, rule=N
 
 
 def write_report(store, out_html, *, since=None, until=None, bbox=None, port=None, rule=None,
-                 title="shipsight report", overwrite=False, coast="auto", progress=None):
+                 title="shipsight report", overwrite=False, coast="auto", progress=None, archive=None):
     """Write the self-contained HTML map report of the store (filters as :func:`report_layers`).
 
     ``progress(done, total)``, if given, follows its two steps (the layers read,
-    the page written).
+    the page written). Sightings correlated with AIS (``shipsight ais correlate``)
+    show their status, and the AIS tracks around each correlated scene's time are
+    drawn beside them from ``archive`` (the AIS archive; without it, only the
+    statuses and the AIS-only vessels).
 
     Returns
     -------
@@ -66,11 +69,14 @@ def write_report(store, out_html, *, since=None, until=None, bbox=None, port=Non
     """
     from shipsight.report.html import render_report
 
+    from shipsight.ais.correlate_scene import report_ais
+
     tick = progress or (lambda done, total: None)
     layers = report_layers(store, since=since, until=until, bbox=bbox, port=port, rule=rule)
+    ais = report_ais(store, archive, layers["sightings"]["id"].astype(int).tolist())
     tick(1, 2)
     path = render_report(out_html, ports=layers["ports"], sightings=layers["sightings"], flags=layers["flags"],
-                         title=title, coast=coast, overwrite=overwrite)
+                         title=title, coast=coast, overwrite=overwrite, ais=ais)
     tick(2, 2)
     return path, layers
 
@@ -293,7 +299,8 @@ def evidence_pack(store, flag_id, out, *, overwrite=False, chip_size_m=1000):
     ones too) with their scenes, image chips cut from those scenes
     (:func:`shipsight.scenes.cut_chip`; a sighting without a scene, or whose
     scene file is missing or changed, is noted instead), the sanctions-list
-    entry, the audit history of the flag and of its sightings, and a manifest
+    entry, the sightings' AIS correlation (``ais.json``), the audit history
+    of the flag, of its sightings and of their AIS matches, and a manifest
     with the SHA-256 of every file. See :func:`shipsight.report.evidence.build_evidence`.
 
     Returns
@@ -330,5 +337,8 @@ def evidence_pack(store, flag_id, out, *, overwrite=False, chip_size_m=1000):
             raise InputError("logged without a scene, so there is no image to cut a chip from")
         return cut_chip(store, int(row["id"]), target, size_m=chip_size_m, overwrite=True).chip.png
 
+    ais = store.ais_matches(sighting_ids=ids).drop(columns=["id"]).to_dict("records")
+    audit = pd.concat([audit, *(store.history(entity="ais_match", entity_id=i) for i in ids)], ignore_index=True)
+    audit = audit.sort_values("id").reset_index(drop=True) if len(audit) else audit
     return build_evidence(out, flag=flag, sightings=sightings, scenes=scenes, entry=_list_entry(store, flag),
-                          audit=audit, chip=chip, overwrite=overwrite)
+                          audit=audit, chip=chip, ais=ais, overwrite=overwrite)

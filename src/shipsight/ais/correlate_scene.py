@@ -321,3 +321,64 @@ def match_fields(store, sighting_id):
             "ais_coverage": ev.get("coverage"), "ais_nearest_m": ev.get("nearest_ais_m"),
             "ais_identity": ev.get("identity"),
             "ais_updated_at": row["updated_at"].isoformat().replace("+00:00", "Z"), "ais_evidence": ev}
+
+
+def report_ais(store, archive, sighting_ids, *, minutes=60):
+    """What the map report draws of AIS beside the sightings: the tracks around each correlated
+    scene's time, the AIS-only vessels, and each sighting's status.
+
+    Parameters
+    ----------
+    store : Store
+    archive : Archive or None
+        None (no archive on this machine): statuses and AIS-only points, no tracks.
+    sighting_ids : sequence of int
+        The sightings shown.
+    minutes : float
+        Tracks are drawn this long either side of the scene time.
+
+    Returns
+    -------
+    dict
+        ``tracks``: list of {mmsi, name, scene_id, role (matched, candidate, ais-only), time_from,
+        time_to, coords [[lat, lon], ...]}; ``ais_only``: list of {mmsi, name, scene_id, lat,
+        lon, length_m}; ``status``: {sighting_id: {ais_status, ais_mmsi, ais_distance_m}}.
+    """
+    matches = store.ais_matches(sighting_ids=list(sighting_ids)) if len(sighting_ids) else None
+    out = {"tracks": [], "ais_only": [], "status": {}}
+    if matches is None or matches.empty:
+        return out
+    for row in matches.itertuples(index=False):
+        out["status"][int(row.sighting_id)] = {
+            "ais_status": row.status, "ais_mmsi": row.mmsi,
+            "ais_distance_m": None if pd.isna(row.distance_m) else round(float(row.distance_m), 1)}
+    scenes = store.ais_correlations(scene_ids=sorted(set(matches["scene_id"])))
+    for sc in scenes.itertuples(index=False):
+        mine = matches[matches["scene_id"] == sc.scene_id]
+        roles = {}
+        for ev in mine["evidence"]:
+            for c in ev.get("candidates", []):
+                roles.setdefault(c["mmsi"], ("candidate", c.get("name")))
+        for m in mine[mine["status"] == "matched"].itertuples(index=False):
+            roles[m.mmsi] = ("matched", (m.evidence.get("vessel") or {}).get("name"))
+        for v in sc.ais_only:
+            roles[v["mmsi"]] = ("ais-only", v.get("name"))
+            out["ais_only"].append({"mmsi": v["mmsi"], "name": v.get("name"), "scene_id": sc.scene_id,
+                                    "lat": v["lat"], "lon": v["lon"], "length_m": v.get("length_m")})
+        if archive is None or not roles:
+            continue
+        since, until = sc.time - timedelta(minutes=minutes), sc.time + timedelta(minutes=minutes)
+        table = archive.positions(since.to_pydatetime(), until.to_pydatetime(), mmsi=[int(m) for m in roles],
+                                  columns=["mmsi", "time", "lon", "lat"])
+        if not table.num_rows:
+            continue
+        frame = table.to_pandas()
+        for mmsi, g in frame.groupby("mmsi", sort=True):
+            key = f"{int(mmsi):09d}"
+            role, name = roles[key]
+            out["tracks"].append({
+                "mmsi": key, "name": name, "scene_id": sc.scene_id, "role": role,
+                "time_from": pd.Timestamp(g["time"].min()).isoformat().replace("+00:00", "Z"),
+                "time_to": pd.Timestamp(g["time"].max()).isoformat().replace("+00:00", "Z"),
+                "coords": np.round(g[["lat", "lon"]].to_numpy(float), 6).tolist()})
+    return out

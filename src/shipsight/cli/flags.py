@@ -87,7 +87,7 @@ def list_(app, rule, status, withdrawn, as_json):
 @json_option
 @click.pass_obj
 def show(app, flag_id, as_json):
-    """Show one flag with all its evidence.
+    """Show one flag with all its evidence, and its sighting's AIS correlation (ais_*) when it has one.
 
     \b
     Example:
@@ -99,7 +99,14 @@ def show(app, flag_id, as_json):
     frame = app.store(create=False).flags(ids=[flag_id], include_withdrawn=True)
     if frame.empty:
         raise NotFoundError(f"no flag {flag_id}; list them with 'shipsight flags list'")
-    echo_record(records(flag_records(frame))[0], as_json=as_json)
+    from shipsight.ais.correlate_scene import match_fields
+
+    record = records(flag_records(frame))[0]
+    # The flagged sighting's AIS correlation: where its identity came from, and how sure.
+    ais = match_fields(app.store(create=False), record["sighting_id"])
+    if not as_json:
+        ais.pop("ais_evidence", None)
+    echo_record({**record, **ais}, as_json=as_json)
 
 
 @flags.command("review")
