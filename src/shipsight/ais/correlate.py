@@ -512,47 +512,52 @@ def correlate(sightings, positions, *, at, footprint, gsd_m=None, identities=Non
     pair_pos = pd.Series(np.arange(len(si)), index=pair_key)
     chosen = np.where(assigned, pair_pos.reindex(chosen_key).fillna(-1).to_numpy(dtype=np.int64), -1)
 
+    # Evidence is plain data per sighting: columns turned into Python lists once, then indexed.
+    L = {"mmsi": list(mm_text), "name": ident["name"].tolist(), "imo": ident["imo"].tolist(),
+         "identity_id": ident["id"].tolist(), "length_m": [_num(x) for x in v_len],
+         "method": placed["method"].tolist(), "gap_min": [_num(x) for x in placed["gap_min"]],
+         "gate_m": [_num(x, 0) for x in gate], "sog": [_num(x) for x in placed["sog"]],
+         "cog": [_num(x) for x in placed["cog"]], "lon": np.round(v_lon, 6).tolist(),
+         "lat": np.round(v_lat, 6).tolist(), "a_lon": np.round(a_lon, 6).tolist(),
+         "a_lat": np.round(a_lat, 6).tolist(), "shift": [_num(x) for x in shift],
+         "before": placed["before"].tolist(), "after": placed["after"].tolist()}
+
+    def ping(k):
+        return {"time": pd.Timestamp(int(t[k]), unit="ms", tz="UTC").isoformat().replace("+00:00", "Z"),
+                "lon": round(float(lon[k]), 6), "lat": round(float(lat[k]), 6), "sog": _num(sog[k]),
+                "cog": _num(cog[k])}
+
     def vessel_record(j):
-        rec = {"mmsi": mm_text[j], "name": ident["name"].iat[j], "imo": ident["imo"].iat[j],
-               "identity_id": ident["id"].iat[j], "length_m": _num(v_len[j]),
-               "method": placed["method"].iat[j], "gap_min": _num(placed["gap_min"].iat[j]),
-               "gate_m": _num(gate[j], 0), "point": [round(float(v_lon[j]), 6), round(float(v_lat[j]), 6)],
-               "sog": _num(placed["sog"].iat[j]), "cog": _num(placed["cog"].iat[j])}
+        rec = {k: L[k][j] for k in ("mmsi", "name", "imo", "identity_id", "length_m", "method", "gap_min", "gate_m")}
+        rec["point"] = [L["lon"][j], L["lat"][j]]
+        rec["sog"], rec["cog"] = L["sog"][j], L["cog"][j]
         if use_shift:
-            rec["apparent"] = [round(float(a_lon[j]), 6), round(float(a_lat[j]), 6)]
-            rec["shift_m"] = _num(shift[j])
-        pings = []
-        for which in ("before", "after"):
-            k = int(placed[which].iat[j])
-            if k >= 0:
-                pings.append({"time": pd.Timestamp(int(t[k]), unit="ms", tz="UTC").isoformat().replace("+00:00", "Z"),
-                              "lon": round(float(lon[k]), 6), "lat": round(float(lat[k]), 6),
-                              "sog": _num(sog[k]), "cog": _num(cog[k])})
-        rec["pings"] = pings
+            rec["apparent"] = [L["a_lon"][j], L["a_lat"][j]]
+            rec["shift_m"] = L["shift"][j]
+        rec["pings"] = [ping(k) for k in (L["before"][j], L["after"][j]) if k >= 0]
         return rec
 
     # Evidence, per sighting: its candidates by cost (at most MAX_CANDIDATES), who holds each.
     holder = np.full(nv, -1, dtype=np.int64)
     holder[match_v[assigned]] = np.flatnonzero(assigned)
-    by_s = pd.DataFrame({"s": si, "v": vi, "d": dist, "c": cost, "e": len_e}).sort_values(["s", "c", "v"])
-    groups = {k: g for k, g in by_s.groupby("s", sort=False)} if len(by_s) else {}
+    order = np.lexsort((vi, cost, si))
+    first = np.searchsorted(si[order], np.arange(ns + 1))
+    c_v, c_d, c_c = vi[order].tolist(), [_num(x) for x in dist[order]], [_num(x, 3) for x in cost[order]]
+    held = [None if h < 0 else int(s_id[h]) for h in holder[vi[order]]] if len(order) else []
+    nearest_l = [_num(x) for x in nearest]
     geometry_rec = geometry.as_record() if use_shift else None
+    chosen_l, mv_l, assigned_l, status_l = chosen.tolist(), mv.tolist(), assigned.tolist(), status.tolist()
     evidence = []
     for k in range(ns):
-        g = groups.get(k)
-        cands = []
-        if g is not None:
-            for row in g.head(MAX_CANDIDATES).itertuples(index=False):
-                h = holder[row.v]
-                cands.append({"mmsi": mm_text[row.v], "name": ident["name"].iat[row.v],
-                              "distance_m": _num(row.d), "gate_m": _num(gate[row.v], 0), "cost": _num(row.c, 3),
-                              "length_m": _num(v_len[row.v]),
-                              "held_by": None if h < 0 else int(s_id[h])})
-        ev = {"status": status[k], "coverage": coverage, "nearest_ais_m": _num(nearest[k]),
-              "candidates": cands, "candidates_in_gate": 0 if g is None else len(g)}
-        if assigned[k]:
-            p = chosen[k]
-            ev.update(vessel=vessel_record(mv[k]), distance_m=_num(dist[p]), cost=_num(cost[p], 3),
+        lo, hi = int(first[k]), int(first[k + 1])
+        cands = [{"mmsi": L["mmsi"][c_v[x]], "name": L["name"][c_v[x]], "distance_m": c_d[x],
+                  "gate_m": L["gate_m"][c_v[x]], "cost": c_c[x], "length_m": L["length_m"][c_v[x]],
+                  "held_by": held[x]} for x in range(lo, min(hi, lo + MAX_CANDIDATES))]
+        ev = {"status": status_l[k], "coverage": coverage, "nearest_ais_m": nearest_l[k], "candidates": cands,
+              "candidates_in_gate": hi - lo}
+        if assigned_l[k]:
+            p = chosen_l[k]
+            ev.update(vessel=vessel_record(mv_l[k]), distance_m=_num(dist[p]), cost=_num(cost[p], 3),
                       length_disagreement=_num(len_e[p], 3))
         if geometry_rec:
             ev["sar_geometry"] = geometry_rec

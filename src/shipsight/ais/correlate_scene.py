@@ -96,13 +96,7 @@ def scene_sightings(store, scene):
     """The active sightings of a scene (its ``scene_id``), detections and hand-logged alike."""
     minx, miny, maxx, maxy = scene["footprint"].bounds
     frame = store.sightings(SightingQuery(bbox=(minx, miny, maxx, maxy)))
-    frame = frame[(frame["scene_id"] == scene["id"]).fillna(False).to_numpy(dtype=bool)]
-    # A sighting logged with the scene but placed outside its box is the scene's too.
-    stray = store.sightings(SightingQuery(since=scene["acquired"] - timedelta(minutes=1),
-                                          until=scene["acquired"] + timedelta(minutes=1)))
-    stray = stray[(stray["scene_id"] == scene["id"]).fillna(False).to_numpy(dtype=bool)
-                  & ~stray["id"].isin(frame["id"]).to_numpy()]
-    return pd.concat([frame, stray]).sort_values("id") if len(stray) else frame
+    return frame[(frame["scene_id"] == scene["id"]).fillna(False).to_numpy(dtype=bool)]
 
 
 def _identities(store, mmsis):
@@ -138,12 +132,12 @@ def plan_identities(sightings, matches, stored, *, scene_id):
     kept : list of bool
         Per row: matched, but the sighting carries an analyst's identity, which stays.
     """
-    cur = sightings.set_index("id")
+    cur = {int(r["id"]): r for r in sightings[["id", *_IDENTITY, "confidence"]].to_dict("records")}
     prev = dict(zip(stored["sighting_id"], stored["applied"])) if len(stored) else {}
     edits, applied, kept = [], [], []
     for m in matches.itertuples(index=False):
         sid = int(m.sighting_id)
-        row = cur.loc[sid]
+        row = cur[sid]
         now = {f: _text(row[f]) for f in _IDENTITY}
         was = prev.get(sid)
         ais_written = bool(was) and all(now[f] == v for f, v in was["fields"].items())

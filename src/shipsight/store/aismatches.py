@@ -121,8 +121,13 @@ class AISMatchRows:
                 out["scene_changed"] = True
 
             # The sightings' rows.
-            stored = self.ais_matches(sighting_ids=matches["sighting_id"].tolist()) if len(matches) else None
-            stored = stored.set_index("sighting_id") if stored is not None else pd.DataFrame()
+            # The stored rows as text: compared as written, with no JSON parsed again.
+            stored = {}
+            if len(matches):
+                clause, params = self._id_in("sighting_id", [int(i) for i in matches["sighting_id"]])
+                rows = self._query(f"SELECT sighting_id, status, mmsi, distance_m, evidence, applied FROM ais_matches"
+                                   f" WHERE {clause}", params)
+                stored = {int(r["sighting_id"]): r for r in rows.to_dict("records")}
             inserts, updates, audits = [], [], []
             for row in matches.itertuples(index=False):
                 sid = int(row.sighting_id)
@@ -133,11 +138,10 @@ class AISMatchRows:
                     else int(new["identity_id"])
                 new["mmsi"] = None if new["mmsi"] is None or pd.isna(new["mmsi"]) else str(new["mmsi"])
                 text = {**new, "evidence": _dumps(new["evidence"]), "applied": _dumps(new["applied"])}
-                if sid in stored.index:
-                    was = stored.loc[sid]
+                if sid in stored:
+                    was = stored[sid]
                     same = (was["status"] == new["status"] and _none(was["mmsi"]) == new["mmsi"]
-                            and _dumps(was["evidence"]) == text["evidence"]
-                            and _dumps(was["applied"]) == text["applied"])
+                            and was["evidence"] == text["evidence"] and _none(was["applied"]) == text["applied"])
                     if same:
                         out["unchanged"] += 1
                         continue
