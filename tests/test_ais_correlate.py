@@ -392,3 +392,21 @@ def test_ais_in_flags_evidence_packs_and_the_map_report(ais, tmp_path, ports_fil
     assert browser.eval("document.querySelectorAll('path.ss-ais-only').length") == 1
     browser.eval(f"window.shipsightMarkers[{sid}].openPopup(), true")
     assert "matched · MMSI 273111110" in browser.eval("document.querySelector('.leaflet-popup-content').textContent")
+
+
+def test_correlate_across_the_antimeridian():
+    import shapely
+
+    from shipsight.ais.correlate_scene import search_box
+
+    footprint = shapely.box(179.5, -17, 180, -16.5).union(shapely.box(-180, -17, -179.5, -16.5))
+    s = pd_frame(ids=[1, 2], lon=[179.9995, -179.7], lat=[-16.8, -16.6], length=[100.0, 100.0])
+    # Vessel 1 sails east across +-180 and is at 179.9995 at the scene time; nothing near sighting 2.
+    a, b = at(179.9995, -16.8, 90, 12, -3), at(179.9995, -16.8, 90, 12, 3)
+    pings = pings_frame([(273000001, -180_000, *a, 12.0, 90.0), (273000001, 180_000, *b, 12.0, 90.0),
+                         (273000002, 0, -179.6, -16.9, 0.0, 0.0)])
+    assert b[0] < -179.9 and a[0] > 179.9
+    r = correlate(s, pings, at=datetime.fromtimestamp(0, timezone.utc), footprint=footprint)
+    assert r.matches["status"].tolist() == ["matched", "dark"] and r.matches["distance_m"].iat[0] < 5
+    lo, _, hi, _ = search_box(footprint, 10_000)
+    assert lo > 179 and hi < -179  # one box across the antimeridian, not the whole globe
