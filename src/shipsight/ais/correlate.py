@@ -381,6 +381,12 @@ def _num(x, nd=1):
     return None if x is None or not np.isfinite(x) else round(float(x), nd)
 
 
+def _nums(values, nd=1):
+    """:func:`_num` over an array, as a list (rounded in numpy; NaN and inf as None)."""
+    a = np.asarray(values, dtype=float)
+    return [x if f else None for x, f in zip(np.round(a, nd).tolist(), np.isfinite(a).tolist())]
+
+
 def correlate(sightings, positions, *, at, footprint, gsd_m=None, identities=None, params=CorrelationParams(),
               geometry=None):
     """Correlate one scene's sightings with the AIS positions around its time.
@@ -514,12 +520,12 @@ def correlate(sightings, positions, *, at, footprint, gsd_m=None, identities=Non
 
     # Evidence is plain data per sighting: columns turned into Python lists once, then indexed.
     L = {"mmsi": list(mm_text), "name": ident["name"].tolist(), "imo": ident["imo"].tolist(),
-         "identity_id": ident["id"].tolist(), "length_m": [_num(x) for x in v_len],
-         "method": placed["method"].tolist(), "gap_min": [_num(x) for x in placed["gap_min"]],
-         "gate_m": [_num(x, 0) for x in gate], "sog": [_num(x) for x in placed["sog"]],
-         "cog": [_num(x) for x in placed["cog"]], "lon": np.round(v_lon, 6).tolist(),
+         "identity_id": ident["id"].tolist(), "length_m": _nums(v_len),
+         "method": placed["method"].tolist(), "gap_min": _nums(placed["gap_min"]),
+         "gate_m": _nums(gate, 0), "sog": _nums(placed["sog"]),
+         "cog": _nums(placed["cog"]), "lon": np.round(v_lon, 6).tolist(),
          "lat": np.round(v_lat, 6).tolist(), "a_lon": np.round(a_lon, 6).tolist(),
-         "a_lat": np.round(a_lat, 6).tolist(), "shift": [_num(x) for x in shift],
+         "a_lat": np.round(a_lat, 6).tolist(), "shift": _nums(shift),
          "before": placed["before"].tolist(), "after": placed["after"].tolist()}
 
     def ping(k):
@@ -542,9 +548,9 @@ def correlate(sightings, positions, *, at, footprint, gsd_m=None, identities=Non
     holder[match_v[assigned]] = np.flatnonzero(assigned)
     order = np.lexsort((vi, cost, si))
     first = np.searchsorted(si[order], np.arange(ns + 1))
-    c_v, c_d, c_c = vi[order].tolist(), [_num(x) for x in dist[order]], [_num(x, 3) for x in cost[order]]
+    c_v, c_d, c_c = vi[order].tolist(), _nums(dist[order]), _nums(cost[order], 3)
     held = [None if h < 0 else int(s_id[h]) for h in holder[vi[order]]] if len(order) else []
-    nearest_l = [_num(x) for x in nearest]
+    nearest_l = _nums(nearest)
     geometry_rec = geometry.as_record() if use_shift else None
     chosen_l, mv_l, assigned_l, status_l = chosen.tolist(), mv.tolist(), assigned.tolist(), status.tolist()
     evidence = []
