@@ -410,3 +410,20 @@ def test_correlate_across_the_antimeridian():
     assert r.matches["status"].tolist() == ["matched", "dark"] and r.matches["distance_m"].iat[0] < 5
     lo, _, hi, _ = search_box(footprint, 10_000)
     assert lo > 179 and hi < -179  # one box across the antimeridian, not the whole globe
+
+
+def test_sar_geometry_from_a_real_sentinel1_annotation():
+    from tests.conftest import shared
+
+    safe = next(shared("imagery/sentinel1_safe").glob("S1B_IW_GRDH_*.SAFE"))
+    g = sar_geometry({"product": {"format": "sentinel-1-grd"}, "path": str(safe), "stac": None})
+    # ESA's annotation: platformHeading -165.65 (descending), incidence 30.7-46.0 over the swath.
+    assert abs(g.heading_deg + 165.651) < 1e-3 and 35 < g.incidence_deg < 42 and g.assumed == ()
+    # The orbit model used when only the pass is known agrees with the annotation within 3 degrees.
+    from shipsight.imagery.products.sentinel1 import parse_annotation
+
+    ann = parse_annotation(next(safe.glob("annotation/*.xml")).read_bytes())
+    model = ground_track_heading(float(ann["grid"][:, 3].mean()), "descending")
+    assert abs((model - g.heading_deg + 180) % 360 - 180) < 3
+    # A product not on this machine: no geometry from it, none invented.
+    assert sar_geometry({"product": {"format": "sentinel-1-grd"}, "path": "/nowhere/S1A.SAFE", "stac": None}) is None

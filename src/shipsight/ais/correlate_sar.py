@@ -19,20 +19,28 @@ activity at sea", Nature 625, 2024; their matching tables carry a Doppler
 offset per vessel and scene).
 
 Correlation moves each AIS-predicted position by this shift before comparing
-it with the detections, when the scene's metadata says the geometry: the pass
-(STAC ``sat:orbit_state``), the look side (``sar:observation_direction``,
-right for Sentinel-1) and the incidence angle (``view:incidence_angle``; the
-middle of the Sentinel-1 IW swath, 37 degrees, when absent, and the evidence
-says it was assumed). The platform heading is that of a sun-synchronous orbit
-of Sentinel-1's inclination (98.18 degrees) at the scene's latitude, seen from
+it with the detections, when the scene's metadata says the geometry. A
+Sentinel-1 GRD product (SAFE folder or zip) registered as the scene gives it
+in its annotation: the platform heading, the pass and the incidence angles of
+the geolocation grid (Sentinel-1 Product Specification, ``productInformation``
+and ``geolocationGrid``). Otherwise the scene's STAC Item may: the pass
+(``sat:orbit_state``), the look side (``sar:observation_direction``, right for
+Sentinel-1) and the incidence angle (``view:incidence_angle``; the middle of
+the Sentinel-1 IW swath, 37 degrees, when absent, and the evidence says it
+was assumed); the heading is then that of a sun-synchronous orbit of
+Sentinel-1's inclination (98.18 degrees) at the scene's latitude, seen from
 the rotating Earth: about -12 degrees ascending and 192 descending at the
 equator, as Sentinel-1 annotations give it. Optical scenes have no such shift.
 """
+
+import re
+import xml.etree.ElementTree as ET
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from shipsight.errors import InputError
 from shipsight.geodesy import WGS84
 
 #: Sentinel-1: orbit inclination (deg), altitude (m), orbital period (s); ESA Sentinel-1 User Handbook.
@@ -100,17 +108,59 @@ def ground_track_heading(lat, orbit_state, *, inclination_deg=S1_INCLINATION_DEG
     return float(np.degrees(np.arctan2(east, north)))
 
 
+def annotation_geometry(xml_bytes):
+    """The :class:`SarGeometry` in a Sentinel-1 product annotation file (heading, pass, mean
+    incidence of the geolocation grid), or None when it does not say.
+
+    >>> xml = (b"<product><generalAnnotation><productInformation><pass>Descending</pass>"
+    ...        b"<platformHeading>-167.5</platformHeading></productInformation></generalAnnotation>"
+    ...        b"<geolocationGrid><geolocationGridPointList><geolocationGridPoint><incidenceAngle>30.0"
+    ...        b"</incidenceAngle></geolocationGridPoint><geolocationGridPoint><incidenceAngle>44.0"
+    ...        b"</incidenceAngle></geolocationGridPoint></geolocationGridPointList></geolocationGrid></product>")
+    >>> g = annotation_geometry(xml); g.heading_deg, g.incidence_deg, g.assumed
+    (-167.5, 37.0, ())
+    """
+    root = ET.fromstring(xml_bytes)
+    heading = root.findtext("generalAnnotation/productInformation/platformHeading")
+    if heading is None:
+        return None
+    angles = [float(t) for t in (p.findtext("incidenceAngle") for p in root.iter("geolocationGridPoint")) if t]
+    assumed = () if angles else (f"incidence {DEFAULT_INCIDENCE_DEG:g} deg",)
+    # Sentinel-1 looks right (Sentinel-1 User Handbook).
+    return SarGeometry(heading_deg=float(heading), look="right",
+                       incidence_deg=float(np.mean(angles)) if angles else DEFAULT_INCIDENCE_DEG, assumed=assumed)
+
+
+def _product_geometry(scene):
+    """The geometry in the annotation of a registered Sentinel-1 product, when its file is here."""
+    product = scene.get("product") or {}
+    if not str(product.get("format", "")).startswith("sentinel-1") or not scene.get("path"):
+        return None
+    from shipsight.imagery.products.safe import find_safe
+
+    try:
+        safe = find_safe(scene["path"])
+        names = [n for n in (safe.names if safe else []) if re.fullmatch(r"annotation/[^/]+\.xml", n)]
+        return annotation_geometry(safe.read(names[0])) if names else None
+    except (OSError, ET.ParseError, InputError, ValueError):
+        return None  # the product is not on this machine, or not readable: the STAC Item may still say
+
+
 def sar_geometry(scene):
     """The :class:`SarGeometry` of a registered scene (a dict of :func:`shipsight.scenes.get_scene`),
     or None when it is not SAR or its pass is not known.
 
-    Reads the scene's STAC Item properties: ``sat:orbit_state`` (required),
-    ``sar:observation_direction`` and ``view:incidence_angle`` (defaults right
-    and 37 degrees, listed in ``assumed``).
+    A Sentinel-1 product's own annotation first (when the product is on this
+    machine); else the scene's STAC Item properties: ``sat:orbit_state``
+    (required), ``sar:observation_direction`` and ``view:incidence_angle``
+    (defaults right and 37 degrees, listed in ``assumed``).
 
     >>> sar_geometry({"stac": None, "footprint": None}) is None
     True
     """
+    own = _product_geometry(scene)
+    if own is not None:
+        return own
     props = ((scene.get("stac") or {}).get("properties") or {})
     state = str(props.get("sat:orbit_state") or "").lower()
     is_sar = any(str(k).startswith("sar:") for k in props) or "sentinel-1" in str(props.get("constellation", "")).lower()
