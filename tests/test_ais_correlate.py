@@ -427,3 +427,59 @@ def test_sar_geometry_from_a_real_sentinel1_annotation():
     assert abs((model - g.heading_deg + 180) % 360 - 180) < 3
     # A product not on this machine: no geometry from it, none invented.
     assert sar_geometry({"product": {"format": "sentinel-1-grd"}, "path": "/nowhere/S1A.SAFE", "stac": None}) is None
+
+
+def test_copy_carries_the_correlation_and_a_recopy_follows_a_rerun(db, tmp_path):
+    from tests.conftest import Cli
+
+    source = str(tmp_path / "home.db")
+    home = Cli(source)
+    write_scene(tmp_path / "s.tif", 130.0, 42.3)
+    home("scenes", "add", tmp_path / "s.tif", "--acquired", T.isoformat(), "--id", "harbour")
+    fleet = Fleet()
+    fleet.add(273111110, 130.10, 42.10, minutes=(-2, 2), name="ALPHA", length=100)
+    home("ais", "import", fleet.write(tmp_path / "a.csv"))
+    sid = json.loads(home("log", "--lon", 130.10, "--lat", 42.10, "--time", T.isoformat(), "--scene", "harbour",
+                          "--json").stdout)["id"]
+    dark = json.loads(home("log", "--lon", 130.3, "--lat", 42.2, "--time", T.isoformat(), "--scene", "harbour",
+                           "--json").stdout)["id"]
+    home("ais", "correlate", "harbour")
+    Cli(db)("copy", "--from", source, "--to", db)
+    team = Cli(db)
+    shown = json.loads(team("sightings", "show", sid, "--json").stdout)
+    assert (shown["ais_status"], shown["ais_mmsi"], shown["name"]) == ("matched", "273111110", "ALPHA")
+    assert json.loads(team("sightings", "show", dark, "--json").stdout)["ais_status"] == "dark"
+    # Late AIS at home turns the dark one matched; copying again carries the change.
+    late = Fleet()
+    late.add(273111121, 130.3, 42.2, minutes=(-1, 1), name="BRAVO", length=100)
+    home("ais", "import", late.write(tmp_path / "b.csv"))
+    home("ais", "correlate", "harbour")
+    Cli(db)("copy", "--from", source, "--to", db)
+    assert json.loads(team("sightings", "show", dark, "--json").stdout)["ais_status"] == "matched"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(lon=st.floats(-180, 180), lat=st.floats(-85, 85), cog=st.floats(0, 360), sog=st.floats(0.5, 25),
+       before=st.floats(0.5, 60), after=st.floats(0.5, 60), single=st.floats(-30, 30))
+def test_placement_follows_a_steady_ship_anywhere(lon, lat, cog, sog, before, after, single):
+    """A ship on a steady geodesic course is placed where it is: interpolated within 25 m, reckoned within 1 m,
+    across the antimeridian and near the poles alike."""
+    truth = (lon, lat)
+    b, a = at(*truth, cog, sog, -before), at(*truth, cog, sog, after)
+    # Course at each ping (a geodesic's azimuth changes along it): as a ship's COG would report it.
+    az_b = GEOD.inv(*b, *truth)[0] if before * sog > 0 else cog
+    p = place_vessels([1, 1], [int(-before * 60_000), int(after * 60_000)], [b[0], a[0]], [b[1], a[1]],
+                      [sog, sog], [az_b, cog], at_ms=0)
+    assert p["method"].iat[0] == "interpolated"
+    assert distance_m(p["lon"].iat[0], p["lat"].iat[0], *truth) < 25
+    # One ping only, within 30 minutes: dead reckoning from it, forwards or backwards.
+    x, y = at(*truth, cog, sog, single)
+    # The course at the ping: towards the truth from a ping before, away from it at a ping after.
+    course = (GEOD.inv(x, y, *truth)[0] + (180.0 if single > 0 else 0.0)) % 360
+    q = place_vessels([1], [int(single * 60_000)], [x], [y], [sog], [course], at_ms=0)
+    assert q["method"].iat[0] == "reckoned"
+    assert distance_m(q["lon"].iat[0], q["lat"].iat[0], *truth) < 1.0
