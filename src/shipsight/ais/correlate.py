@@ -274,7 +274,8 @@ def _identity_columns(identities, mmsi, at):
     row = identity_at(identities, mmsi, pd.Series(pd.Timestamp(at)).repeat(n).reset_index(drop=True))
     out = {}
     for c in cols:
-        values = identities[c].to_numpy(dtype=object)
+        # Missing as None, never NaN: these go into JSON evidence.
+        values = identities[c].astype(object).where(identities[c].notna(), None).to_numpy(dtype=object)
         v = np.full(n, None, dtype=object)
         v[row >= 0] = values[row[row >= 0]]
         out[c] = v

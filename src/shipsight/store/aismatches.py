@@ -24,7 +24,8 @@ _IDENTITY = ("name", "imo", "mmsi", "vessel_type")
 
 
 def _dumps(value):
-    return None if value is None else json.dumps(value, sort_keys=True, default=str)
+    # allow_nan=False: evidence is read by browsers and other tools, where NaN is not JSON.
+    return None if value is None else json.dumps(value, sort_keys=True, default=str, allow_nan=False)
 
 
 def _loads(value):
@@ -55,6 +56,8 @@ class AISMatchRows:
         df["updated_at"] = text_times(df["updated_at"])
         for c in ("distance_m", "gate_m"):
             df[c] = df[c].astype(float)
+        df["mmsi"] = df["mmsi"].astype(object).where(df["mmsi"].notna(), None)
+        df["identity_id"] = df["identity_id"].astype("Int64")
         return df
 
     def ais_correlations(self, *, scene_ids=None):
