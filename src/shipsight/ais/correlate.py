@@ -267,7 +267,7 @@ def _identity_columns(identities, mmsi, at):
     cols = ["id", "name", "imo", "call_sign", "vessel_type", "length_m"]
     n = len(mmsi)
     if identities is None or len(identities) == 0 or n == 0:
-        out = pd.DataFrame({c: np.full(n, None, dtype=object) for c in cols})
+        out = pd.DataFrame({c: pd.Series(np.full(n, None, dtype=object), dtype=object) for c in cols})
         out["length_m"] = np.full(n, np.nan)
         return out
     identities = identities.reset_index(drop=True)
@@ -279,7 +279,7 @@ def _identity_columns(identities, mmsi, at):
         v = np.full(n, None, dtype=object)
         v[row >= 0] = values[row[row >= 0]]
         out[c] = v
-    frame = pd.DataFrame(out)
+    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in out.items()})
     frame["length_m"] = pd.to_numeric(frame["length_m"], errors="coerce").astype(float)
     frame["id"] = frame["id"].map(lambda x: None if x is None or pd.isna(x) else int(x))
     return frame
