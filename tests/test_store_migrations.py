@@ -44,10 +44,13 @@ def test_older_postgis_store_upgrades(pg_url):
         for statement in reversed([s for migration in PG_MIGRATIONS[BEFORE:] for s in migration]):
             added = re.match(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", statement)
             index = re.match(r"CREATE INDEX (\w+)", statement)
+            table = re.match(r"\s*CREATE TABLE (\w+)", statement)
             if added:
                 conn.execute(f"ALTER TABLE {added.group(1)} DROP COLUMN {added.group(2)}")
             elif index:
                 conn.execute(f"DROP INDEX {index.group(1)}")
+            elif table:
+                conn.execute(f"DROP TABLE {table.group(1)} CASCADE")
         conn.execute("UPDATE schema_version SET version = %s", (BEFORE,))
     with open_store(pg_url) as store:
         assert store.schema_version() == SCHEMA_VERSION
