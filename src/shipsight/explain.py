@@ -5,6 +5,8 @@ sighting, port and list entry as they are now, and a flag run writes only
 evidence (ids, distances, times, scores).
 """
 
+import json
+
 import pandas as pd
 
 _ID_LABEL = {"imo": "IMO", "mmsi": "MMSI", "call-sign": "call sign"}
@@ -99,6 +101,13 @@ def explain(flags):
         rows = flags[flags["rule"] == rule]
         if len(rows):
             out[rows.index] = render(rows)
+    if "identity_source" in flags.columns:
+        ais = flags["rule"].isin(_IDENTITY_RULES) & (flags["identity_source"] == "ais").fillna(False)
+        if ais.any():
+            rows = flags[ais]
+            out[rows.index] = (out[rows.index] + " The sighting's identity is from AIS: MMSI "
+                               + rows["ais_mmsi"].astype(str) + " matched it in scene "
+                               + rows["ais_scene"].astype(str) + ".")
     return out
 
 
@@ -133,5 +142,31 @@ def _ship_to_ship(f):
             + ": a candidate ship-to-ship transfer.")
 
 
+def _mismatch(f):
+    return ("Sighting " + f["sighting_id"].astype(str) + " of " + _who(f) + " " + _where(f) + " on " + _time(f["time"])
+            + ": AIS " + f["match_conflict"].astype(str) + " (" + _listed(f)
+            + "): an identity mismatch, the listed ship disguised or another wearing its numbers.")
+
+
+def _dark(f):
+    out = []
+    for row in f.to_dict("records"):
+        head = (f"Sighting {row['sighting_id']} on {row['time']:%Y-%m-%d %H:%M UTC} is dark (no AIS for it while "
+                "other vessels' AIS covers the scene)")
+        ev = json.loads(row["last_ping"]) if isinstance(row.get("last_ping"), str) else None
+        if ev is None:
+            reason = f" ({row['port_reason']})" if isinstance(row.get("port_reason"), str) else ""
+            out.append(f"{head} inside watch-listed {row.get('port')}{reason}.")
+            continue
+        listed = _listed(pd.DataFrame([row])).iat[0]
+        out.append(f"{head}, {row['distance_m'] / 1000:.1f} km from where {listed} was last heard on AIS "
+                   f"(MMSI {ev['mmsi']}, {ev['last_ping']}), {row['hours_apart']:.1f} h earlier: within its reach "
+                   f"of {ev['reach_m'] / 1000:.1f} km.")
+    return pd.Series(out, index=f.index, dtype=object)
+
+
 _RENDER = {"sanctioned-vessel": _sanctioned, "at-sanctioned-vessel-location": _colocated,
-           "watchlist-port": _watchlisted, "ship-to-ship": _ship_to_ship}
+           "watchlist-port": _watchlisted, "ship-to-ship": _ship_to_ship, "identity-mismatch": _mismatch,
+           "dark-vessel": _dark}
+#: Rules that rest on the sighting's identity: their sentence says when AIS gave it.
+_IDENTITY_RULES = ("sanctioned-vessel", "at-sanctioned-vessel-location", "identity-mismatch")

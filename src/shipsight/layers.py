@@ -41,7 +41,8 @@ FILTERS = {
 FLAG_RECORD = ["id", "rule", "severity", "level", "sighting_id", "related_sighting_id", "name", "imo", "mmsi",
                "listed_name", "listed_imo", "list", "program", "matched_on", "score", "matched_value", "matched_kind",
                "sighting_form", "listed_form", "match_conflict", "matched_version", "matched_version_date", "lists",
-               "programs", "designations", "port", "distance_m", "hours_apart", "status", "explanation", "time",
+               "programs", "designations", "port", "distance_m", "hours_apart", "status", "explanation", "identity_source",
+               "ais_status", "ais_mmsi", "ais_scene", "last_ping", "time",
                "lon", "lat", "related_time", "related_lon", "related_lat", "review_note", "active", "created_at",
                "updated_at"]
 

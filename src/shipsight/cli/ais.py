@@ -254,3 +254,40 @@ def correlation_record(run):
             "unplaceable": res.unplaceable, "positions": run.positions, "sar_geometry": res.geometry,
             "saved": run.saved, "bytes_read": run.scan.bytes, "row_groups": run.scan.row_groups,
             "sightings": records(res.matches), "ais_only": records(res.ais_only)}
+
+
+@ais.command("screen")
+@click.option("--names", is_flag=True, help="Also list vessels that match a listed name only (never a match).")
+@click.option("--fuzzy-threshold", type=float, default=90.0, show_default=True,
+              help="Least similarity (0-100) of a near spelling of a name; 100 for exact names only.")
+@since_option
+@until_option
+@json_option
+@click.pass_obj
+def screen(app, names, fuzzy_threshold, since, until, as_json):
+    """Screen every AIS identity against the loaded sanctions lists.
+
+    The same matcher and evidence as sightings. A match on an identifier is
+    "listed" when nothing the vessel broadcasts contradicts the list, and an
+    "identity-mismatch" when it broadcasts a listed vessel's IMO under another
+    name or MMSI, or a listed vessel's MMSI with another IMO. A match on a name
+    alone (FREEDOM, PATRIOT...) is never reported as a match; --names lists
+    them as "name-only".
+
+    \b
+    Example:
+      shipsight ais screen
+      shipsight ais screen --since 2022-01-03 --names --json
+    """
+    from shipsight.ais.screen import screen_ais
+
+    frame = screen_ais(app.store(create=False), since=since, until=until, fuzzy_threshold=fuzzy_threshold,
+                       names=names)
+    if as_json:
+        echo_json(records(frame))
+        return
+    echo_table(frame, ["status", "mmsi", "name", "imo", "listed_name", "listed_imos", "listed_mmsis", "matched_on",
+                       "mismatch", "valid_from", "valid_to"], title="AIS identities on the sanctions lists")
+    counts = frame["status"].value_counts()
+    click.echo(f"{counts.get('listed', 0)} listed, {counts.get('identity-mismatch', 0)} identity mismatches"
+               + (f", {counts.get('name-only', 0)} name-only coincidences (not matches)" if names else ""))

@@ -22,14 +22,24 @@ STATUSES = ("open", "confirmed", "dismissed")
               help="ship-to-ship: largest distance between the two sightings.")
 @click.option("--sts-window-h", type=float, default=DEFAULTS["sts_window_h"], show_default=True,
               help="ship-to-ship: largest time apart.")
+@click.option("--dark-speed-kn", type=float, default=DEFAULTS["dark_speed_kn"], show_default=True,
+              help="dark-vessel: speed of a listed vessel gone silent that reported none.")
+@click.option("--dark-reach-max-m", type=float, default=DEFAULTS["dark_reach_max_m"], show_default=True,
+              help="dark-vessel: farthest a listed vessel gone silent can have gone.")
+@click.option("--dark-lookback-h", type=float, default=DEFAULTS["dark_lookback_h"], show_default=True,
+              help="dark-vessel: how far back a listed vessel's last AIS ping is looked for.")
 @analyst_option
 @json_option
 @click.pass_obj
-def flag(app, since, until, bbox, distance_m, window_h, sts_distance_m, sts_window_h, analyst, as_json):
+def flag(app, since, until, bbox, distance_m, window_h, sts_distance_m, sts_window_h, dark_speed_kn, dark_reach_max_m,
+         dark_lookback_h, analyst, as_json):
     """Run the flag rules over the store (or a time window / box); safe to re-run.
 
     Rules: sanctioned-vessel, at-sanctioned-vessel-location, watchlist-port,
-    ship-to-ship. A re-run adds no duplicates, updates flags whose evidence
+    ship-to-ship, identity-mismatch (a listed vessel's IMO under another name
+    or MMSI, its MMSI under another IMO), dark-vessel (a sighting the AIS
+    correlation found dark, in a watch-listed port or within reach of a listed
+    vessel's last AIS position; needs the AIS archive). A re-run adds no duplicates, updates flags whose evidence
     changed, withdraws those no longer found, and keeps review decisions.
 
     \b
@@ -39,10 +49,17 @@ def flag(app, since, until, bbox, distance_m, window_h, sts_distance_m, sts_wind
     """
     from shipsight.rules.engine import run_flags
 
+    from shipsight.errors import InputError
+
+    try:
+        archive = app.archive()
+    except InputError:
+        archive = None  # no AIS archive here: dark-vessel looks at watch-listed ports only
     with progress_bar("flagging", "steps") as progress:
         run = run_flags(app.store(), since=since, until=until, bbox=bbox, analyst=analyst, distance_m=distance_m,
                         window_h=window_h, sts_distance_m=sts_distance_m, sts_window_h=sts_window_h,
-                        progress=progress)
+                        progress=progress, archive=archive, dark_speed_kn=dark_speed_kn,
+                        dark_reach_max_m=dark_reach_max_m, dark_lookback_h=dark_lookback_h)
     if as_json:
         echo_json({"found": run.found, "changes": run.changes})
         return

@@ -12,7 +12,7 @@ from shipsight.store.convert import text_times
 #: explains a flag is rendered from it when read (:mod:`shipsight.explain`), not stored.
 FLAG_EVIDENCE = ("rule", "severity", "sighting_id", "related_sighting_id", "list_entry_id", "matched_on", "score",
                  "port_id", "distance_m", "hours_apart", "matched_value", "matched_kind", "sighting_form",
-                 "listed_form", "match_conflict", "match_entry_id", "designations")
+                 "listed_form", "match_conflict", "match_entry_id", "designations", "last_ping")
 _FLOATS = ("severity", "score", "distance_m", "hours_apart")
 _INTS = ("sighting_id", "related_sighting_id", "list_entry_id", "port_id", "match_entry_id")
 
@@ -75,6 +75,11 @@ def typed_flags(df):
         df[c] = df[c].astype("Int64")
     df["matched_version_date"] = text_times(df["matched_version_date"])
     df["designations"] = df["designations"].map(lambda v: json.loads(v) if isinstance(v, str) else [])
+    # Where the sighting's identity came from: the AIS correlation wrote it (and nobody changed it since).
+    applied = df["ais_applied"].map(lambda v: json.loads(v) if isinstance(v, str) else None)
+    from_ais = [bool(a) and a["fields"].get("mmsi") == m for a, m in zip(applied, df["mmsi"])]
+    df["identity_source"] = pd.Series(["ais" if f else None for f in from_ais], index=df.index, dtype=object)
+    df = df.drop(columns=["ais_applied"])
     df["active"] = df["active"].astype(bool)
     df["explanation"] = explain(df)
     return df

@@ -566,6 +566,8 @@ class SQLStore(AISRows, AISMatchRows, Store):
             " f.matched_on, f.score, p.name AS port, p.reason AS port_reason, f.port_id, f.distance_m,"
             " f.hours_apart, f.status, f.review_note, f.active, f.list_entry_id,"
             " f.matched_value, f.matched_kind, f.sighting_form, f.listed_form, f.match_conflict, f.designations,"
+            " f.last_ping, am.status AS ais_status, am.mmsi AS ais_mmsi, am.scene_id AS ais_scene,"
+            " am.applied AS ais_applied,"
             f" v.version AS listed_version, mv.version AS matched_version, {t('mv.imported_at')} AS matched_version_date,"
             f" {t('f.created_at')} AS created_at, {t('f.updated_at')} AS updated_at"
             " FROM flags f JOIN sightings s ON s.id = f.sighting_id"
@@ -575,6 +577,7 @@ class SQLStore(AISRows, AISMatchRows, Store):
             " LEFT JOIN list_entries me ON me.id = f.match_entry_id"
             " LEFT JOIN list_versions mv ON mv.id = me.list_version_id"
             " LEFT JOIN ports p ON p.id = f.port_id"
+            " LEFT JOIN ais_matches am ON am.sighting_id = f.sighting_id"
             + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY f.id", params)
         return typed_flags(df)
 

@@ -335,6 +335,8 @@ _V8 = [  # AIS correlation
     )""",
     "CREATE INDEX ais_matches_scene ON ais_matches(scene_id)",
     "CREATE INDEX ais_matches_mmsi ON ais_matches(mmsi) WHERE mmsi IS NOT NULL",
+    # A dark-vessel flag's evidence: the listed vessel's last AIS ping before it went silent, and its reach.
+    "ALTER TABLE flags ADD COLUMN last_ping TEXT",
 ]
 
 MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
