@@ -9,26 +9,11 @@ VENEZUELA-EO13850): an identity mismatch. Some eighty other vessels share a
 listed name (FREEDOM, PATRIOT, HERCULES, DESTINY...) and are never matches.
 """
 
-import json
-
-import pytest
-
 from tests.conftest import shared
-from tests.test_ais_correlate import PLAIN, T, Fleet, _log, at, imo, write_scene  # noqa: F401
+from tests.test_ais_correlate import T, Fleet, _log, ais, at, imo, write_scene  # noqa: F401 (ais: the fixture)
 
 MC_DAY = "ais/marinecadastre/AIS_2022_01_03_first99999.csv.gz"
 OFAC = "sanctions/ofac_sdn_2024-05-03.csv"
-
-
-@pytest.fixture
-def ais(run, tmp_path):
-    folder = tmp_path / "log.ais"
-
-    def call(*args, code=0):
-        return run("--ais", folder, *args, code=code)
-
-    call.json = lambda *args: json.loads(call(*args, "--json").stdout)
-    return call
 
 
 def test_marinecadastre_day_screened_against_ofac(ais):
