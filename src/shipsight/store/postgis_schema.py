@@ -283,4 +283,34 @@ _V6 = screening_migration("json_build_array({})::text", "BIGINT")  # screening
 # Version 7, as in SQLite: one audit entry per bulk import, its id range kept beside it.
 _V7 = [*IMPORT_RANGES]  # one audit entry per import
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+# Version 8: AIS behaviour flags (an MMSI over a span of time) and AIS port calls.
+_V8 = [  # AIS behaviour flags and AIS port calls
+    "ALTER TABLE flags ALTER COLUMN sighting_id DROP NOT NULL",
+    """ALTER TABLE flags ADD COLUMN mmsi TEXT, ADD COLUMN related_mmsi TEXT, ADD COLUMN ais_name TEXT,
+        ADD COLUMN ais_imo TEXT, ADD COLUMN related_ais_name TEXT, ADD COLUMN related_ais_imo TEXT,
+        ADD COLUMN start_time TIMESTAMPTZ, ADD COLUMN end_time TIMESTAMPTZ, ADD COLUMN lon DOUBLE PRECISION,
+        ADD COLUMN lat DOUBLE PRECISION, ADD COLUMN related_lon DOUBLE PRECISION,
+        ADD COLUMN related_lat DOUBLE PRECISION, ADD COLUMN evidence TEXT""",
+    """ALTER TABLE flags ADD CONSTRAINT flags_subject CHECK (sighting_id IS NOT NULL
+        OR (mmsi IS NOT NULL AND start_time IS NOT NULL AND end_time IS NOT NULL))""",
+    "CREATE INDEX flags_ais_end ON flags(rule, end_time) WHERE mmsi IS NOT NULL",
+    "CREATE INDEX flags_mmsi ON flags(mmsi) WHERE mmsi IS NOT NULL",
+    """CREATE TABLE ais_port_calls (
+        id BIGSERIAL PRIMARY KEY,
+        mmsi TEXT NOT NULL,
+        port_id BIGINT NOT NULL REFERENCES ports(id),
+        entry TIMESTAMPTZ NOT NULL,
+        exit TIMESTAMPTZ NOT NULL,
+        hours DOUBLE PRECISION NOT NULL,
+        stopped_hours DOUBLE PRECISION NOT NULL,
+        positions INTEGER NOT NULL,
+        name TEXT,
+        imo TEXT,
+        vessel_type TEXT,
+        updated_at TIMESTAMPTZ NOT NULL,
+        UNIQUE (mmsi, port_id, entry)
+    )""",
+    "CREATE INDEX ais_port_calls_exit ON ais_port_calls(exit)",
+]
+
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
