@@ -33,5 +33,5 @@ BEHAVIOUR_DEFAULTS = {
     # port calls from AIS
     "call_hours": 1.0, "call_knots": 1.0,
     # a track's runs (loitering, encounters, port calls) break at a silence longer than this
-    "break_hours": 24.0,
+    "break_hours": 12.0,
 }

@@ -277,9 +277,7 @@ class Fold:
                     "mmsi": cross["mmsi"], "t0": t0, "lon0": cross["last_lon_b"], "lat0": cross["last_lat_b"],
                     "t1": cross["first_t"], "lon1": cross["first_lon"], "lat1": cross["first_lat"], "count": count,
                     "needs_prior": False})], ignore_index=True)
-                jump, d, s = ves.cross_jump(cross.rename(columns={"last_t_b": "last_t", "last_lon_b": "last_lon",
-                                                                  "last_lat_b": "last_lat"})[
-                    ["last_t", "last_lon", "last_lat"]], cross, p)
+                jump, d, s = ves.cross_jump(cross, p)
                 events.append(_cross_spoofing(cross[jump], d[jump], s[jump], result["events"], work))
         events.append(ves.finish_gaps(gaps, p, shore=shore.distance_to_shore_m,
                                       watch_distance=functools.partial(watchlist_distance_m, self.ports)))

@@ -83,7 +83,8 @@ def finish_gaps(gaps, p, *, shore, watch_distance):
         for k in np.flatnonzero(hit):
             g = gaps.iloc[k]
             out.append(_gap_event("ais-gap", g, hours[k], 0.5 + min(0.4, 0.25 * (hours[k] / p.gap_hours - 1) / 3),
-                                  {"positions_before": int(g["count"]), "start_shore_nm": _nm(d0[k]),
+                                  {"positions_before": int(g["count"]), "lookback_hours": p.gap_lookback_hours,
+                                   "start_shore_nm": _nm(d0[k]),
                                    "end_shore_nm": _nm(d1[k])}))
     near = hours >= p.watchlist_gap_hours
     if near.any():
@@ -99,6 +100,7 @@ def finish_gaps(gaps, p, *, shore, watch_distance):
 
 
 def _nm(metres):
+    """Metres as nautical miles for evidence; None past the search radius of the distance."""
     return None if not np.isfinite(metres) else round(float(metres) / NM, 2)
 
 
@@ -133,6 +135,10 @@ def hourly_buckets(track, p):
     xyz = unit_vectors(track.lon, track.lat)
     metres = np.add.reduceat(track.step_m, start) if len(start) else np.zeros(0)
     seconds = np.add.reduceat(track.step_s, start) if len(start) else np.zeros(0)
+    # A step out of a silence longer than break_hours ends a run and says nothing of the speed.
+    silence = (track.step_s[start] > p.break_hours * 3600.0) & ~track.first[start]
+    metres[silence] -= track.step_m[start][silence]
+    seconds[silence] -= track.step_s[start][silence]
     # Near the threshold the sphere's 0.5 % matters: measure those hours' steps on the ellipsoid.
     with np.errstate(invalid="ignore", divide="ignore"):
         knots = metres / seconds / KNOT_M_S
@@ -143,8 +149,8 @@ def hourly_buckets(track, p):
             i = i[~track.first[i]]
             metres[b] = distance_m(track.lon[i - 1], track.lat[i - 1], track.lon[i], track.lat[i]).sum()
     return pd.DataFrame({
-        "mmsi": track.mmsi[start], "vessel": track.vessel[start], "first_t": track.t[start] - (track.step_s[start]
-                                                                                                 * 1000).astype(np.int64),
+        "mmsi": track.mmsi[start], "vessel": track.vessel[start], "silence": silence,
+        "first_t": track.t[start] - np.where(silence, 0, track.step_s[start] * 1000).astype(np.int64),
         "last_t": track.t[end - 1], "metres": metres, "seconds": seconds, "n": end - start,
         "x": np.add.reduceat(xyz[:, 0], start) if len(start) else [], "y": np.add.reduceat(xyz[:, 1], start)
         if len(start) else [], "z": np.add.reduceat(xyz[:, 2], start) if len(start) else []})
@@ -159,15 +165,19 @@ def loitering_runs(track, p):
     ``at_end`` (they may continue into the partition before or after).
     """
     b = hourly_buckets(track, p)
-    b = b[b["seconds"] > 0].reset_index(drop=True)
+    # An hour with no step (one position, the vessel's first or after a silence) has no speed; a
+    # silence still breaks the run it ends.
+    nostep = b["seconds"] <= 0
+    b = b[~nostep | b["silence"]].reset_index(drop=True)
     if b.empty:
         return _run_frame(b)
-    knots = b["metres"] / b["seconds"] / KNOT_M_S
-    slow = (knots < p.loiter_knots).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        knots = (b["metres"] / b["seconds"]).to_numpy() / KNOT_M_S
+    slow = knots < p.loiter_knots
     v = b["vessel"].to_numpy()
     first_of_v = np.r_[True, v[1:] != v[:-1]]
     last_of_v = np.r_[v[1:] != v[:-1], True]
-    silence = np.r_[False, (b["first_t"].to_numpy()[1:] - b["last_t"].to_numpy()[:-1]) > p.break_hours * MS_PER_HOUR]
+    silence = b["silence"].to_numpy(bool)
     new = first_of_v | ~slow | np.r_[True, ~slow[:-1]] | silence
     run = np.cumsum(new)
     b["run"] = run
@@ -353,11 +363,12 @@ def spoofing_events(track, jumps, p, *, day):
     return _events(out)
 
 
-def cross_jump(before, after, p):
-    """True where a vessel's first position of a partition cannot follow its last of the one before."""
-    d = sphere_m(before["last_lon"].to_numpy(float), before["last_lat"].to_numpy(float),
-                 after["first_lon"].to_numpy(float), after["first_lat"].to_numpy(float))
-    s = (after["first_t"].to_numpy() - before["last_t"].to_numpy()) / 1000.0
+def cross_jump(pairs, p):
+    """True where a vessel's first position of a partition (``first_*``) cannot follow its last of
+    the partition before (``last_*_b``); with the distances (m) and seconds between them."""
+    d = sphere_m(pairs["last_lon_b"].to_numpy(float), pairs["last_lat_b"].to_numpy(float),
+                 pairs["first_lon"].to_numpy(float), pairs["first_lat"].to_numpy(float))
+    s = (pairs["first_t"].to_numpy() - pairs["last_t_b"].to_numpy()) / 1000.0
     return impossible(d, s, max_knots=p.spoof_knots, min_jump_m=p.spoof_m, same_place_m=p.same_place_m), d, s
 
 
