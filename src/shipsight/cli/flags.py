@@ -78,7 +78,7 @@ def list_(app, rule, status, withdrawn, as_json):
     if as_json:
         echo_json(records(frame))
     else:
-        echo_table(frame, ["id", "rule", "level", "sighting_id", "related_sighting_id", "name", "listed_name",
+        echo_table(frame, ["id", "rule", "level", "sighting_id", "related_sighting_id", "mmsi", "name", "listed_name",
                            "port", "distance_m", "hours_apart", "status"], title="Flags")
 
 
