@@ -270,6 +270,14 @@ class Store(ABC):
         positions, name, imo, vessel_type; None leaves them)."""
 
     @abstractmethod
+    def record_search(self, scene_id, *, detector, found, saved, analyst):
+        """Note in the audit log that ``detector`` searched the scene (found and saved counts)."""
+
+    @abstractmethod
+    def searched_scenes(self, *, detector):
+        """Ids of the scenes ``detector`` has searched (:meth:`record_search`)."""
+
+    @abstractmethod
     def ais_port_calls(self, *, since=None, until=None, port_ids=None):
         """AIS port calls (id, mmsi, port_id, port, entry, exit, hours, stopped_hours,
         positions, name, imo, vessel_type) overlapping ``[since, until]``, by entry."""

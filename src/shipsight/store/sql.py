@@ -593,6 +593,18 @@ class SQLStore(AISRows, Store):
                               [(start + k, *row, at) for k, row in enumerate(zip(*(nullable(calls[c]) for c in cols)))])
         return len(calls)
 
+    def record_search(self, scene_id, *, detector, found, saved, analyst):
+        with self.transaction():
+            self._audit_many([(analyst, "search", "scene", str(scene_id), None,
+                               json.dumps({"detector": detector, "found": int(found), "saved": int(saved)}),
+                               f"{detector} searched the scene")])
+
+    def searched_scenes(self, *, detector):
+        p = self.PARAM
+        df = self._query(f"SELECT entity_id, new FROM audit WHERE action = 'search' AND entity = 'scene'"
+                         f" AND new LIKE {p}", [f'%"detector": {json.dumps(detector)}%'])
+        return set(df["entity_id"].astype(str))
+
     def ais_port_calls(self, *, since=None, until=None, port_ids=None):
         tp, t = self.TIME_PARAM, self._time
         where, params = [], []
