@@ -159,9 +159,14 @@ def _gap(f):
     ev = _evidence(f)
     return (_mmsi_who(f) + " sent no AIS for " + f["hours_apart"].round(1).astype(str) + " h" + _span(f)
             + ", from " + _at(f) + " to " + _at(f, "related_") + " ("
-            + ev.map(lambda e: f"{e.get('positions_before')} positions in the {e.get('lookback_hours', 12):g} h before; "
+            + ev.map(lambda e: f"{_at_least(e)} positions in the {e.get('lookback_hours', 12):g} h before; "
                                f"{_shore(e.get('start_shore_nm'))} and {_shore(e.get('end_shore_nm'))} nm from shore")
             + ").")
+
+
+def _at_least(e):
+    n = e.get("positions_before")
+    return f"{n}+" if n is not None and n == e.get("positions_needed") else str(n)
 
 
 def _shore(nm):

@@ -92,13 +92,13 @@ def track_of(mmsi, t, lon, lat, sog=None, *, segment=None):
                  np.zeros(n, np.int64) if segment is None else np.asarray(segment, np.int64))
 
 
-def impossible(distance_m, seconds, *, max_knots, min_jump_m, same_place_m, same_time_s=1.0):
+def impossible(distance_m, seconds, *, max_knots, min_jump_m, same_place_m):
     """True where a move of ``distance_m`` in ``seconds`` cannot be one ship's.
 
     Faster than ``max_knots`` over more than ``min_jump_m`` (GFW's segmenter
     splits at an implausible speed; below ``min_jump_m`` a fast jump is GPS
-    noise), or more than ``same_place_m`` apart within ``same_time_s``: one
-    MMSI in two places at once.
+    noise), or more than ``same_place_m`` apart within the same second (less
+    than a second apart): one MMSI in two places at once.
 
     >>> impossible(np.array([20_000.0, 5_000.0, 1_500.0]), np.array([600.0, 60.0, 0.0]),
     ...            max_knots=30, min_jump_m=10_000, same_place_m=1_000).tolist()
@@ -107,7 +107,7 @@ def impossible(distance_m, seconds, *, max_knots, min_jump_m, same_place_m, same
     d = np.asarray(distance_m, float)
     s = np.abs(np.asarray(seconds, float))
     fast = (d > min_jump_m) & (d > max_knots * KNOT_M_S * s)
-    return fast | ((s <= same_time_s) & (d > same_place_m))
+    return fast | ((s < 1.0) & (d > same_place_m))
 
 
 def split_segments(track, *, max_knots, min_jump_m, same_place_m):

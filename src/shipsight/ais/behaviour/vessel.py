@@ -83,7 +83,10 @@ def finish_gaps(gaps, p, *, shore, watch_distance):
         for k in np.flatnonzero(hit):
             g = gaps.iloc[k]
             out.append(_gap_event("ais-gap", g, hours[k], 0.5 + min(0.4, 0.25 * (hours[k] / p.gap_hours - 1) / 3),
-                                  {"positions_before": int(g["count"]), "lookback_hours": p.gap_lookback_hours,
+                                  # Counted up to what the rule needs (a vessel's last positions are
+                                  # carried across partitions that far and no farther).
+                                  {"positions_before": int(min(g["count"], p.gap_positions)),
+                                   "positions_needed": int(p.gap_positions), "lookback_hours": p.gap_lookback_hours,
                                    "start_shore_nm": _nm(d0[k]),
                                    "end_shore_nm": _nm(d1[k])}))
     near = hours >= p.watchlist_gap_hours
@@ -341,7 +344,7 @@ def spoofing_events(track, jumps, p, *, day):
         j = jumps[track.vessel[jumps] == v]
         d = track.step_m[j]
         s = track.step_s[j]
-        same = (s <= 1.0) & (d > p.same_place_m)
+        same = (s < 1.0) & (d > p.same_place_m)
         sp = spans[spans["vessel"] == v].sort_values("min")
         overlap = bool((sp["min"].to_numpy()[1:] <= np.maximum.accumulate(sp["max"].to_numpy())[:-1]).any())
         kind = "simultaneous" if same.any() else ("interleaved" if overlap else "jump")
