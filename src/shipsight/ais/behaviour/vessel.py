@@ -376,14 +376,25 @@ def cross_jump(pairs, p):
 
 
 def land_events(track, p, *, on_land, in_port, day):
-    """``ais-spoofing`` events of kind ``on-land``: positions on GSHHG land, water farther than
-    ``land_margin_m`` on every side (GSHHG's shore is good to a few hundred metres), and
-    outside every port polygon (where GSHHG fills basins and misses new quays)."""
-    land = on_land(track.lon, track.lat) & ~in_port
-    if not land.any():
+    """``ais-spoofing`` events of kind ``on-land``: positions on GSHHG land that is land too
+    ``land_margin_m`` north, south, east and west of them (GSHHG's shore is good to a few hundred
+    metres, a GPS fix to tens), outside every port polygon (where GSHHG fills basins and misses
+    new quays).
+
+    Each vessel is checked at its first position of every 10 minutes (a ship does not sail far
+    inland and back between); where one is on land, all of that vessel's positions are.
+    """
+    if not len(track):
         return _events([])
-    i = np.flatnonzero(land)
-    i = i[_inland_m(track.lon[i], track.lat[i], on_land, within=p.land_margin_m) > p.land_margin_m]
+    slot = track.t // 600_000
+    first = np.flatnonzero(track.first | np.r_[True, slot[1:] != slot[:-1]])
+    probe = first[~in_port[first]]
+    hit = probe[on_land(track.lon[probe], track.lat[probe])]
+    if len(hit) == 0:
+        return _events([])
+    pos = np.flatnonzero(np.isin(track.vessel, np.unique(track.vessel[hit])) & ~in_port)
+    land = pos[on_land(track.lon[pos], track.lat[pos])]
+    i = land[_inland(track.lon[land], track.lat[land], p.land_margin_m, on_land)]
     out = []
     for v in np.unique(track.vessel[i]):
         k = i[track.vessel[i] == v]
@@ -396,20 +407,13 @@ def land_events(track, p, *, on_land, in_port, day):
     return _events(out)
 
 
-def _inland_m(lon, lat, on_land, *, within, steps=8):
-    """How far inland each point is, as the first of growing probe distances (up to ``within``,
-    then one step beyond) at which one of ``steps`` bearings reaches water; inf past that."""
+def _inland(lon, lat, margin_m, on_land):
+    """True where the points ``margin_m`` north, south, east and west are on land too."""
     from shipsight.geodesy import WGS84
 
-    reach = np.full(len(lon), np.inf)
-    probes = [m for m in (100.0, 250.0, 500.0, 1000.0, 2000.0, 5000.0) if m < within] + [within, within * 1.5]
-    for metres in probes:
-        for az in np.arange(0.0, 360.0, 360.0 / steps):
-            todo = np.isinf(reach)
-            if not todo.any():
-                return reach
-            x, y, _ = WGS84.fwd(lon[todo], lat[todo], np.full(todo.sum(), az), np.full(todo.sum(), metres))
-            wet = ~on_land(np.asarray(x), np.asarray(y))
-            idx = np.flatnonzero(todo)[wet]
-            reach[idx] = metres
-    return reach
+    n = len(lon)
+    if n == 0:
+        return np.zeros(0, bool)
+    az = np.repeat([0.0, 90.0, 180.0, 270.0], n)
+    x, y, _ = WGS84.fwd(np.tile(lon, 4), np.tile(lat, 4), az, np.full(4 * n, float(margin_m)))
+    return on_land(np.asarray(x), np.asarray(y)).reshape(4, n).all(axis=0)
