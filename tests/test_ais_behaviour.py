@@ -318,3 +318,16 @@ def test_marinecadastre_day_finds_the_mmsis_in_two_places_at_once(tmp_path):
     assert same == {220580000, 311000923, 316020871, 366755010, 366760680, 366764730, 366943940, 367375360,
                     367578740, 367625810, 367661930, 368084540, 371218000, 372367000, 477699100, 538002946,
                     538004586, 538006167, 538008861, 563358000}
+
+
+def test_encounters_searched_in_slices_of_a_day_are_the_same(tmp_path):
+    frames = [*pair(538000031, 538000032, 5 * 60, 9 * 60, apart_m=300),        # across 06:00
+              *pair(538000033, 538000034, 22 * 60, 27 * 60, apart_m=200, lat=11.0)]  # across midnight
+    store, archive = setup(tmp_path, *frames)
+    whole = run_behaviour(store, archive, analyst="test")
+    cols = ["rule", "mmsi", "related_mmsi", "time", "related_time", "evidence"]
+    before = of(store.flags(), "ais-encounter")[cols]
+    sliced = run_behaviour(store, archive, analyst="test", encounter_chunks=4)
+    assert len(before) == 2 and whole.found == sliced.found
+    assert sliced.changes["new"] == 0 and sliced.changes["withdrawn"] == 0
+    assert of(store.flags(), "ais-encounter")[cols].equals(before)

@@ -206,11 +206,13 @@ def _threshold_options(func):
 @workers_option
 @click.option("--vessel-buckets", type=click.IntRange(min=1), default=1, show_default=True,
               help="Split each day's vessels into this many partitions (when a day does not fit a worker).")
+@click.option("--encounter-chunks", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Search encounters in this many slices of each day (every vessel of a slice at once).")
 @_threshold_options
 @analyst_option
 @json_option
 @click.pass_obj
-def behaviour(app, since, until, scheduler, workers, vessel_buckets, analyst, as_json, **thresholds):
+def behaviour(app, since, until, scheduler, workers, vessel_buckets, encounter_chunks, analyst, as_json, **thresholds):
     """Find AIS behaviour over the whole archive and flag it: gaps, encounters, loitering,
     identity changes, spoofing; and port calls from AIS.
 
@@ -241,7 +243,8 @@ def behaviour(app, since, until, scheduler, workers, vessel_buckets, analyst, as
 
     params = BehaviourParams(**thresholds)
     run = run_behaviour(app.store(), app.archive(), analyst=analyst, since=since, until=until, params=params,
-                        scheduler=scheduler, workers=workers, vessel_buckets=vessel_buckets)
+                        scheduler=scheduler, workers=workers, vessel_buckets=vessel_buckets,
+                        encounter_chunks=encounter_chunks)
     if as_json:
         echo_json(run.as_record())
         return

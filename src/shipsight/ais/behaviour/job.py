@@ -4,8 +4,8 @@ Work units:
 
 - ``Work("vessels", Partition(day, bucket, buckets))``: one day of a share of the
   vessels; gaps, loitering, port visits and spoofing of their own tracks;
-- ``Work("encounters", Partition(day))``: one day of every vessel, for the
-  pairs that meet.
+- ``Work("encounters", Partition(day), chunk, chunks)``: every vessel over one
+  of ``chunks`` equal slices of a day, for the pairs that meet.
 
 A worker reads its partition from the archive (plus ``interpolate_hours``
 either side for encounters) and returns what it found: events complete
@@ -40,14 +40,21 @@ COLUMNS = ["time", "mmsi", "lon", "lat", "sog"]
 
 @dataclass(frozen=True)
 class Work:
-    """One unit of work: ``kind`` is ``vessels`` or ``encounters``."""
+    """One unit of work: ``kind`` is ``vessels`` or ``encounters``; encounters may take a day in
+    ``chunks`` slices of time (the pieces of a run across slices are joined like those across days)."""
 
     kind: str
     partition: Partition
+    chunk: int = 0
+    chunks: int = 1
 
     @property
-    def day_start_ms(self):
-        return _day_ms(self.partition.day)
+    def start_ms(self):
+        return _day_ms(self.partition.day) + self.chunk * (24 * MS_PER_HOUR // self.chunks)
+
+    @property
+    def end_ms(self):
+        return _day_ms(self.partition.day) + (self.chunk + 1) * (24 * MS_PER_HOUR // self.chunks)
 
 
 def _day_ms(day):
@@ -130,8 +137,7 @@ def run_work(work, *, archive, ports, params, shore=None):
     ``distance_to_shore_m`` and ``on_land`` (default: :mod:`shipsight.ais.behaviour.shore`)."""
     if shore is None:
         from shipsight.ais.behaviour import shore
-    start = work.day_start_ms
-    end = start + 24 * MS_PER_HOUR
+    start, end = work.start_ms, work.end_ms
     if work.kind == "encounters":
         return _encounter_work(work, archive=archive, ports=ports, p=params, start=start, end=end)
     track = _read(archive, work.partition, start, end)
@@ -356,15 +362,19 @@ def _cross_spoofing(cross, d, s, day_events, work):
     return frame[~frame["mmsi"].isin(same["mmsi"])]
 
 
-def plan(archive, *, since=None, until=None, vessel_buckets=1, encounters=True):
+def plan(archive, *, since=None, until=None, vessel_buckets=1, encounter_chunks=1, encounters=True):
     """The work units of a job over the archive's days in ``[since, until]``, in the order
     their results are joined: by day, encounters after vessels."""
+    if 24 * MS_PER_HOUR % encounter_chunks or 24 * 60 // encounter_chunks < 10:
+        from shipsight.errors import InputError
+
+        raise InputError(f"--encounter-chunks must divide a day into whole slices, not {encounter_chunks}")
     days = [pt.day for pt in archive.partitions(since, until)]
     units = []
     for day in days:
         units += [Work("vessels", Partition(day, b, vessel_buckets)) for b in range(vessel_buckets)]
         if encounters:
-            units.append(Work("encounters", Partition(day)))
+            units += [Work("encounters", Partition(day), c, encounter_chunks) for c in range(encounter_chunks)]
     return units
 
 

@@ -5,7 +5,7 @@ See :mod:`shipsight.ais.behaviour.job` for how the work is split and joined.
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ class BehaviourRun:
 
 
 def run_behaviour(store, archive, *, analyst, since=None, until=None, params=None, scheduler=None, workers=1,
-                  vessel_buckets=1, progress=None, shore=None, client=None):
+                  vessel_buckets=1, encounter_chunks=1, progress=None, shore=None, client=None):
     """Run the AIS behaviour rules over the archive's days in ``[since, until]`` and write their
     flags and AIS port calls to ``store``, one transaction per partition.
 
@@ -49,6 +49,9 @@ def run_behaviour(store, archive, *, analyst, since=None, until=None, params=Non
         Where to run (:func:`shipsight.cluster.dask_client`).
     vessel_buckets : int
         Shares of the vessels per day (more when a day does not fit a worker).
+    encounter_chunks : int
+        Slices of each day for the encounter search (more when a day of every vessel does not
+        fit a worker; it needs every vessel at once).
     progress : callable, optional
         ``progress(done, total)`` per partition written.
 
@@ -74,7 +77,7 @@ def run_behaviour(store, archive, *, analyst, since=None, until=None, params=Non
         from shipsight.ais.behaviour import shore
     p = params or BehaviourParams()
     ports = PortData.from_frame(store.ports())
-    units = plan(archive, since=since, until=until, vessel_buckets=vessel_buckets)
+    units = plan(archive, since=since, until=until, vessel_buckets=vessel_buckets, encounter_chunks=encounter_chunks)
     result = BehaviourRun(found={r: 0 for r in (*VESSEL_RULES, *ENCOUNTER_RULES, *IDENTITY_RULES)})
     folds = {}
     writer = _Writer(store, analyst, result)
@@ -108,8 +111,8 @@ class _Writer:
         self.result = result
 
     def __call__(self, work, own):
-        start = datetime.fromtimestamp(work.day_start_ms / 1000, timezone.utc)
-        window = (start, start + timedelta(days=1))
+        window = (datetime.fromtimestamp(work.start_ms / 1000, timezone.utc),
+                  datetime.fromtimestamp(work.end_ms / 1000, timezone.utc))
         rules = ENCOUNTER_RULES if work.kind == "encounters" else VESSEL_RULES
         calls = None if work.kind == "encounters" else self._calls(own["calls"])
         self.flags(own["events"], rules=rules, window=window, bucket=work.partition.bucket,
