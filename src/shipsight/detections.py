@@ -298,6 +298,7 @@ def detect_scenes(store, jobs, *, save=False, analyst=None, scheduler=None, work
     Returns
     -------
     list of (SceneJob, GeoDataFrame, SaveResult or None)
+        In the order of ``jobs`` (each was saved as it finished).
     """
     from shipsight.cluster import run_partitions
 
@@ -316,7 +317,8 @@ def detect_scenes(store, jobs, *, save=False, analyst=None, scheduler=None, work
 
     run_partitions(_detect_job, jobs, write=write, scheduler=scheduler, workers=workers, progress=progress,
                    shared={"harbours": _harbours(store) if use_ports else None, "options": dict(options, workers=1)})
-    return done
+    order = {id(job): k for k, job in enumerate(jobs)}
+    return sorted(done, key=lambda d: order[id(d[0])])
 
 
 def _default_analyst():
