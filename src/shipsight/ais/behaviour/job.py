@@ -95,22 +95,12 @@ def _indexes(ports):
             build_port_index(ids[watch], geoms[watch], areas[watch]))
 
 
-def port_distance_m(ports, lon, lat):
-    """Metres from each point to the nearest port polygon (0 inside one; inf without ports)."""
+def port_distance_m(ports, lon, lat, *, watchlisted=False):
+    """Metres from each point to the nearest port polygon, or watch-listed one (0 inside one;
+    inf without any)."""
     from shipsight.attribution import attribute
 
-    index = _indexes(ports)[0]
-    if len(index.ids) == 0 or len(lon) == 0:
-        return np.full(len(lon), np.inf)
-    a = attribute(np.asarray(lon, float), np.asarray(lat, float), index)
-    return np.where(a.port_id >= 0, 0.0, a.nearest_port_distance_m)
-
-
-def watchlist_distance_m(ports, lon, lat):
-    """Metres from each point to the nearest watch-listed port (0 inside; inf without one)."""
-    from shipsight.attribution import attribute
-
-    index = _indexes(ports)[2]
+    index = _indexes(ports)[2 if watchlisted else 0]
     if len(index.ids) == 0 or len(lon) == 0:
         return np.full(len(lon), np.inf)
     a = attribute(np.asarray(lon, float), np.asarray(lat, float), index)
@@ -157,7 +147,7 @@ def run_work(work, *, archive, ports, params, shore=None):
     vin = ~visits["at_start"].astype(bool) & ~visits["at_end"].astype(bool)
     events = pd.concat([
         ves.finish_gaps(local, p, shore=shore.distance_to_shore_m, watch_distance=functools.partial(
-            watchlist_distance_m, ports)),
+            port_distance_m, ports, watchlisted=True)),
         ves.finish_loitering(runs[inner], p, shore=shore.distance_to_shore_m), spoof, land], ignore_index=True)
     return {"events": events, "gaps": gaps[gaps.index.isin(local.index) == False],  # noqa: E712
             "edges": ves.vessel_edges(main, p), "runs": runs[~inner].reset_index(drop=True),
@@ -286,7 +276,7 @@ class Fold:
                 jump, d, s = ves.cross_jump(cross, p)
                 events.append(_cross_spoofing(cross[jump], d[jump], s[jump], result["events"], work))
         events.append(ves.finish_gaps(gaps, p, shore=shore.distance_to_shore_m,
-                                      watch_distance=functools.partial(watchlist_distance_m, self.ports)))
+                                      watch_distance=functools.partial(port_distance_m, self.ports, watchlisted=True)))
         self.edges = _merge_edges(before, edges, p)
         # Loitering and port visits still going at the boundary.
         runs, done_runs = _join_open(self.runs, result["runs"], ves.merge_runs, p, on=["mmsi"],
