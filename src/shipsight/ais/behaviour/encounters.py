@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from shipsight.ais.behaviour.tracks import KNOT_M_S, MS_PER_HOUR
-from shipsight.ais.behaviour.vessel import _events
+from shipsight.ais.behaviour.vessel import events_frame
 from shipsight.geodesy import EARTH_RADIUS_M, chord_for_m, distance_m, lonlat_of, unit_vectors
 
 RUN_COLUMNS = ["a", "b", "first", "last", "slots", "speeds", "xyz", "dist"]
@@ -141,12 +141,12 @@ def finish_encounters(runs, p, *, port_distance):
     (0 inside one, inf without ports).
     """
     if runs.empty:
-        return _events([])
+        return events_frame([])
     hours = (runs["last"] - runs["first"]).to_numpy(float) / MS_PER_HOUR
     median = np.array([np.nanmedian(s) if np.isfinite(s).any() else np.inf for s in runs["speeds"]])
     keep = (hours >= p.encounter_hours) & (median < p.encounter_knots)
     if not keep.any():
-        return _events([])
+        return events_frame([])
     r = runs[keep]
     lon, lat = lonlat_of(np.vstack(r["xyz"].to_numpy()))
     far = port_distance(lon, lat) >= p.encounter_port_km * 1000.0
@@ -162,4 +162,4 @@ def finish_encounters(runs, p, *, port_distance):
                     "evidence": {"hours": round(h, 3), "median_knots": round(float(median[keep][k]), 3),
                                  "median_distance_m": round(float(np.median(d)), 1),
                                  "min_distance_m": round(float(np.min(d)), 1), "resampled_times": int(g["slots"])}})
-    return _events(out)
+    return events_frame(out)

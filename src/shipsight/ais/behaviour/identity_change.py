@@ -21,7 +21,7 @@ Four kinds, each a flag of the MMSI over the time it concerns:
 import numpy as np
 import pandas as pd
 
-from shipsight.ais.behaviour.vessel import EVENT_COLUMNS, _events
+from shipsight.ais.behaviour.vessel import EVENT_COLUMNS, events_frame
 
 DAY_MS = 86_400_000
 
@@ -45,14 +45,14 @@ def identity_changes(identities, entries, p):
     ('name', 'ANGARA', 'HAI XING')
     """
     if identities.empty:
-        return _events([])
+        return events_frame([])
     runs = identities.assign(start=_ms(identities["valid_from"]), end=_ms(identities["valid_to"]))
     runs = runs.sort_values(["mmsi", "start"], kind="stable").reset_index(drop=True)
     window = p.identity_days * DAY_MS
     out = [_changes(runs, field, window) for field in ("name", "imo")]
     out.append(_imo_on_mmsis(runs, window))
     out.append(_mids(runs, entries))
-    frame = pd.concat([f for f in out if len(f)], ignore_index=True) if any(len(f) for f in out) else _events([])
+    frame = pd.concat([f for f in out if len(f)], ignore_index=True) if any(len(f) for f in out) else events_frame([])
     return frame[EVENT_COLUMNS]
 
 
@@ -69,7 +69,7 @@ def _changes(runs, field, window):
                      "hours": (int(start[k]) - int(min(end[k - 1], start[k]))) / 3.6e6,
                      "evidence": {"kind": field, "old": v[k - 1], "new": v[k],
                                   "old_last_report_ms": int(end[k - 1]), "new_first_report_ms": int(start[k])}})
-    return _events(rows)
+    return events_frame(rows)
 
 
 def _imo_on_mmsis(runs, window):
@@ -90,7 +90,7 @@ def _imo_on_mmsis(runs, window):
                      "start": int(min(end[k - 1], start[k])), "end": int(start[k]), "severity": 0.7,
                      "hours": (int(start[k]) - int(min(end[k - 1], start[k]))) / 3.6e6,
                      "evidence": {"kind": "imo-on-mmsis", "imo": imo[k], "mmsis": [str(m[k - 1]), str(m[k])]}})
-    return _events(rows)
+    return events_frame(rows)
 
 
 def _mids(runs, entries):
@@ -123,7 +123,7 @@ def _mids(runs, entries):
                          "severity": 0.5, "hours": (int(r.end) - int(r.start)) / 3.6e6,
                          "evidence": {"kind": "mid-flag", "imo": str(r.imo), "mid": int(m // 1_000_000),
                                       "mid_country": mid_country(m // 1_000_000), "listed_flag": listed_flag}})
-    return _events(rows)
+    return events_frame(rows)
 
 
 def country_code(name):

@@ -21,7 +21,7 @@ flags again (nothing added twice; a flag no longer found is withdrawn).
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
@@ -149,7 +149,7 @@ def run_work(work, *, archive, ports, params, shore=None):
         ves.finish_gaps(local, p, shore=shore.distance_to_shore_m, watch_distance=functools.partial(
             port_distance_m, ports, watchlisted=True)),
         ves.finish_loitering(runs[inner], p, shore=shore.distance_to_shore_m), spoof, land], ignore_index=True)
-    return {"events": events, "gaps": gaps[gaps.index.isin(local.index) == False],  # noqa: E712
+    return {"events": events, "gaps": gaps[~gaps.index.isin(local.index)],
             "edges": ves.vessel_edges(main, p), "runs": runs[~inner].reset_index(drop=True),
             "calls": ves.finish_calls(visits[vin], p), "visits": visits[~vin].reset_index(drop=True),
             "positions": len(track)}
@@ -188,7 +188,6 @@ class Fold:
         self.pending = None
 
     def add(self, work, result):
-        p = self.p
         done_before = []
         calls_before = []
         if self.kind == "encounters":
@@ -204,7 +203,6 @@ class Fold:
             prev["calls"] = pd.concat([prev["calls"], *calls_before], ignore_index=True)
             out = (prev_work, prev)
         self.pending = (work, own)
-        del p
         return out
 
     def close(self):
@@ -341,7 +339,7 @@ def _cross_spoofing(cross, d, s, day_events, work):
                      "distance_m": float(dm), "hours": float(sec) / 3600.0,
                      "evidence": {"kind": "jump", "day": work.partition.day.isoformat(), "impossible_steps": 1,
                                   "across_midnight": True}})
-    frame = ves._events(rows)
+    frame = ves.events_frame(rows)
     if frame.empty or day_events.empty:
         return frame
     # A vessel already flagged for the day keeps one flag: the day's, noting the step across midnight.
@@ -366,15 +364,6 @@ def plan(archive, *, since=None, until=None, vessel_buckets=1, encounter_chunks=
         if encounters:
             units += [Work("encounters", Partition(day), c, encounter_chunks) for c in range(encounter_chunks)]
     return units
-
-
-def since_until_days(since, until):
-    """Whole UTC days covering ``[since, until]`` (partitions are days)."""
-    s = None if since is None else datetime.combine(since.astimezone(timezone.utc).date(), datetime.min.time(),
-                                                    tzinfo=timezone.utc)
-    u = None if until is None else datetime.combine(until.astimezone(timezone.utc).date(), datetime.min.time(),
-                                                    tzinfo=timezone.utc) + timedelta(days=1, milliseconds=-1)
-    return s, u
 
 
 __all__ = ["Work", "PortData", "Fold", "run_work", "plan", "BehaviourParams", "VESSEL_RULES", "ENCOUNTER_RULES"]

@@ -67,7 +67,7 @@ def finish_gaps(gaps, p, *, shore, watch_distance):
     the nearest watch-listed port (inf without one).
     """
     if gaps.empty:
-        return _events([])
+        return events_frame([])
     hours = (gaps["t1"] - gaps["t0"]).to_numpy() / MS_PER_HOUR
     lon = np.r_[gaps["lon0"].to_numpy(), gaps["lon1"].to_numpy()]
     lat = np.r_[gaps["lat0"].to_numpy(), gaps["lat1"].to_numpy()]
@@ -99,7 +99,7 @@ def finish_gaps(gaps, p, *, shore, watch_distance):
         for k in np.flatnonzero(hit):
             out.append(_gap_event("ais-gap-near-watchlist", gaps.iloc[k], hours[k], 0.3,
                                   {"start_watchlist_port_nm": _nm(w0[k]), "end_watchlist_port_nm": _nm(w1[k])}))
-    return _events(out)
+    return events_frame(out)
 
 
 def _nm(metres):
@@ -120,7 +120,8 @@ EVENT_COLUMNS = ["rule", "mmsi", "related_mmsi", "start", "end", "lon", "lat", "
                  "severity", "distance_m", "hours", "evidence"]
 
 
-def _events(rows):
+def events_frame(rows):
+    """Events (dicts of :data:`EVENT_COLUMNS`) as a frame; an empty list gives the empty frame."""
     frame = pd.DataFrame(rows, columns=EVENT_COLUMNS)
     frame["related_mmsi"] = frame["related_mmsi"].astype("Int64")
     return frame
@@ -213,12 +214,12 @@ def finish_loitering(runs, p, *, shore):
     """``loitering`` events: runs of at least ``loiter_hours`` whose mean speed is under
     ``loiter_knots`` and whose mean position lies ``loiter_shore_nm`` or more from shore."""
     if runs.empty:
-        return _events([])
+        return events_frame([])
     hours = (runs["end"] - runs["start"]).to_numpy() / MS_PER_HOUR
     knots = (runs["metres"] / runs["seconds"]).to_numpy() / KNOT_M_S
     keep = (hours >= p.loiter_hours) & (knots < p.loiter_knots)
     if not keep.any():
-        return _events([])
+        return events_frame([])
     r = runs[keep]
     lon, lat = lonlat_of(r[["x", "y", "z"]].to_numpy(float))
     d = shore(lon, lat)
@@ -232,7 +233,7 @@ def finish_loitering(runs, p, *, shore):
                     "evidence": {"hours": round(h, 3), "mean_knots": round(float(knots[keep][k]), 3),
                                  "positions": int(g["n"]), "shore_nm": _nm(d[k]),
                                  "slow_hours": int(g["hours"])}})
-    return _events(out)
+    return events_frame(out)
 
 
 # -- port visits (AIS port calls) --------------------------------------------------------------
@@ -336,7 +337,7 @@ def spoofing_events(track, jumps, p, *, day):
     from there).
     """
     if len(jumps) == 0:
-        return _events([])
+        return events_frame([])
     out = []
     seg_frame = pd.DataFrame({"vessel": track.vessel, "segment": track.segment, "t": track.t})
     spans = seg_frame.groupby(["vessel", "segment"])["t"].agg(["min", "max", "size"]).reset_index()
@@ -363,7 +364,7 @@ def spoofing_events(track, jumps, p, *, day):
                                             "to": [round(float(track.lon[i]), 5), round(float(track.lat[i]), 5)],
                                             "metres": round(float(dm), 1), "seconds": float(x), "knots": kn}
                                            for i, dm, x, kn in list(zip(j, d, s, knots))[:10]]}})
-    return _events(out)
+    return events_frame(out)
 
 
 def cross_jump(pairs, p):
@@ -385,13 +386,13 @@ def land_events(track, p, *, on_land, in_port, day):
     inland and back between); where one is on land, all of that vessel's positions are.
     """
     if not len(track):
-        return _events([])
+        return events_frame([])
     slot = track.t // 600_000
     first = np.flatnonzero(track.first | np.r_[True, slot[1:] != slot[:-1]])
     probe = first[~in_port[first]]
     hit = probe[on_land(track.lon[probe], track.lat[probe])]
     if len(hit) == 0:
-        return _events([])
+        return events_frame([])
     pos = np.flatnonzero(np.isin(track.vessel, np.unique(track.vessel[hit])) & ~in_port)
     land = pos[on_land(track.lon[pos], track.lat[pos])]
     i = land[_inland(track.lon[land], track.lat[land], p.land_margin_m, on_land)]
@@ -404,7 +405,7 @@ def land_events(track, p, *, on_land, in_port, day):
                     "evidence": {"kind": "on-land", "day": day, "positions_on_land": int(len(k)),
                                  "positions": [[round(float(track.lon[x]), 5), round(float(track.lat[x]), 5),
                                                 int(track.t[x])] for x in k[:10]]}})
-    return _events(out)
+    return events_frame(out)
 
 
 def _inland(lon, lat, margin_m, on_land):
