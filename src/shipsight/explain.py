@@ -135,7 +135,8 @@ def _ship_to_ship(f):
             + ": a candidate ship-to-ship transfer.")
 
 
-def _evidence(f):
+def _ais_evidence(f):
+    """An AIS behaviour flag's evidence JSON, per row, as dicts."""
     return f["evidence"].map(lambda e: json.loads(e) if isinstance(e, str) else (e or {}))
 
 
@@ -156,7 +157,7 @@ def _mmsi_who(f, prefix=""):
 
 
 def _gap(f):
-    ev = _evidence(f)
+    ev = _ais_evidence(f)
     return (_mmsi_who(f) + " sent no AIS for " + f["hours_apart"].round(1).astype(str) + " h" + _span(f)
             + ", from " + _at(f) + " to " + _at(f, "related_") + " ("
             + ev.map(lambda e: f"{_at_least(e)} positions in the {e.get('lookback_hours', 12):g} h before; "
@@ -175,14 +176,14 @@ def _shore(nm):
 
 
 def _gap_watchlist(f):
-    ev = _evidence(f)
+    ev = _ais_evidence(f)
     return (_mmsi_who(f) + " sent no AIS for " + f["hours_apart"].round(1).astype(str) + " h" + _span(f)
             + ", " + ev.map(lambda e: f"{min(x for x in (e.get('start_watchlist_port_nm'), e.get('end_watchlist_port_nm')) if x is not None)}")
             + " nm from a watch-listed port.")
 
 
 def _encounter(f):
-    ev = _evidence(f)
+    ev = _ais_evidence(f)
     return (_mmsi_who(f) + " and " + _mmsi_who(f, "related_") + " stayed within "
             + ev.map(lambda e: f"{e.get('median_distance_m')} m (median) at {e.get('median_knots')} kn (median)")
             + " for " + f["hours_apart"].round(1).astype(str) + " h" + _span(f) + " near " + _at(f)
@@ -190,7 +191,7 @@ def _encounter(f):
 
 
 def _loitering(f):
-    ev = _evidence(f)
+    ev = _ais_evidence(f)
     return (_mmsi_who(f) + " loitered near " + _at(f) + " for " + f["hours_apart"].round(1).astype(str) + " h"
             + _span(f) + ev.map(lambda e: f" at {e.get('mean_knots')} kn on average, {_shore(e.get('shore_nm'))} nm from shore")
             + ".")
@@ -207,7 +208,7 @@ _IDENTITY = {
 
 
 def _identity_change(f):
-    ev = _evidence(f)
+    ev = _ais_evidence(f)
     what = ev.map(lambda e: _IDENTITY.get(e.get("kind"), lambda e: "changed identity")(e))
     return _mmsi_who(f) + " " + what + _span(f) + "."
 
@@ -221,7 +222,7 @@ _SPOOF = {
 
 
 def _spoofing(f):
-    ev = _evidence(f)
+    ev = _ais_evidence(f)
     what = ev.map(lambda e: _SPOOF.get(e.get("kind"), "reported impossible positions"))
     apart = f["distance_m"].map(lambda d: "" if pd.isna(d) else f", {d / 1000:.1f} km apart")
     return _mmsi_who(f) + " " + what + _span(f) + " near " + _at(f) + apart.astype(object) + "."

@@ -312,7 +312,11 @@ _FLAG_COLUMNS_V7 = ("id, key, rule, severity, sighting_id, related_sighting_id, 
                     " matched_value, matched_kind, sighting_form, listed_form, match_conflict, designations,"
                     " match_entry_id")
 _V8 = [  # AIS behaviour flags and AIS port calls
-    """CREATE TABLE flags_v8 (
+    # Copied aside and back rather than renamed: an ALTER TABLE RENAME opens SQLite's temporary
+    # schema, after which this connection could not change temp_store inside a transaction.
+    f"CREATE TABLE flags_v7 AS SELECT {_FLAG_COLUMNS_V7} FROM flags",
+    "DROP TABLE flags",
+    """CREATE TABLE flags (
         id INTEGER PRIMARY KEY,
         key TEXT NOT NULL UNIQUE,
         rule TEXT NOT NULL,
@@ -352,9 +356,8 @@ _V8 = [  # AIS behaviour flags and AIS port calls
         evidence TEXT,
         CHECK (sighting_id IS NOT NULL OR (mmsi IS NOT NULL AND start_time IS NOT NULL AND end_time IS NOT NULL))
     )""",
-    f"INSERT INTO flags_v8 ({_FLAG_COLUMNS_V7}) SELECT {_FLAG_COLUMNS_V7} FROM flags",
-    "DROP TABLE flags",
-    "ALTER TABLE flags_v8 RENAME TO flags",
+    f"INSERT INTO flags ({_FLAG_COLUMNS_V7}) SELECT {_FLAG_COLUMNS_V7} FROM flags_v7",
+    "DROP TABLE flags_v7",
     "CREATE INDEX flags_sighting ON flags(sighting_id)",
     "CREATE INDEX flags_ais_end ON flags(rule, end_time) WHERE mmsi IS NOT NULL",
     "CREATE INDEX flags_mmsi ON flags(mmsi) WHERE mmsi IS NOT NULL",
