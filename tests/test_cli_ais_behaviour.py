@@ -112,3 +112,18 @@ def test_detect_many_scenes_once_each(run, tmp_path):
     run("scenes", "add", c, "--acquired", "2024-03-03T09:30:00Z", "--id", "c")
     only_c = run.json("detect", "--unsearched", "--save", "--no-landmask")
     assert [(r["scene_id"], len(r["saved_ids"])) for r in only_c] == [("c", 1)]
+
+
+def test_copy_carries_behaviour_flags(behaviour, db, tmp_path):
+    from tests.conftest import Cli
+
+    behaviour("ais", "behaviour")
+    home = behaviour.run
+    source = str(tmp_path / "home-copy.db")
+    # The flags go from this store (SQLite, or PostGIS) to a new SQLite file.
+    Cli(db)("copy", "--from", db, "--to", source)
+    theirs = Cli(source).json("flags", "list")
+    ours = home.json("flags", "list")
+    keys = ["id", "rule", "mmsi", "related_mmsi", "time", "end_time", "evidence", "explanation"]
+    assert [{k: f[k] for k in keys} for f in theirs] == [{k: f[k] for k in keys} for f in ours]
+    assert any(f["rule"] == "ais-gap" for f in theirs)
