@@ -97,8 +97,8 @@ def test_newer_schema_refused(pg_url):
     import psycopg
 
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("UPDATE schema_version SET version = 7")
-    with pytest.raises(StoreError, match="schema version 7, newer than this shipsight knows"):
+        conn.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION + 1,))
+    with pytest.raises(StoreError, match=f"schema version {SCHEMA_VERSION + 1}, newer than this shipsight knows"):
         open_store(pg_url)
 
 

@@ -286,11 +286,11 @@ _V7 = [*IMPORT_RANGES]  # one audit entry per import
 # Version 8: AIS behaviour flags (an MMSI over a span of time) and AIS port calls.
 _V8 = [  # AIS behaviour flags and AIS port calls
     "ALTER TABLE flags ALTER COLUMN sighting_id DROP NOT NULL",
-    """ALTER TABLE flags ADD COLUMN mmsi TEXT, ADD COLUMN related_mmsi TEXT, ADD COLUMN ais_name TEXT,
-        ADD COLUMN ais_imo TEXT, ADD COLUMN related_ais_name TEXT, ADD COLUMN related_ais_imo TEXT,
-        ADD COLUMN start_time TIMESTAMPTZ, ADD COLUMN end_time TIMESTAMPTZ, ADD COLUMN lon DOUBLE PRECISION,
-        ADD COLUMN lat DOUBLE PRECISION, ADD COLUMN related_lon DOUBLE PRECISION,
-        ADD COLUMN related_lat DOUBLE PRECISION, ADD COLUMN evidence TEXT""",
+    *(f"ALTER TABLE flags ADD COLUMN {column} {kind}" for column, kind in (
+        ("mmsi", "TEXT"), ("related_mmsi", "TEXT"), ("ais_name", "TEXT"), ("ais_imo", "TEXT"),
+        ("related_ais_name", "TEXT"), ("related_ais_imo", "TEXT"), ("start_time", "TIMESTAMPTZ"),
+        ("end_time", "TIMESTAMPTZ"), ("lon", "DOUBLE PRECISION"), ("lat", "DOUBLE PRECISION"),
+        ("related_lon", "DOUBLE PRECISION"), ("related_lat", "DOUBLE PRECISION"), ("evidence", "TEXT"))),
     """ALTER TABLE flags ADD CONSTRAINT flags_subject CHECK (sighting_id IS NOT NULL
         OR (mmsi IS NOT NULL AND start_time IS NOT NULL AND end_time IS NOT NULL))""",
     "CREATE INDEX flags_ais_end ON flags(rule, end_time) WHERE mmsi IS NOT NULL",
