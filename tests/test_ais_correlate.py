@@ -350,6 +350,13 @@ def test_detect_save_ais_correlates_the_detections(ais, tmp_path):
     assert sorted(x["mmsi"] for x in listed if x["mmsi"]) == ["273222220", "273222231"]
     text = ais("detect", "--scene", "sea", "--save", "--ais").stdout
     assert "AIS: scene sea: 2 matched, 0 ambiguous, 1 dark" in text
+    # Several scenes at once (one Dask task each): each saved scene is correlated, its record says so.
+    make_scene(tmp_path / "other.tif", width=300, height=300, ships=ships[:1], seed=5)
+    ais("scenes", "add", tmp_path / "other.tif", "--acquired", T.isoformat(), "--id", "other")
+    many = ais.json("detect", tmp_path / "sea.tif", tmp_path / "other.tif", "--save", "--ais", "--no-landmask")
+    by_scene = {r["scene_id"]: r for r in many}
+    assert by_scene["sea"]["ais"]["counts"]["matched"] == 2
+    assert by_scene["other"]["ais"]["scene_id"] == "other"
 
 
 def test_ais_in_flags_evidence_packs_and_the_map_report(ais, tmp_path, ports_file, request):

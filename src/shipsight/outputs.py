@@ -17,7 +17,7 @@ import shapely
 from shipsight.errors import InputError, NotFoundError
 from shipsight.layers import flag_records, layer_frame
 from shipsight.model.vocab import DEFAULT_MAX_GAP_H, WATCH_LISTED
-from shipsight.portcalls import port_calls
+from shipsight.portcalls import ais_calls, combine_calls, port_calls
 from shipsight.store import SightingQuery
 
 # ----------------------------------------------------------------- map report
@@ -208,6 +208,12 @@ def cap_port_calls(store, *, year, ports=WATCH_LISTED, max_gap_h=DEFAULT_MAX_GAP
         inside = sightings["id"][shapely.intersects(area, sightings.geometry.values)]
         hit = calls["sighting_ids"].explode().isin(inside).groupby(level=0).any()
         calls = calls[hit.reindex(calls.index, fill_value=False)].reset_index(drop=True)
+    # AIS calls at the chosen ports (and the berths inside them) count beside those from imagery.
+    ports = store.ports()
+    within = ports["id"][shapely.covered_by(ports.geometry.values,
+                                            shapely.buffer(shapely.union_all(chosen.geometry.values), 1e-9))]
+    ais = ais_calls(store.ais_port_calls(since=since, until=until, port_ids=within.tolist()))
+    calls = combine_calls(calls, ais)
     caps = capacities(store)
     imo = calls["imo"].astype(object) if len(calls) else pd.Series([], dtype=object)
     joined = caps.reindex(imo.where(imo.notna(), "").to_numpy())
@@ -320,9 +326,9 @@ def evidence_pack(store, flag_id, out, *, overwrite=False, chip_size_m=1000):
         raise NotFoundError(f"no flag {flag_id}; list them with 'shipsight flags list'")
     flag = frame.iloc[0].to_dict()
     flag["level"] = flag_records(frame)["level"].iloc[0]
-    ids = [int(flag["sighting_id"])]
-    if flag.get("related_sighting_id") is not None and not pd.isna(flag["related_sighting_id"]):
-        ids.append(int(flag["related_sighting_id"]))
+    # An AIS behaviour flag concerns an MMSI over a span of time: it has no sightings.
+    ids = [int(flag[c]) for c in ("sighting_id", "related_sighting_id")
+           if flag.get(c) is not None and not pd.isna(flag[c])]
     sightings = store.sightings(SightingQuery(ids=tuple(ids), include_retracted=True))
     scene_ids = sorted({s for s in sightings["scene_id"].dropna().astype(str)})
     # No query with an empty id list: "IN ()" is not SQL everywhere.

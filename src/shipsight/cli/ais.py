@@ -2,8 +2,10 @@
 
 import click
 
-from shipsight.cli.options import TimeType, analyst_option, json_option, since_option, tz_option, until_option
+from shipsight.cli.options import (TimeType, analyst_option, json_option, scheduler_option, since_option, tz_option,
+                                   until_option, workers_option)
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
+from shipsight.rules import BEHAVIOUR_DEFAULTS
 
 FORMATS = ("auto", "nmea", "marinecadastre", "marinecadastre2025", "plain")
 KINDS = ("all", "ship", "group", "base-station", "sar-aircraft", "handheld", "craft", "aton", "sart", "mob", "epirb",
@@ -291,3 +293,94 @@ def screen(app, names, fuzzy_threshold, since, until, as_json):
     counts = frame["status"].value_counts()
     click.echo(f"{counts.get('listed', 0)} listed, {counts.get('identity-mismatch', 0)} identity mismatches"
                + (f", {counts.get('name-only', 0)} name-only coincidences (not matches)" if names else ""))
+
+
+#: The threshold options of ``ais behaviour``: (name, type, help); defaults from BEHAVIOUR_DEFAULTS.
+_THRESHOLDS = [
+    ("gap_hours", float, "ais-gap: shortest silence, hours."),
+    ("gap_shore_nm", float, "ais-gap: both ends at least this far from shore, nm."),
+    ("gap_positions", int, "ais-gap: positions needed in the lookback before the gap."),
+    ("gap_lookback_hours", float, "ais-gap: the lookback, hours."),
+    ("watchlist_gap_hours", float, "ais-gap-near-watchlist: shortest silence, hours."),
+    ("watchlist_nm", float, "ais-gap-near-watchlist: start or end this near a watch-listed port, nm."),
+    ("encounter_m", float, "ais-encounter: vessels this close, metres."),
+    ("encounter_hours", float, "ais-encounter: for at least this long, hours."),
+    ("encounter_knots", float, "ais-encounter: median speed under this, knots."),
+    ("encounter_port_km", float, "ais-encounter: at least this far from every port polygon, km."),
+    ("resample_minutes", float, "ais-encounter: tracks resampled every this many minutes."),
+    ("interpolate_hours", float, "ais-encounter: never interpolated across a silence longer than this, hours."),
+    ("loiter_knots", float, "loitering: mean speed under this, knots."),
+    ("loiter_hours", float, "loitering: for at least this long, hours."),
+    ("loiter_shore_nm", float, "loitering: at least this far from shore on average, nm."),
+    ("identity_days", float, "identity-change: two names or IMOs within this many days."),
+    ("spoof_knots", float, "ais-spoofing: a step faster than this..."),
+    ("spoof_km", float, "ais-spoofing: ...and longer than this (km) is impossible."),
+    ("same_place_m", float, "ais-spoofing: two reports of one second farther apart than this, metres."),
+    ("land_margin_m", float, "ais-spoofing: positions on land at least this far from water, metres."),
+    ("call_hours", float, "port calls: at least this long stopped inside a port polygon, hours."),
+    ("call_knots", float, "port calls: 'stopped' is under this speed, knots."),
+    ("break_hours", float, "runs (loitering, encounters, calls) break at a silence longer than this, hours."),
+]
+
+
+def _threshold_options(func):
+    for name, typ, text in reversed(_THRESHOLDS):
+        func = click.option("--" + name.replace("_", "-"), name, type=typ, default=BEHAVIOUR_DEFAULTS[name],
+                            show_default=True, help=text)(func)
+    return func
+
+
+@ais.command("behaviour")
+@since_option
+@until_option
+@scheduler_option
+@workers_option
+@click.option("--vessel-buckets", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Split each day's vessels into this many partitions (when a day does not fit a worker).")
+@click.option("--encounter-chunks", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Search encounters in this many slices of each day (every vessel of a slice at once).")
+@_threshold_options
+@analyst_option
+@json_option
+@click.pass_obj
+def behaviour(app, since, until, scheduler, workers, vessel_buckets, encounter_chunks, analyst, as_json, **thresholds):
+    """Find AIS behaviour over the whole archive and flag it: gaps, encounters, loitering,
+    identity changes, spoofing; and port calls from AIS.
+
+    Rules (thresholds are options; defaults as Global Fishing Watch publishes them):
+    ais-gap (12 h silent, both ends 50 nm or more from shore, 14 positions in the
+    12 h before), ais-gap-near-watchlist (a silence beginning or ending within 50 nm
+    of a watch-listed port), ais-encounter (two vessels within 500 m for 2 h at a
+    median speed under 2 kn, 10 km or more from any port), loitering (under 2 kn
+    on average for 2 h, 20 nm or more from shore), identity-change (two names or
+    IMOs within 30 days, an IMO on two MMSIs, a MID of no country or not the
+    listed flag), ais-spoofing (an MMSI in two places at once, or on land). AIS
+    port calls (1 h or more stopped inside a port polygon) join imagery calls in
+    port-calls, export and cap.
+
+    Each day (and share of vessels) is a partition, run in this process, on a
+    local Dask cluster (--workers N) or on a team's (--scheduler); each
+    partition's flags are written in one transaction. A rerun adds nothing twice
+    and withdraws flags no longer found.
+
+    \b
+    Example:
+      shipsight ais behaviour --since 2024-03-01 --until 2024-03-31
+      shipsight ais behaviour --workers 2 --loiter-hours 4
+      shipsight ais behaviour --scheduler tcp://10.0.0.5:8786 --json
+    """
+    from shipsight.ais.behaviour.params import BehaviourParams
+    from shipsight.ais.behaviour.run import run_behaviour
+
+    params = BehaviourParams(**thresholds)
+    run = run_behaviour(app.store(), app.archive(), analyst=analyst, since=since, until=until, params=params,
+                        scheduler=scheduler, workers=workers, vessel_buckets=vessel_buckets,
+                        encounter_chunks=encounter_chunks)
+    if as_json:
+        echo_json(run.as_record())
+        return
+    found = ", ".join(f"{rule} {n}" for rule, n in run.found.items())
+    click.echo(f"{run.positions:,} positions in {run.partitions} partitions; flags found: {found}; "
+               f"AIS port calls: {run.port_calls}")
+    c = run.changes
+    click.echo(f"flags: {c['new']} new, {c['updated']} updated, {c['withdrawn']} withdrawn, {c['unchanged']} unchanged")

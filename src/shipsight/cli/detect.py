@@ -5,7 +5,8 @@ import time
 import click
 
 from shipsight.cli.ais import correlation_lines, correlation_record
-from shipsight.cli.options import analyst_option, height_option, json_option, overwrite_option, polarisation_option
+from shipsight.cli.options import (analyst_option, height_option, json_option, overwrite_option, polarisation_option,
+                                   scheduler_option)
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
 from shipsight.cli.progress import prepare_coast, progress_bar
 
@@ -13,7 +14,7 @@ TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axi
 
 
 @click.command()
-@click.argument("image", required=False, type=click.Path())
+@click.argument("images", nargs=-1, type=click.Path())
 @click.option("--scene", "scene_id", help="Registered scene the image is (or, without IMAGE, the scene to read).")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Write the detections to this file: GeoJSON (.geojson), or another export format by extension.")
@@ -44,13 +45,17 @@ TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axi
 @click.option("--no-landmask", is_flag=True, help="Do not mask GSHHG land (roaring-landmask).")
 @click.option("--no-ports", is_flag=True,
               help="Do not use the store's port polygons (inside them the image, not GSHHG, decides what is water).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes to use.")
+@click.option("--unsearched", is_flag=True,
+              help="Every registered scene the detector has not searched with --save yet (with or beside IMAGES).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes: over tiles for one scene, a local Dask cluster over scenes for several.")
+@scheduler_option
 @analyst_option
 @json_option
 @click.pass_obj
-def detect(app, image, scene_id, out, overwrite, save, with_ais, pfa, guard_m, background_m, min_length_m,
+def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, background_m, min_length_m,
            max_length_m, band, kind, units, offset, scale, polarisation, denoise, height_m, land, no_landmask,
-           no_ports, workers, analyst, as_json):
+           no_ports, unsearched, workers, scheduler, analyst, as_json):
     """Find ships in a SAR or optical product with a CFAR detector; print, write or save them.
 
     IMAGE is a GeoTIFF/COG, a Sentinel-1 GRD SAFE folder, zip or measurement
@@ -78,12 +83,19 @@ def detect(app, image, scene_id, out, overwrite, save, with_ais, pfa, guard_m, b
     matched ones take the vessel's identity, the others are ambiguous, dark
     or without coverage.
 
+    Several IMAGES, or --unsearched (every registered scene not searched with
+    --save yet), run one scene per Dask task: in this process, on a local
+    cluster (--workers N) or on a team's (--scheduler); each scene's
+    candidates are saved in one transaction as it finishes.
+
     \b
     Example:
       shipsight detect S1A_20210105_vv_db.tif --out ships.geojson
       shipsight scenes add S1A.tif --acquired 2021-01-05T01:50:00Z --id S1A
       shipsight detect --scene S1A --save --workers 2
       shipsight --ais /srv/ais detect --scene S1A --save --ais
+      shipsight detect scenes/*.tif --save --workers 2
+      shipsight detect --unsearched --save --scheduler tcp://10.0.0.5:8786
     """
     from shipsight.detections import detect_scene, save_detections
 
@@ -92,17 +104,22 @@ def detect(app, image, scene_id, out, overwrite, save, with_ais, pfa, guard_m, b
 
         raise InputError("--ais correlates the saved detections: add --save", where="detect")
     store = app.store()
+    options = dict(band=list(band) or None, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
+                   min_length_m=min_length_m, max_length_m=max_length_m, land=land, use_landmask=not no_landmask,
+                   units=units, offset=offset, scale=scale, polarisation=polarisation, denoise=denoise,
+                   height_m=height_m)
+    if len(images) > 1 or unsearched:
+        return _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_ais, options, not no_ports,
+                     workers, scheduler, analyst, as_json)
+    image = images[0] if images else None
     if out is not None:
         _check_out(out, overwrite)  # before the work, so a refused output costs nothing
     if not no_landmask:
         prepare_coast()
     started = time.perf_counter()
     with progress_bar("detecting", "tiles") as progress:
-        found = detect_scene(store, image, scene_id=scene_id, band=list(band) or None, kind=kind, pfa=pfa,
-                             guard_m=guard_m, background_m=background_m, min_length_m=min_length_m,
-                             max_length_m=max_length_m, land=land, use_landmask=not no_landmask,
-                             use_ports=not no_ports, workers=workers, progress=progress, units=units, offset=offset,
-                             scale=scale, polarisation=polarisation, denoise=denoise, height_m=height_m)
+        found = detect_scene(store, image, scene_id=scene_id, use_ports=not no_ports, workers=workers,
+                             progress=progress, **options)
     seconds = time.perf_counter() - started
     a = found.attrs
     saved = None
@@ -156,6 +173,58 @@ def detect(app, image, scene_id, out, overwrite, save, with_ais, pfa, guard_m, b
                    f"{saved.already} already in the log")
     if correlated is not None:
         click.echo("AIS: " + correlation_lines([correlated])[0])
+
+
+def _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_ais, options, use_ports, workers,
+          scheduler, analyst, as_json):
+    """Several scenes: one Dask task each, each scene saved in its own transaction."""
+    from shipsight.detections import detect_scenes, scene_jobs, unsearched_scenes
+
+    if out is not None:
+        _check_out(out, overwrite)
+    ids = ([scene_id] if scene_id else []) + (unsearched_scenes(store) if unsearched else [])
+    jobs = scene_jobs(store, images, ids)
+    if not jobs:
+        echo_err("no scene to search: every registered scene has been searched" if unsearched else "no scene given")
+
+    def report(job, found, saved):
+        if not as_json:
+            name = saved.scene_id if saved else (job.scene_id or job.path)
+            tail = f"; saved {len(saved.new_ids)}, {saved.already} already in the log" if saved else ""
+            click.echo(f"{name}: {len(found)} ship{'s' * (len(found) != 1)}{tail}")
+
+    done = detect_scenes(store, jobs, save=save, analyst=analyst, scheduler=scheduler, workers=workers,
+                         use_ports=use_ports, on_scene=report, **options)
+    correlated = []
+    if with_ais:
+        from shipsight.ais.correlate_scene import correlate_scenes
+
+        saved_ids = sorted({s.scene_id for _, _, s in done if s is not None})
+        correlated = correlate_scenes(store, app.archive(create=True), saved_ids, analyst=analyst) if saved_ids else []
+    written = None
+    if out is not None:
+        import geopandas as gpd
+        import pandas as pd
+
+        from shipsight.io.export import write_layer
+
+        frames = [f.assign(scene=(s.scene_id if s else j.scene_id) or j.path) for j, f, s in done]
+        merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326") if frames else None
+        if merged is not None:
+            written = write_layer(merged, out, layer="detections", overwrite=overwrite)
+    if as_json:
+        ais = {r.scene_id: correlation_record(r) for r in correlated}
+        echo_json([{"source": j.path, "scene_id": s.scene_id if s else j.scene_id, "detections": len(f),
+                    "saved_ids": s.new_ids if s else [], "already_saved": s.already if s else 0,
+                    "ais": ais.get(s.scene_id) if s else None}
+                   for j, f, s in done])
+        return
+    total = sum(len(f) for _, f, _ in done)
+    click.echo(f"{total} ship{'s' * (total != 1)} in {len(done)} scene{'s' * (len(done) != 1)}")
+    if written is not None:
+        click.echo(f"wrote {written}")
+    for line in correlation_lines(correlated):
+        click.echo("AIS: " + line)
 
 
 def _check_out(out, overwrite):

@@ -95,7 +95,7 @@ def list_(app, rule, status, withdrawn, as_json):
     if as_json:
         echo_json(records(frame))
     else:
-        echo_table(frame, ["id", "rule", "level", "sighting_id", "related_sighting_id", "name", "listed_name",
+        echo_table(frame, ["id", "rule", "level", "sighting_id", "related_sighting_id", "mmsi", "name", "listed_name",
                            "port", "distance_m", "hours_apart", "status"], title="Flags")
 
 
@@ -116,11 +116,13 @@ def show(app, flag_id, as_json):
     frame = app.store(create=False).flags(ids=[flag_id], include_withdrawn=True)
     if frame.empty:
         raise NotFoundError(f"no flag {flag_id}; list them with 'shipsight flags list'")
-    from shipsight.ais.correlate_scene import match_fields
-
     record = records(flag_records(frame))[0]
-    # The flagged sighting's AIS correlation: where its identity came from, and how sure.
-    ais = match_fields(app.store(create=False), record["sighting_id"])
+    ais = {}
+    if record["sighting_id"] is not None:  # an AIS behaviour flag concerns an MMSI, not a sighting
+        from shipsight.ais.correlate_scene import match_fields
+
+        # The flagged sighting's AIS correlation: where its identity came from, and how sure.
+        ais = match_fields(app.store(create=False), record["sighting_id"])
     if not as_json:
         ais.pop("ais_evidence", None)
     echo_record({**record, **ais}, as_json=as_json)

@@ -12,6 +12,8 @@ Index of shared flags:
 --overwrite       replace an existing output file
 --polarisation    Sentinel-1 measurement to read (VV, VH, HH, HV)
 --height-m        ground height RPC-only images are placed at (metres; 0 = about sea level)
+--scheduler       a Dask scheduler (tcp://HOST:8786) for whole-archive and many-scene jobs
+--workers         worker processes of a local Dask cluster when no scheduler is named
 """
 
 from datetime import datetime, time, timedelta, timezone
@@ -102,6 +104,12 @@ polarisation_option = click.option(
 height_option = click.option(
     "--height-m", type=float, default=0.0, show_default=True,
     help="RPC-only images: ground height in metres above the ellipsoid they are placed at (0 is about sea level).")
+scheduler_option = click.option(
+    "--scheduler", envvar="SHIPSIGHT_DASK_SCHEDULER", metavar="tcp://HOST:8786",
+    help="Run on this Dask cluster (or set SHIPSIGHT_DASK_SCHEDULER); its workers must reach the files.")
+workers_option = click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True,
+    help="Without --scheduler: worker processes of a local Dask cluster (1: in this process).")
 
 
 def sighting_fields(func):

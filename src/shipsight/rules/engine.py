@@ -27,7 +27,7 @@ import pandas as pd
 
 from shipsight.errors import InputError
 from shipsight.portcalls import vessel_key
-from shipsight.rules import DEFAULTS, RULES
+from shipsight.rules import DEFAULTS, SIGHTING_RULES
 from shipsight.rules.severity import severity
 from shipsight.sanctions.screening import SCREEN_COLUMNS, screen, screening_entries
 from shipsight.store import SightingQuery
@@ -158,7 +158,7 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
     step()
 
     flags = _assemble(parts)
-    found = {rule: int((flags["rule"] == rule).sum()) for rule in RULES}
+    found = {rule: int((flags["rule"] == rule).sum()) for rule in SIGHTING_RULES}
     scope_ids = None
     if (since, until, bbox) != (None, None, None):
         # Flags of retracted sightings in scope are withdrawn too, so the scope includes them.

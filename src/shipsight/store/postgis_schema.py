@@ -317,4 +317,34 @@ _V8 = [  # AIS correlation
     "ALTER TABLE flags ADD COLUMN last_ping TEXT",
 ]
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
+# Version 9: AIS behaviour flags (an MMSI over a span of time) and AIS port calls.
+_V9 = [  # AIS behaviour flags and AIS port calls
+    "ALTER TABLE flags ALTER COLUMN sighting_id DROP NOT NULL",
+    *(f"ALTER TABLE flags ADD COLUMN {column} {kind}" for column, kind in (
+        ("mmsi", "TEXT"), ("related_mmsi", "TEXT"), ("ais_name", "TEXT"), ("ais_imo", "TEXT"),
+        ("related_ais_name", "TEXT"), ("related_ais_imo", "TEXT"), ("start_time", "TIMESTAMPTZ"),
+        ("end_time", "TIMESTAMPTZ"), ("lon", "DOUBLE PRECISION"), ("lat", "DOUBLE PRECISION"),
+        ("related_lon", "DOUBLE PRECISION"), ("related_lat", "DOUBLE PRECISION"), ("evidence", "TEXT"))),
+    """ALTER TABLE flags ADD CONSTRAINT flags_subject CHECK (sighting_id IS NOT NULL
+        OR (mmsi IS NOT NULL AND start_time IS NOT NULL AND end_time IS NOT NULL))""",
+    "CREATE INDEX flags_ais_end ON flags(rule, end_time) WHERE mmsi IS NOT NULL",
+    "CREATE INDEX flags_mmsi ON flags(mmsi) WHERE mmsi IS NOT NULL",
+    """CREATE TABLE ais_port_calls (
+        id BIGSERIAL PRIMARY KEY,
+        mmsi TEXT NOT NULL,
+        port_id BIGINT NOT NULL REFERENCES ports(id),
+        entry TIMESTAMPTZ NOT NULL,
+        exit TIMESTAMPTZ NOT NULL,
+        hours DOUBLE PRECISION NOT NULL,
+        stopped_hours DOUBLE PRECISION NOT NULL,
+        positions INTEGER NOT NULL,
+        name TEXT,
+        imo TEXT,
+        vessel_type TEXT,
+        updated_at TIMESTAMPTZ NOT NULL,
+        UNIQUE (mmsi, port_id, entry)
+    )""",
+    "CREATE INDEX ais_port_calls_exit ON ais_port_calls(exit)",
+]
+
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
