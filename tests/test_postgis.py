@@ -98,8 +98,8 @@ def test_newer_schema_refused(pg_url):
 
     newer = SCHEMA_VERSION + 1
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("UPDATE schema_version SET version = %s", (newer,))
-    with pytest.raises(StoreError, match=f"schema version {newer}, newer than this shipsight knows"):
+        conn.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION + 1,))
+    with pytest.raises(StoreError, match=f"schema version {SCHEMA_VERSION + 1}, newer than this shipsight knows"):
         open_store(pg_url)
 
 

@@ -39,7 +39,7 @@ from shipsight.model.sightings import default_analyst
 from shipsight.store.base import TABLES
 
 #: Tables whose rows are changed in place by the log (edits, retraction, re-attribution, reviews).
-MUTABLE = ("sightings", "flags", "vessels", "structures")
+MUTABLE = ("sightings", "flags", "vessels", "structures", "ais_correlations", "ais_matches")
 
 
 @dataclass

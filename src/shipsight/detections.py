@@ -59,8 +59,8 @@ import pandas as pd
 from shipsight.errors import InputError
 from shipsight.store import SightingQuery
 
-__all__ = ["DETECTOR_NAME", "SaveResult", "detect_scene", "save_detections", "find_scene_for_file",
-           "detector_source"]
+__all__ = ["DETECTOR_NAME", "SaveResult", "SceneJob", "detect_scene", "detect_path", "detect_scenes", "scene_jobs",
+           "unsearched_scenes", "save_detections", "ship_count", "find_scene_for_file", "detector_source"]
 
 #: The detector's name in a sighting's ``source`` (``detector: NAME``).
 DETECTOR_NAME = "shipsight-cfar"
@@ -130,7 +130,7 @@ def _scene_and_path(store, image, scene_id):
 
 def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="auto", pfa=1e-6, guard_m=500.0,
                  background_m=800.0, min_length_m=None, max_length_m=600.0, land=None, use_landmask=True,
-                 use_ports=True, use_infra=True, infra_radius_m=None, min_confidence=0.0, ambiguity_m=None,
+                 use_ports=True, use_infra=True, structure_radius_m=None, min_confidence=0.0, ambiguity_m=None,
                  keep_suppressed=False, water_from_image=True, tile=4096, workers=1, progress=None, units="auto",
                  offset=None, scale=None, polarisation=None, denoise=False, height_m=0.0):
     """Detect ships in an image file or a registered scene, with the log's ports and structures.
@@ -158,7 +158,7 @@ def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="a
         Suppress detections near the log's accepted structures
         (:func:`shipsight.infra.layer.structures_near_scene`), each within its
         radius for the scene's sensor.
-    infra_radius_m : float, optional
+    structure_radius_m : float, optional
         One suppression radius for every structure, overriding theirs.
     min_confidence, ambiguity_m, keep_suppressed
         As :func:`shipsight.imagery.detect.detect`.
@@ -183,39 +183,186 @@ def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="a
     >>> found = detect_scene(store, "S1A_20210105.tif")            # doctest: +SKIP
     >>> found = detect_scene(store, scene_id="port_la_2021-01-05") # doctest: +SKIP
     """
+    scene, path = _scene_and_path(store, path_or_scene, scene_id)
+    return detect_path(path, scene=scene, harbours=_harbours(store) if use_ports else None,
+                       structures=_structures(store) if use_infra else None,
+                       polarisation=polarisation, denoise=denoise, height_m=height_m, band=band, kind=kind, pfa=pfa,
+                       guard_m=guard_m, background_m=background_m, min_length_m=min_length_m,
+                       max_length_m=max_length_m, land=land, use_landmask=use_landmask,
+                       water_from_image=water_from_image, tile=tile, workers=workers, progress=progress, units=units,
+                       offset=offset, scale=scale, structure_radius_m=structure_radius_m, min_confidence=min_confidence,
+                       ambiguity_m=ambiguity_m, keep_suppressed=keep_suppressed)
+
+
+def _harbours(store):
+    """The store's port polygons as WKB (what a worker elsewhere can take), or None."""
+    import shapely
+
+    ports = store.ports()
+    return tuple(shapely.to_wkb(ports.geometry.values)) if len(ports) else None
+
+
+def _structures(store):
+    """The store's accepted structures (a GeoDataFrame a worker can take), or None."""
+    rows = store.structures(status="accepted")
+    return rows if len(rows) else None
+
+
+def detect_path(path, *, scene=None, check=False, harbours=None, structures=None, polarisation=None, denoise=False,
+                height_m=0.0, **options):
+    """Detect ships in one image or product with the given harbours (WKB port polygons) and
+    structures (the accepted ones, any extent); no store needed, so a Dask worker can run it.
+
+    ``scene`` is the registered scene's record (or None): it is reopened the way it was read
+    when registered and, with ``check``, first checked against its SHA-256 (a registered
+    scene's evidence is its recorded bytes). ``options`` are those of
+    :func:`shipsight.imagery.detect.detect`.
+    """
+    import geopandas as gpd
+    import shapely
+
     from shipsight.imagery.detect import detect
     from shipsight.imagery.products import open_product, reopen
 
-    scene, path = _scene_and_path(store, path_or_scene, scene_id)
+    if scene is not None and check:
+        from shipsight.scenes import check_scene_unchanged
+
+        check_scene_unchanged(scene)
     if scene is not None and scene.get("product"):
-        options = dict(scene["product"])
-        options.update(polarisation=polarisation or options.get("polarisation"),
-                       denoise=denoise or options.get("denoise", False), height_m=height_m or options.get("height_m", 0.0))
-        product = reopen(path, options)
+        how = dict(scene["product"])
+        how.update(polarisation=polarisation or how.get("polarisation"),
+                   denoise=denoise or how.get("denoise", False), height_m=height_m or how.get("height_m", 0.0))
+        product = reopen(path, how)
     else:
         product = open_product(path, polarisation=polarisation, denoise=denoise, height_m=height_m)
-    harbours = None
-    if use_ports:
-        ports = store.ports()
-        if len(ports):
-            harbours = ports.geometry
-    structures = None
-    if use_infra:
+    geoms = None if not harbours else gpd.GeoSeries(shapely.from_wkb(list(harbours)), crs="EPSG:4326")
+    if structures is not None:
         from shipsight.infra.layer import structures_near_scene
 
-        structures = structures_near_scene(store, product)
-    found = detect(path, band=band, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
-                   min_length_m=min_length_m, max_length_m=max_length_m, land=land, use_landmask=use_landmask,
-                   harbours=harbours, water_from_image=water_from_image, tile=tile, workers=workers,
-                   progress=progress, units=units, offset=offset, scale=scale, product=product,
-                   structures=structures, structure_radius_m=infra_radius_m, min_confidence=min_confidence,
-                   ambiguity_m=ambiguity_m, keep_suppressed=keep_suppressed)
+        structures = structures_near_scene(structures, product)
+    found = detect(path, harbours=geoms, product=product, structures=structures, **options)
     found.attrs["scene_id"] = None if scene is None else scene["id"]
     found.attrs["file"] = product.hash_path  # the file a scene registered from it would hash
     found.attrs["product_options"] = {k: product.options.get(k) for k in ("polarisation", "height_m")}
     found.attrs["ports_used"] = found.attrs.get("harbours", 0)
     found.attrs["structures_used"] = 0 if structures is None else len(structures)
     return found
+
+
+@dataclass(frozen=True)
+class SceneJob:
+    """One scene of a many-scene detection: the file, and its registered scene's record if any."""
+
+    path: str
+    scene: dict | None = None
+
+    @property
+    def scene_id(self):
+        return None if self.scene is None else self.scene["id"]
+
+
+def unsearched_scenes(store, *, detector_name=DETECTOR_NAME):
+    """Registered scenes the detector has not searched with ``--save`` yet (ids, by acquisition)."""
+    scenes = store.scenes()
+    if scenes.empty:
+        return []
+    done = store.searched_scenes(detector=detector_source(detector_name))
+    return [s for s in scenes.sort_values(["acquired", "id"])["id"].astype(str) if s not in done]
+
+
+def scene_jobs(store, images=(), scene_ids=()):
+    """The scenes to search: image files (matched to registered scenes by path, then SHA-256)
+    and registered scene ids, each once, in the order given."""
+    from shipsight.scenes import get_scene
+
+    jobs, seen = [], set()
+    for image in images:
+        if not Path(image).exists():
+            raise InputError("no such file", where=str(image))
+        job = SceneJob(os.fspath(image), find_scene_for_file(store, image))
+        key = job.scene_id or os.path.realpath(job.path)
+        if key not in seen:
+            seen.add(key)
+            jobs.append(job)
+    for scene_id in scene_ids:
+        scene = get_scene(store, scene_id)
+        if scene["id"] not in seen:
+            seen.add(scene["id"])
+            jobs.append(SceneJob(os.fspath(scene["path"]), scene))
+    return jobs
+
+
+def _detect_job(job, *, harbours, structures, options):
+    return detect_path(job.path, scene=job.scene, check=job.scene is not None, harbours=harbours,
+                       structures=structures, **options)
+
+
+def detect_scenes(store, jobs, *, save=False, analyst=None, scheduler=None, workers=1, use_ports=True,
+                  use_infra=True, progress=None, on_scene=None, **options):
+    """Detect ships in many scenes, on Dask workers; save each scene's in one transaction here.
+
+    Each scene is a partition (:func:`shipsight.cluster.run_partitions`): a worker
+    reads the file (it must reach the same path) and returns the detections;
+    this process saves them (:func:`save_detections`) and records the search, in
+    one transaction per scene, so a dead worker loses nothing and a rerun saves
+    nothing twice.
+
+    Parameters
+    ----------
+    jobs : list of SceneJob
+        From :func:`scene_jobs`.
+    save : bool
+        Save the detections as candidate sightings (else only return them).
+    use_ports, use_infra : bool
+        As :func:`detect_scene`: the store's port polygons and accepted structures go to every worker.
+    on_scene : callable, optional
+        ``on_scene(job, detections, save_result_or_None)`` per scene, as it is done.
+    options
+        Detector options of :func:`shipsight.imagery.detect.detect` (each scene on one
+        process: parallel over scenes, not tiles).
+
+    Returns
+    -------
+    list of (SceneJob, GeoDataFrame, SaveResult or None)
+        In the order of ``jobs`` (each was saved as it finished).
+    """
+    from shipsight.cluster import run_partitions
+
+    done = []
+
+    def write(job, found):
+        saved = None
+        if save:
+            with store.transaction():
+                saved = save_detections(store, found, scene_id=job.scene_id, analyst=analyst)
+                store.record_search(saved.scene_id, detector=detector_source(), found=ship_count(found),
+                                    saved=len(saved.new_ids), analyst=analyst or _default_analyst())
+        done.append((job, found, saved))
+        if on_scene:
+            on_scene(job, found, saved)
+
+    run_partitions(_detect_job, jobs, write=write, scheduler=scheduler, workers=workers, progress=progress,
+                   shared={"harbours": _harbours(store) if use_ports else None,
+                           "structures": _structures(store) if use_infra else None,
+                           "options": dict(options, workers=1)})
+    order = {id(job): k for k, job in enumerate(jobs)}
+    return sorted(done, key=lambda d: order[id(d[0])])
+
+
+def ship_count(found):
+    """How many detections are ships (not suppressed as structures, side lobes...).
+
+    >>> import pandas as pd
+    >>> ship_count(pd.DataFrame({"suppressed": ["", "structure", ""]}))
+    2
+    """
+    return int((found["suppressed"] == "").sum()) if "suppressed" in found else len(found)
+
+
+def _default_analyst():
+    from shipsight.model.sightings import default_analyst
+
+    return default_analyst()
 
 
 def find_scene_for_file(store, path):

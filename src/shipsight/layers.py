@@ -41,9 +41,10 @@ FILTERS = {
 FLAG_RECORD = ["id", "rule", "severity", "level", "sighting_id", "related_sighting_id", "name", "imo", "mmsi",
                "listed_name", "listed_imo", "list", "program", "matched_on", "score", "matched_value", "matched_kind",
                "sighting_form", "listed_form", "match_conflict", "matched_version", "matched_version_date", "lists",
-               "programs", "designations", "port", "distance_m", "hours_apart", "status", "explanation", "time",
+               "programs", "designations", "port", "distance_m", "hours_apart", "status", "explanation", "identity_source",
+               "ais_status", "ais_mmsi", "ais_scene", "last_ping", "time",
                "lon", "lat", "related_time", "related_lon", "related_lat", "review_note", "active", "created_at",
-               "updated_at"]
+               "updated_at", "related_mmsi", "end_time", "evidence"]
 
 
 def flag_records(frame):
@@ -83,6 +84,13 @@ def port_area(store, port):
     from shipsight.store.portrows import select_port
 
     return select_port(store.ports(), port).geometry
+
+
+def ports_within(store, port):
+    """Ids of the port named and of the ports (berths, terminals) inside it."""
+    frame = store.ports()
+    area = port_area(store, port)
+    return frame["id"][shapely.covered_by(frame.geometry.values, shapely.buffer(area, 1e-9))].tolist()
 
 
 def _bbox_area(bbox):
@@ -205,6 +213,7 @@ def layer_frame(store, name, *, since=None, until=None, bbox=None, port=None, ru
         geom = ports.geometry.reindex(calls["port_id"].astype("int64")).values if len(calls) else []
         frame = gpd.GeoDataFrame(calls, geometry=gpd.GeoSeries(geom, crs="EPSG:4326", index=calls.index))
         frame["sighting_ids"] = frame["sighting_ids"].map(lambda ids: ",".join(map(str, ids)))
+        frame["ais_positions"] = frame["ais_positions"].astype("int64")
         return frame[_bbox_mask(frame, bbox)] if bbox is not None and len(frame) else frame
     # scenes
     frame = store.scenes().drop(columns="geom", errors="ignore")

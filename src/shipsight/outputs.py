@@ -17,7 +17,7 @@ import shapely
 from shipsight.errors import InputError, NotFoundError
 from shipsight.layers import flag_records, layer_frame
 from shipsight.model.vocab import DEFAULT_MAX_GAP_H, WATCH_LISTED
-from shipsight.portcalls import port_calls
+from shipsight.portcalls import ais_calls, combine_calls, port_calls
 from shipsight.store import SightingQuery
 
 # ----------------------------------------------------------------- map report
@@ -48,11 +48,14 @@ def report_layers(store, *, since=None, until=None, bbox=None, port=None, rule=N
 
 
 def write_report(store, out_html, *, since=None, until=None, bbox=None, port=None, rule=None,
-                 title="shipsight report", overwrite=False, coast="auto", progress=None):
+                 title="shipsight report", overwrite=False, coast="auto", progress=None, archive=None):
     """Write the self-contained HTML map report of the store (filters as :func:`report_layers`).
 
     ``progress(done, total)``, if given, follows its two steps (the layers read,
-    the page written).
+    the page written). Sightings correlated with AIS (``shipsight ais correlate``)
+    show their status, and the AIS tracks around each correlated scene's time are
+    drawn beside them from ``archive`` (the AIS archive; without it, only the
+    statuses and the AIS-only vessels).
 
     Returns
     -------
@@ -66,11 +69,14 @@ def write_report(store, out_html, *, since=None, until=None, bbox=None, port=Non
     """
     from shipsight.report.html import render_report
 
+    from shipsight.ais.correlate_scene import report_ais
+
     tick = progress or (lambda done, total: None)
     layers = report_layers(store, since=since, until=until, bbox=bbox, port=port, rule=rule)
+    ais = report_ais(store, archive, layers["sightings"]["id"].astype(int).tolist())
     tick(1, 2)
     path = render_report(out_html, ports=layers["ports"], sightings=layers["sightings"], flags=layers["flags"],
-                         title=title, coast=coast, overwrite=overwrite)
+                         title=title, coast=coast, overwrite=overwrite, ais=ais)
     tick(2, 2)
     return path, layers
 
@@ -202,6 +208,12 @@ def cap_port_calls(store, *, year, ports=WATCH_LISTED, max_gap_h=DEFAULT_MAX_GAP
         inside = sightings["id"][shapely.intersects(area, sightings.geometry.values)]
         hit = calls["sighting_ids"].explode().isin(inside).groupby(level=0).any()
         calls = calls[hit.reindex(calls.index, fill_value=False)].reset_index(drop=True)
+    # AIS calls at the chosen ports (and the berths inside them) count beside those from imagery.
+    ports = store.ports()
+    within = ports["id"][shapely.covered_by(ports.geometry.values,
+                                            shapely.buffer(shapely.union_all(chosen.geometry.values), 1e-9))]
+    ais = ais_calls(store.ais_port_calls(since=since, until=until, port_ids=within.tolist()))
+    calls = combine_calls(calls, ais)
     caps = capacities(store)
     imo = calls["imo"].astype(object) if len(calls) else pd.Series([], dtype=object)
     joined = caps.reindex(imo.where(imo.notna(), "").to_numpy())
@@ -293,7 +305,8 @@ def evidence_pack(store, flag_id, out, *, overwrite=False, chip_size_m=1000):
     ones too) with their scenes, image chips cut from those scenes
     (:func:`shipsight.scenes.cut_chip`; a sighting without a scene, or whose
     scene file is missing or changed, is noted instead), the sanctions-list
-    entry, the audit history of the flag and of its sightings, and a manifest
+    entry, the sightings' AIS correlation (``ais.json``), the audit history
+    of the flag, of its sightings and of their AIS matches, and a manifest
     with the SHA-256 of every file. See :func:`shipsight.report.evidence.build_evidence`.
 
     Returns
@@ -313,9 +326,9 @@ def evidence_pack(store, flag_id, out, *, overwrite=False, chip_size_m=1000):
         raise NotFoundError(f"no flag {flag_id}; list them with 'shipsight flags list'")
     flag = frame.iloc[0].to_dict()
     flag["level"] = flag_records(frame)["level"].iloc[0]
-    ids = [int(flag["sighting_id"])]
-    if flag.get("related_sighting_id") is not None and not pd.isna(flag["related_sighting_id"]):
-        ids.append(int(flag["related_sighting_id"]))
+    # An AIS behaviour flag concerns an MMSI over a span of time: it has no sightings.
+    ids = [int(flag[c]) for c in ("sighting_id", "related_sighting_id")
+           if flag.get(c) is not None and not pd.isna(flag[c])]
     sightings = store.sightings(SightingQuery(ids=tuple(ids), include_retracted=True))
     scene_ids = sorted({s for s in sightings["scene_id"].dropna().astype(str)})
     # No query with an empty id list: "IN ()" is not SQL everywhere.
@@ -330,5 +343,8 @@ def evidence_pack(store, flag_id, out, *, overwrite=False, chip_size_m=1000):
             raise InputError("logged without a scene, so there is no image to cut a chip from")
         return cut_chip(store, int(row["id"]), target, size_m=chip_size_m, overwrite=True).chip.png
 
+    ais = store.ais_matches(sighting_ids=ids).drop(columns=["id"]).to_dict("records")
+    audit = pd.concat([audit, *(store.history(entity="ais_match", entity_id=i) for i in ids)], ignore_index=True)
+    audit = audit.sort_values("id").reset_index(drop=True) if len(audit) else audit
     return build_evidence(out, flag=flag, sightings=sightings, scenes=scenes, entry=_list_entry(store, flag),
-                          audit=audit, chip=chip, overwrite=overwrite)
+                          audit=audit, chip=chip, ais=ais, overwrite=overwrite)

@@ -4,7 +4,9 @@ import time
 
 import click
 
-from shipsight.cli.options import analyst_option, height_option, json_option, overwrite_option, polarisation_option
+from shipsight.cli.ais import correlation_lines, correlation_record
+from shipsight.cli.options import (analyst_option, height_option, json_option, overwrite_option, polarisation_option,
+                                   scheduler_option)
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
 from shipsight.cli.progress import prepare_coast, progress_bar
 
@@ -12,13 +14,15 @@ TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axi
 
 
 @click.command()
-@click.argument("image", required=False, type=click.Path())
+@click.argument("images", nargs=-1, type=click.Path())
 @click.option("--scene", "scene_id", help="Registered scene the image is (or, without IMAGE, the scene to read).")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Write the detections to this file: GeoJSON (.geojson), or another export format by extension.")
 @overwrite_option
 @click.option("--save", is_flag=True,
               help="Save the detections as candidate sightings (confidence possible) of the scene; re-runs add none twice.")
+@click.option("--ais", "with_ais", is_flag=True,
+              help="With --save: correlate the scene's sightings with the AIS archive (see 'shipsight ais correlate').")
 @click.option("--pfa", type=float, default=1e-6, show_default=True, help="False-alarm probability per clutter pixel.")
 @click.option("--guard-m", type=float, default=500.0, show_default=True,
               help="Guard window width in metres (longer than the longest ship).")
@@ -55,13 +59,18 @@ TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axi
               help="Sentinel-1 annotation XML giving the ambiguity distance of each swath (instead of --ambiguity-m).")
 @click.option("--show-suppressed", is_flag=True,
               help="Also list (and write with --out) what was suppressed, with the reason.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes to use.")
+@click.option("--unsearched", is_flag=True,
+              help="Every registered scene the detector has not searched with --save yet (with or beside IMAGES).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes: over tiles for one scene, a local Dask cluster over scenes for several.")
+@scheduler_option
 @analyst_option
 @json_option
 @click.pass_obj
-def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_m, min_length_m, max_length_m, band,
-           kind, units, offset, scale, polarisation, denoise, height_m, land, no_landmask, no_ports, no_infra,
-           infra_radius_m, min_confidence, ambiguity_m, ambiguity_from, show_suppressed, workers, analyst, as_json):
+def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, background_m, min_length_m,
+           max_length_m, band, kind, units, offset, scale, polarisation, denoise, height_m, land, no_landmask,
+           no_ports, no_infra, infra_radius_m, min_confidence, ambiguity_m, ambiguity_from, show_suppressed, unsearched,
+           workers, scheduler, analyst, as_json):
     """Find ships in a SAR or optical product with a CFAR detector; print, write or save them.
 
     IMAGE is a GeoTIFF/COG, a Sentinel-1 GRD SAFE folder, zip or measurement
@@ -91,7 +100,15 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
     confirm or retract like any other; a re-run adds none twice. It needs a
     registered scene: --scene ID, or IMAGE is looked up among the registered
     scenes (path, then SHA-256) and else registered under its file name if
-    its tags carry the acquisition time.
+    its tags carry the acquisition time. --ais then correlates the scene's
+    sightings with AIS (default parameters of 'shipsight ais correlate'):
+    matched ones take the vessel's identity, the others are ambiguous, dark
+    or without coverage.
+
+    Several IMAGES, or --unsearched (every registered scene not searched with
+    --save yet), run one scene per Dask task: in this process, on a local
+    cluster (--workers N) or on a team's (--scheduler); each scene's
+    candidates are saved in one transaction as it finishes.
 
     \b
     Example:
@@ -100,28 +117,39 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
       shipsight detect --scene S1A --save --workers 2
       shipsight detect S1A.tif --show-suppressed --min-confidence 0.8
       shipsight detect S1B.tif --ambiguity-from S1B.SAFE/annotation/s1b-iw-grd-vv-...-001.xml
+      shipsight --ais /srv/ais detect --scene S1A --save --ais
+      shipsight detect scenes/*.tif --save --workers 2
+      shipsight detect --unsearched --save --scheduler tcp://10.0.0.5:8786
     """
     from shipsight.detections import detect_scene, save_detections
 
+    if with_ais and not save:
+        from shipsight.errors import InputError
+
+        raise InputError("--ais correlates the saved detections: add --save", where="detect")
     ambiguity_m = list(ambiguity_m)
     if ambiguity_from:
         from shipsight.imagery.ambiguity import s1_ambiguity_m
 
         ambiguity_m += list(s1_ambiguity_m(ambiguity_from).values())
     store = app.store()
+    options = dict(band=list(band) or None, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
+                   min_length_m=min_length_m, max_length_m=max_length_m, land=land, use_landmask=not no_landmask,
+                   units=units, offset=offset, scale=scale, polarisation=polarisation, denoise=denoise,
+                   height_m=height_m, structure_radius_m=infra_radius_m, min_confidence=min_confidence,
+                   ambiguity_m=ambiguity_m or None, keep_suppressed=True)
+    if len(images) > 1 or unsearched:
+        return _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_ais, options,
+                     dict(use_ports=not no_ports, use_infra=not no_infra), workers, scheduler, analyst, as_json)
+    image = images[0] if images else None
     if out is not None:
         _check_out(out, overwrite)  # before the work, so a refused output costs nothing
     if not no_landmask:
         prepare_coast()
     started = time.perf_counter()
     with progress_bar("detecting", "tiles") as progress:
-        found = detect_scene(store, image, scene_id=scene_id, band=list(band) or None, kind=kind, pfa=pfa,
-                             guard_m=guard_m, background_m=background_m, min_length_m=min_length_m,
-                             max_length_m=max_length_m, land=land, use_landmask=not no_landmask,
-                             use_ports=not no_ports, use_infra=not no_infra, infra_radius_m=infra_radius_m,
-                             min_confidence=min_confidence, ambiguity_m=ambiguity_m or None, keep_suppressed=True,
-                             workers=workers, progress=progress, units=units, offset=offset, scale=scale,
-                             polarisation=polarisation, denoise=denoise, height_m=height_m)
+        found = detect_scene(store, image, scene_id=scene_id, use_ports=not no_ports, use_infra=not no_infra,
+                             workers=workers, progress=progress, **options)
     seconds = time.perf_counter() - started
     a = found.attrs
     ships = found[found["suppressed"] == ""]
@@ -133,6 +161,11 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
         saved = save_detections(store, ships, scene_id=found.attrs.get("scene_id"), analyst=analyst)
         if saved.registered:
             echo_err(f"registered {found.attrs['source']} as scene {saved.scene_id} (time from its tags)")
+    correlated = None
+    if with_ais:
+        from shipsight.ais.correlate_scene import correlate_scene
+
+        correlated = correlate_scene(store, app.archive(create=True), saved.scene_id, analyst=analyst)
     written = None
     if out is not None:
         from shipsight.io.export import write_layer
@@ -155,7 +188,9 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
                    "saved_ids": saved.new_ids if saved else [], "already_saved": saved.already if saved else 0,
                    "ships": len(ships), "suppressed": found.attrs["suppressed"],
                    "structures_used": found.attrs["structures_used"], "axes_deg": found.attrs["axes_deg"],
-                   "min_confidence": found.attrs["min_confidence"], "detections": records(shown)})
+                   "min_confidence": found.attrs["min_confidence"],
+                   "ais": None if correlated is None else correlation_record(correlated),
+                   "detections": records(shown)})
         return
     show = shown.copy()
     # Degrees to 5 decimals (about a metre), pixels to a tenth: what a person can use.
@@ -180,6 +215,62 @@ def detect(app, image, scene_id, out, overwrite, save, pfa, guard_m, background_
         span = "" if not ids else f" (ids {ids[0]}-{ids[-1]})" if len(ids) > 1 else f" (id {ids[0]})"
         click.echo(f"saved {len(ids)} candidate sighting{'s' * (len(ids) != 1)}{span} of scene {saved.scene_id}; "
                    f"{saved.already} already in the log")
+    if correlated is not None:
+        click.echo("AIS: " + correlation_lines([correlated])[0])
+
+
+def _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_ais, options, layers, workers,
+          scheduler, analyst, as_json):
+    """Several scenes: one Dask task each, each scene saved in its own transaction."""
+    from shipsight.detections import detect_scenes, scene_jobs, ship_count, unsearched_scenes
+
+    if out is not None:
+        _check_out(out, overwrite)
+    ids = ([scene_id] if scene_id else []) + (unsearched_scenes(store) if unsearched else [])
+    jobs = scene_jobs(store, images, ids)
+    if not jobs:
+        echo_err("no scene to search: every registered scene has been searched" if unsearched else "no scene given")
+
+    def report(job, found, saved):
+        if not as_json:
+            name = saved.scene_id if saved else (job.scene_id or job.path)
+            tail = f"; saved {len(saved.new_ids)}, {saved.already} already in the log" if saved else ""
+            n = ship_count(found)
+            click.echo(f"{name}: {n} ship{'s' * (n != 1)}{tail}")
+
+    done = detect_scenes(store, jobs, save=save, analyst=analyst, scheduler=scheduler, workers=workers,
+                         on_scene=report, **layers, **options)
+    correlated = []
+    if with_ais:
+        from shipsight.ais.correlate_scene import correlate_scenes
+
+        saved_ids = sorted({s.scene_id for _, _, s in done if s is not None})
+        correlated = correlate_scenes(store, app.archive(create=True), saved_ids, analyst=analyst) if saved_ids else []
+    written = None
+    if out is not None:
+        import geopandas as gpd
+        import pandas as pd
+
+        from shipsight.io.export import write_layer
+
+        frames = [f[f["suppressed"] == ""].assign(scene=(s.scene_id if s else j.scene_id) or j.path)
+                  for j, f, s in done]
+        merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326") if frames else None
+        if merged is not None:
+            written = write_layer(merged, out, layer="detections", overwrite=overwrite)
+    if as_json:
+        ais = {r.scene_id: correlation_record(r) for r in correlated}
+        echo_json([{"source": j.path, "scene_id": s.scene_id if s else j.scene_id, "detections": ship_count(f),
+                    "saved_ids": s.new_ids if s else [], "already_saved": s.already if s else 0,
+                    "ais": ais.get(s.scene_id) if s else None}
+                   for j, f, s in done])
+        return
+    total = sum(ship_count(f) for _, f, _ in done)
+    click.echo(f"{total} ship{'s' * (total != 1)} in {len(done)} scene{'s' * (len(done) != 1)}")
+    if written is not None:
+        click.echo(f"wrote {written}")
+    for line in correlation_lines(correlated):
+        click.echo("AIS: " + line)
 
 
 def _check_out(out, overwrite):

@@ -22,14 +22,24 @@ STATUSES = ("open", "confirmed", "dismissed")
               help="ship-to-ship: largest distance between the two sightings.")
 @click.option("--sts-window-h", type=float, default=DEFAULTS["sts_window_h"], show_default=True,
               help="ship-to-ship: largest time apart.")
+@click.option("--dark-speed-kn", type=float, default=DEFAULTS["dark_speed_kn"], show_default=True,
+              help="dark-vessel: speed of a listed vessel gone silent that reported none.")
+@click.option("--dark-reach-max-m", type=float, default=DEFAULTS["dark_reach_max_m"], show_default=True,
+              help="dark-vessel: farthest a listed vessel gone silent can have gone.")
+@click.option("--dark-lookback-h", type=float, default=DEFAULTS["dark_lookback_h"], show_default=True,
+              help="dark-vessel: how far back a listed vessel's last AIS ping is looked for.")
 @analyst_option
 @json_option
 @click.pass_obj
-def flag(app, since, until, bbox, distance_m, window_h, sts_distance_m, sts_window_h, analyst, as_json):
+def flag(app, since, until, bbox, distance_m, window_h, sts_distance_m, sts_window_h, dark_speed_kn, dark_reach_max_m,
+         dark_lookback_h, analyst, as_json):
     """Run the flag rules over the store (or a time window / box); safe to re-run.
 
     Rules: sanctioned-vessel, at-sanctioned-vessel-location, watchlist-port,
-    ship-to-ship. A re-run adds no duplicates, updates flags whose evidence
+    ship-to-ship, identity-mismatch (a listed vessel's IMO under another name
+    or MMSI, its MMSI under another IMO), dark-vessel (a sighting the AIS
+    correlation found dark, in a watch-listed port or within reach of a listed
+    vessel's last AIS position; needs the AIS archive). A re-run adds no duplicates, updates flags whose evidence
     changed, withdraws those no longer found, and keeps review decisions.
 
     \b
@@ -39,10 +49,17 @@ def flag(app, since, until, bbox, distance_m, window_h, sts_distance_m, sts_wind
     """
     from shipsight.rules.engine import run_flags
 
+    from shipsight.errors import InputError
+
+    try:
+        archive = app.archive()
+    except InputError:
+        archive = None  # no AIS archive here: dark-vessel looks at watch-listed ports only
     with progress_bar("flagging", "steps") as progress:
         run = run_flags(app.store(), since=since, until=until, bbox=bbox, analyst=analyst, distance_m=distance_m,
                         window_h=window_h, sts_distance_m=sts_distance_m, sts_window_h=sts_window_h,
-                        progress=progress)
+                        progress=progress, archive=archive, dark_speed_kn=dark_speed_kn,
+                        dark_reach_max_m=dark_reach_max_m, dark_lookback_h=dark_lookback_h)
     if as_json:
         echo_json({"found": run.found, "changes": run.changes})
         return
@@ -78,7 +95,7 @@ def list_(app, rule, status, withdrawn, as_json):
     if as_json:
         echo_json(records(frame))
     else:
-        echo_table(frame, ["id", "rule", "level", "sighting_id", "related_sighting_id", "name", "listed_name",
+        echo_table(frame, ["id", "rule", "level", "sighting_id", "related_sighting_id", "mmsi", "name", "listed_name",
                            "port", "distance_m", "hours_apart", "status"], title="Flags")
 
 
@@ -87,7 +104,7 @@ def list_(app, rule, status, withdrawn, as_json):
 @json_option
 @click.pass_obj
 def show(app, flag_id, as_json):
-    """Show one flag with all its evidence.
+    """Show one flag with all its evidence, and its sighting's AIS correlation (ais_*) when it has one.
 
     \b
     Example:
@@ -99,7 +116,16 @@ def show(app, flag_id, as_json):
     frame = app.store(create=False).flags(ids=[flag_id], include_withdrawn=True)
     if frame.empty:
         raise NotFoundError(f"no flag {flag_id}; list them with 'shipsight flags list'")
-    echo_record(records(flag_records(frame))[0], as_json=as_json)
+    record = records(flag_records(frame))[0]
+    ais = {}
+    if record["sighting_id"] is not None:  # an AIS behaviour flag concerns an MMSI, not a sighting
+        from shipsight.ais.correlate_scene import match_fields
+
+        # The flagged sighting's AIS correlation: where its identity came from, and how sure.
+        ais = match_fields(app.store(create=False), record["sighting_id"])
+    if not as_json:
+        ais.pop("ais_evidence", None)
+    echo_record({**record, **ais}, as_json=as_json)
 
 
 @flags.command("review")

@@ -14,6 +14,8 @@ Index of shared flags:
 --height-m        ground height RPC-only images are placed at (metres; 0 = about sea level)
 --layer           the layer of a multi-layer GIS file to import
 --on-invalid      raise (any bad feature stops an import) or skip (import the good ones)
+--scheduler       a Dask scheduler (tcp://HOST:8786) for whole-archive and many-scene jobs
+--workers         worker processes of a local Dask cluster when no scheduler is named
 """
 
 from datetime import datetime, time, timedelta, timezone
@@ -108,6 +110,12 @@ layer_option = click.option("--layer", help="Layer of a multi-layer file (GeoPac
 on_invalid_features_option = click.option(
     "--on-invalid", type=click.Choice(ON_INVALID), default="raise", show_default=True,
     help="raise: any bad feature stops the import; skip: import the good ones, list the bad on stderr.")
+scheduler_option = click.option(
+    "--scheduler", envvar="SHIPSIGHT_DASK_SCHEDULER", metavar="tcp://HOST:8786",
+    help="Run on this Dask cluster (or set SHIPSIGHT_DASK_SCHEDULER); its workers must reach the files.")
+workers_option = click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True,
+    help="Without --scheduler: worker processes of a local Dask cluster (1: in this process).")
 
 
 def sighting_fields(func):

@@ -30,5 +30,5 @@ def port_calls(app, port, vessel, since, until, max_gap_h, as_json):
     if as_json:
         echo_json(records(calls))
     else:
-        echo_table(calls, ["vessel", "name", "port", "first_seen", "last_seen", "hours", "n_sightings"],
+        echo_table(calls, ["vessel", "name", "port", "first_seen", "last_seen", "hours", "n_sightings", "source"],
                    title="Port calls")

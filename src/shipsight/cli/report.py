@@ -21,7 +21,9 @@ def report(app, out_html, since, until, bbox, port, rule, title, overwrite):
     """Write the map report: ONE self-contained HTML file that needs no network.
 
     Ports (watch-listed ones marked), sightings coloured by their flags,
-    lines for co-location and ship-to-ship flags, a popup per sighting, a
+    lines for co-location and ship-to-ship flags, AIS tracks around the time of
+    each scene correlated with AIS (and the AIS-only vessels), a popup per
+    sighting with its AIS status, a
     table of flags and a timeline of sightings per port. The map library is
     inlined from a package and the coastline drawn from GSHHG data a package
     ships: no CDN, no tile server. Every string from the data is shown as text.
@@ -35,9 +37,16 @@ def report(app, out_html, since, until, bbox, port, rule, title, overwrite):
 
     if out_html.lower().rsplit(".", 1)[-1] not in ("html", "htm"):
         raise click.BadParameter("the report is one HTML file; end OUT_HTML in .html", param_hint="OUT_HTML")
+    from shipsight.errors import InputError
+
+    try:
+        archive = app.archive()
+    except InputError:
+        archive = None  # no AIS archive here: AIS statuses are drawn, tracks are not
     prepare_coast()
     with progress_bar("writing the report", "steps") as progress:
         path, layers = write_report(app.store(create=False), out_html, since=since, until=until, bbox=bbox,
-                                    port=port, rule=rule, title=title, overwrite=overwrite, progress=progress)
+                                    port=port, rule=rule, title=title, overwrite=overwrite, progress=progress,
+                                    archive=archive)
     click.echo(f"wrote {path}: {len(layers['sightings'])} sightings, {len(layers['flags'])} flags, "
                f"{len(layers['ports'])} ports")

@@ -166,13 +166,20 @@ def list_(app, port, vessel, since, until, bbox, retracted, as_json, as_geojson)
 @json_option
 @click.pass_obj
 def show(app, sighting_id, as_json):
-    """Show one sighting with every stored field.
+    """Show one sighting with every stored field, and its AIS correlation (ais_*) when it has one.
 
     \b
     Example:
       shipsight sightings show 12
     """
-    echo_record(records(app.store(create=False).sighting(sighting_id))[0], as_json=as_json)
+    from shipsight.ais.correlate_scene import match_fields
+
+    store = app.store(create=False)
+    record = records(store.sighting(sighting_id))[0]
+    ais = match_fields(store, sighting_id)
+    if not as_json:
+        ais.pop("ais_evidence", None)  # the one-line summaries above say it for people
+    echo_record({**record, **ais}, as_json=as_json)
 
 
 @sightings.command("edit")

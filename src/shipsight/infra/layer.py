@@ -168,12 +168,13 @@ def review(store, ids, status, *, analyst, reason=None):
     return store.set_structure_status(ids, status, analyst=analyst, reason=reason)
 
 
-def structures_near_scene(store, product, *, margin_deg=0.05):
-    """The accepted structures whose bounding boxes come within ``margin_deg`` of a scene.
+def structures_near_scene(structures, product, *, margin_deg=0.05):
+    """The structures whose bounding boxes come within ``margin_deg`` of a scene.
 
     Parameters
     ----------
-    store : Store
+    structures : GeoDataFrame
+        Structures of the store (``Store.structures(status="accepted")``), any extent.
     product : Product or str
         An opened product (:func:`~shipsight.imagery.products.open_product`)
         or an image file.
@@ -183,15 +184,16 @@ def structures_near_scene(store, product, *, margin_deg=0.05):
     GeoDataFrame or None
         ``id, name, kind, radius_sar_m, radius_optical_m`` and geometry (what
         :func:`~shipsight.imagery.detect.detect` takes as ``structures``), or
-        None when the layer holds none there.
+        None when none is near.
     """
     box = _lonlat_box(product)
     if box is not None:
         minx, miny, maxx, maxy = box
-        box = (max(minx - margin_deg, -180.0), max(miny - margin_deg, -90.0), min(maxx + margin_deg, 180.0),
-               min(maxy + margin_deg, 90.0))
-    rows = store.structures(status="accepted", bbox=box)
-    return rows if len(rows) else None
+        x0, y0, x1, y1 = structures.geometry.bounds.to_numpy().T
+        near = ((x1 >= minx - margin_deg) & (x0 <= maxx + margin_deg)
+                & (y1 >= miny - margin_deg) & (y0 <= maxy + margin_deg))
+        structures = structures[near]
+    return structures if len(structures) else None
 
 
 def _lonlat_box(product):

@@ -9,6 +9,8 @@ A pack holds:
 - ``scenes.json`` — the scenes they were seen in (sensor, time, GSD, SHA-256
   of the image file, footprint);
 - ``list_entry.json`` — the sanctions-list entry (``null`` if none);
+- ``ais.json`` — the AIS correlation of each sighting (status, vessel, pings
+  used, placed point, gate, distance, candidates, coverage), when it has one;
 - ``audit.csv`` — the audit rows of the flag and its sightings (formula-like
   text behind an apostrophe, :mod:`shipsight.io.cells`);
 - ``chips/sighting-<id>.png`` — image chips around each sighting, when a
@@ -82,7 +84,34 @@ def _md(text):
     return " ".join(text.split())
 
 
-def _readme(flag, sightings, scenes, entry, chips, chip_notes, audit_rows):
+def _ais_lines(ais):
+    """The README's AIS section: one paragraph per correlated sighting."""
+    from shipsight.ais.correlate_scene import describe_candidates, describe_vessel
+
+    lines = ["", "## AIS correlation", ""]
+    if not ais:
+        return lines + ["(the sightings were not correlated with AIS)"]
+    for m in ais:
+        ev = m.get("evidence") or {}
+        vessel = ev.get("vessel") or {}
+        who = f"MMSI {_md(m.get('mmsi'))} {_md(vessel.get('name')) or ''}".strip() if m.get("mmsi") else "no vessel"
+        dist = f", {m['distance_m']:.0f} m from the placed AIS position (gate {m['gate_m']:.0f} m)" \
+            if m.get("distance_m") is not None and not pd.isna(m["distance_m"]) else ""
+        lines.append(f"- sighting {_md(m['sighting_id'])} in scene `{_md(m['scene_id'])}`: **{_md(m['status'])}**, "
+                     f"{who}{dist}; {ev.get('coverage', 0)} vessels' AIS in the footprint around the scene time")
+        placed = describe_vessel(ev)
+        if placed:
+            lines.append(f"  - placed: {_md(placed)}")
+        cands = describe_candidates(ev)
+        if cands:
+            lines.append(f"  - candidates in the gate: {_md(cands)}")
+        if ev.get("identity"):
+            lines.append(f"  - identity: {_md(ev['identity'])}")
+    lines.append("- full evidence: `ais.json`")
+    return lines
+
+
+def _readme(flag, sightings, scenes, entry, chips, chip_notes, audit_rows, ais=None):
     f = _plain(dict(flag))
     lines = [
         f"# Evidence pack: flag {_md(f.get('id'))} — {_md(f.get('rule'))}",
@@ -124,6 +153,7 @@ def _readme(flag, sightings, scenes, entry, chips, chip_notes, audit_rows):
         lines.append("- full entry: `list_entry.json`")
     else:
         lines.append("(none: this flag does not rest on a list entry)")
+    lines += _ais_lines(ais)
     lines += ["", "## Image chips", ""]
     lines += [f"- `{c}`" for c in chips] or ["(none)"]
     lines += [f"- not made for sighting {_md(sid)}: {_md(why)}" for sid, why in chip_notes]
@@ -162,7 +192,7 @@ def _prepare_out(out, overwrite):
     return out, is_zip
 
 
-def build_evidence(out, *, flag, sightings, scenes, entry=None, audit=None, chip=None, overwrite=False):
+def build_evidence(out, *, flag, sightings, scenes, entry=None, audit=None, chip=None, ais=None, overwrite=False):
     """Write an evidence pack for one flag: a folder, or a .zip when ``out`` ends in .zip.
 
     Parameters
@@ -183,6 +213,9 @@ def build_evidence(out, *, flag, sightings, scenes, entry=None, audit=None, chip
         ``chip(sighting_row, out_png_path) -> path or None`` makes an image
         chip; ``None`` or an :class:`InputError` (say, the scene file is not
         on this machine) is noted in the README and the pack still made.
+    ais : list of dict, optional
+        The sightings' AIS correlation (rows of :meth:`Store.ais_matches`),
+        written to ``ais.json`` and summarised in the README.
     overwrite : bool, default False
         Replace an existing zip, or a non-empty folder that is itself an
         evidence pack (one with ``manifest.json``); any other non-empty folder
@@ -228,6 +261,8 @@ def build_evidence(out, *, flag, sightings, scenes, entry=None, audit=None, chip
             scene_records.append(row)
         (tmp / "scenes.json").write_text(_dump(scene_records), encoding="utf-8")
         (tmp / "list_entry.json").write_text(_dump(dict(entry) if entry else None), encoding="utf-8")
+        if ais:
+            (tmp / "ais.json").write_text(_dump(ais), encoding="utf-8")
 
         audit = pd.DataFrame() if audit is None else pd.DataFrame(audit)
         audit_text = audit.map(_plain) if len(audit) else audit
@@ -256,7 +291,7 @@ def build_evidence(out, *, flag, sightings, scenes, entry=None, audit=None, chip
                 (tmp / "chips").rmdir()
 
         (tmp / "README.md").write_text(
-            _readme(flag, sightings, scenes, entry, chips, chip_notes, len(audit)), encoding="utf-8"
+            _readme(flag, sightings, scenes, entry, chips, chip_notes, len(audit), ais), encoding="utf-8"
         )
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
         listing = [{"path": p.relative_to(tmp).as_posix(), "bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in files]

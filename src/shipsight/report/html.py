@@ -244,14 +244,16 @@ def _flag_state(sightings, flags):
     return state
 
 
-def _report_data(*, ports, sightings, flags, title, coast, shore=None):
+def _report_data(*, ports, sightings, flags, title, coast, shore=None, ais=None):
     sightings = sightings.copy()
     if "lon" not in sightings.columns or "lat" not in sightings.columns:
         sightings["lon"], sightings["lat"] = sightings.geometry.x, sightings.geometry.y
     state = _flag_state(sightings, flags)
     srec = _records(sightings, _SIGHTING_COLUMNS)
+    status = (ais or {}).get("status", {})
     for row in srec:
         row["flag_state"] = state.get(row["id"], "none")
+        row.update(status.get(row["id"], {"ais_status": None, "ais_mmsi": None, "ais_distance_m": None}))
     frec = _records(flags, _FLAG_COLUMNS)
     prec = _records(ports, _PORT_COLUMNS)
     for row, geom in zip(prec, ports.geometry.array):
@@ -271,6 +273,8 @@ def _report_data(*, ports, sightings, flags, title, coast, shore=None):
         "flags": frec,
         "ports": prec,
         "links": links,
+        "ais_tracks": (ais or {}).get("tracks", []),
+        "ais_only": (ais or {}).get("ais_only", []),
         # Pointwise rounding: the land is tile pieces side by side, not one valid polygon to repair.
         "coast": _geojson_geometry(coast, digits=5, mode="pointwise") if coast is not None else None,
         "shore": _geojson_geometry(shore, digits=5, mode="pointwise") if shore is not None else None,
@@ -343,7 +347,7 @@ def _sha256_b64(text):
     return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def render_html(*, ports, sightings, flags, title="shipsight report", coast="auto"):
+def render_html(*, ports, sightings, flags, title="shipsight report", coast="auto", ais=None):
     """The report page as a string. See :func:`render_report`.
 
     ``coast`` is ``"auto"`` (GSHHG land clipped to the data), ``None`` (no
@@ -366,7 +370,8 @@ def render_html(*, ports, sightings, flags, title="shipsight report", coast="aut
             shore = shapely.multilinestrings(np.concatenate([shapely.get_parts(lines) for _, lines in found]))
     else:
         shore = None if coast is None else shapely.boundary(coast)
-    data = _report_data(ports=ports, sightings=sightings, flags=flags, title=str(title), coast=coast, shore=shore)
+    data = _report_data(ports=ports, sightings=sightings, flags=flags, title=str(title), coast=coast, shore=shore,
+                        ais=ais)
     data["wrap_lon"] = wrap
     leaflet_js, leaflet_css = _leaflet_assets()
     app_js = _asset("report.js")
@@ -404,7 +409,8 @@ def render_html(*, ports, sightings, flags, title="shipsight report", coast="aut
     ])
 
 
-def render_report(out_html, *, ports, sightings, flags, title="shipsight report", coast="auto", overwrite=True):
+def render_report(out_html, *, ports, sightings, flags, title="shipsight report", coast="auto", overwrite=True,
+                  ais=None):
     """Write the map report: ONE self-contained HTML file that needs no network.
 
     The page shows the ports (watch-listed ones in red, dashed), the
@@ -427,6 +433,10 @@ def render_report(out_html, *, ports, sightings, flags, title="shipsight report"
         data's area plus a margin.
     overwrite : bool, default True
         A report is a derived view, so by default it is replaced.
+    ais : dict, optional
+        AIS beside the sightings (:func:`shipsight.ais.correlate_scene.report_ais`):
+        tracks around each correlated scene's time, AIS-only vessels, and each
+        sighting's correlation status (shown in its popup).
 
     Returns
     -------
@@ -447,7 +457,7 @@ def render_report(out_html, *, ports, sightings, flags, title="shipsight report"
         raise InputError(f"{out} exists; pass overwrite=True (--overwrite) to replace it", where=str(out))
     if not out.parent.is_dir():
         raise InputError(f"folder {out.parent} does not exist; create it first", where=str(out))
-    page = render_html(ports=ports, sightings=sightings, flags=flags, title=title, coast=coast)
+    page = render_html(ports=ports, sightings=sightings, flags=flags, title=title, coast=coast, ais=ais)
     tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
         tmp.write_text(page, encoding="utf-8")

@@ -27,7 +27,7 @@ import pandas as pd
 
 from shipsight.errors import InputError
 from shipsight.portcalls import vessel_key
-from shipsight.rules import DEFAULTS, RULES
+from shipsight.rules import DEFAULTS, SIGHTING_RULES
 from shipsight.rules.severity import severity
 from shipsight.sanctions.screening import SCREEN_COLUMNS, screen, screening_entries
 from shipsight.store import SightingQuery
@@ -39,7 +39,7 @@ MATCH_EVIDENCE = [c for c in SCREEN_COLUMNS if c not in ("identity", "list_key")
 
 #: The steps of a flag run, as ``progress`` counts them.
 STEPS = ("read sightings", "match identities", "sanctioned-vessel", "at-sanctioned-vessel-location",
-         "watchlist-port", "ship-to-ship", "sync flags")
+         "watchlist-port", "ship-to-ship", "identity-mismatch", "dark-vessel", "sync flags")
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,9 @@ class FlagRun:
 
 def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=DEFAULTS["distance_m"],
               window_h=DEFAULTS["window_h"], sts_distance_m=DEFAULTS["sts_distance_m"],
-              sts_window_h=DEFAULTS["sts_window_h"], fuzzy_threshold=90, progress=None):
+              sts_window_h=DEFAULTS["sts_window_h"], fuzzy_threshold=90, progress=None, archive=None,
+              dark_speed_kn=DEFAULTS["dark_speed_kn"], dark_reach_max_m=DEFAULTS["dark_reach_max_m"],
+              dark_lookback_h=DEFAULTS["dark_lookback_h"]):
     """Run every rule over the sightings in scope and bring the stored flags in line.
 
     Idempotent: a second run with the same inputs changes nothing; a changed
@@ -68,7 +70,8 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
     0
     """
     for name, value in (("distance_m", distance_m), ("window_h", window_h), ("sts_distance_m", sts_distance_m),
-                        ("sts_window_h", sts_window_h)):
+                        ("sts_window_h", sts_window_h), ("dark_speed_kn", dark_speed_kn),
+                        ("dark_reach_max_m", dark_reach_max_m), ("dark_lookback_h", dark_lookback_h)):
         if not value > 0:
             raise InputError(f"--{name.replace('_', '-')} must be positive, not {value}")
     step = _stepper(progress)
@@ -83,12 +86,12 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
         wide = store.flag_inputs(SightingQuery(since=None if since is None else since - pad,
                                                until=None if until is None else until + pad))
     step()
-    matches = _best_matches(wide, entries, fuzzy_threshold)
+    matches = _ais_aware(store, _best_matches(wide, entries, fuzzy_threshold), wide, entries, fuzzy_threshold)
     step()
     parts = []
 
-    # 1. sanctioned-vessel
-    m = matches[matches["sighting_id"].isin(scope["id"])]
+    # 1. sanctioned-vessel (a listed vessel's numbers under another identity are rule 5's, not a plain hit)
+    m = matches[matches["sighting_id"].isin(scope["id"]) & (matches["status"] != "identity-mismatch")]
     if len(m):
         f = m.merge(scope, left_on="sighting_id", right_on="id")
         f["severity"] = f["score"] / 100.0
@@ -135,10 +138,27 @@ def run_flags(store, *, since=None, until=None, bbox=None, analyst, distance_m=D
             f["severity"] = severity(f["distance_m"], f["hours_apart"], max_distance_m=sts_distance_m,
                                      max_hours=sts_window_h)
             parts.append(f.assign(rule="ship-to-ship", port_id=pd.NA, list_key=None))
-
     step()
+
+    # 5. identity-mismatch: a listed vessel's IMO under another name or MMSI, its MMSI under another IMO
+    m = matches[matches["sighting_id"].isin(scope["id"]) & (matches["status"] == "identity-mismatch")]
+    if len(m):
+        f = m.drop(columns=["match_conflict"]).rename(columns={"mismatch": "match_conflict"})
+        parts.append(f.assign(rule="identity-mismatch", severity=f["score"] / 100.0, related_sighting_id=pd.NA,
+                              distance_m=np.nan, hours_apart=np.nan))
+    step()
+
+    # 6. dark-vessel: dark detections in watch-listed ports or within reach of a listed vessel gone silent
+    from shipsight.ais.correlate_flags import dark_vessel_flags
+
+    f = dark_vessel_flags(store, archive, scope, lambda: _listed_ais(store, entries, fuzzy_threshold),
+                          speed_kn=dark_speed_kn, reach_max_m=dark_reach_max_m, lookback_h=dark_lookback_h)
+    if len(f):
+        parts.append(f)
+    step()
+
     flags = _assemble(parts)
-    found = {rule: int((flags["rule"] == rule).sum()) for rule in RULES}
+    found = {rule: int((flags["rule"] == rule).sum()) for rule in SIGHTING_RULES}
     scope_ids = None
     if (since, until, bbox) != (None, None, None):
         # Flags of retracted sightings in scope are withdrawn too, so the scope includes them.
@@ -173,6 +193,40 @@ def _same_vessel(sightings, pairs):
     return a.eq(b).fillna(False).to_numpy(dtype=bool)
 
 
+def _ais_aware(store, matches, sightings, entries, fuzzy_threshold):
+    """Each match's status (:func:`shipsight.ais.screen.classify_matches`); for a sighting whose identity
+    the AIS correlation wrote, a name alone is a coincidence (many ships broadcast FREEDOM), not a match."""
+    from shipsight.ais.screen import classify_matches
+
+    if matches.empty:
+        return matches.assign(status=None, mismatch=None)
+    c = classify_matches(matches.set_index("sighting_id"), sightings.set_index("id")[["name", "imo", "mmsi"]],
+                         entries, fuzzy_threshold=fuzzy_threshold)
+    matches = matches.assign(status=c["status"].to_numpy(dtype=object), mismatch=c["mismatch"].to_numpy(dtype=object))
+    ais = store.ais_matches(sighting_ids=matches.loc[matches["status"] == "name-only", "sighting_id"].tolist()) \
+        if (matches["status"] == "name-only").any() else None
+    if ais is not None and len(ais):
+        mmsi = sightings.set_index("id")["mmsi"]
+        from_ais = {int(s) for s, a in zip(ais["sighting_id"], ais["applied"])
+                    if a and a["fields"].get("mmsi") == mmsi.get(int(s))}
+        matches = matches[~(matches["sighting_id"].isin(from_ais) & (matches["status"] == "name-only"))]
+    return matches.reset_index(drop=True)
+
+
+def _listed_ais(store, entries, fuzzy_threshold):
+    """AIS identities the lists match on an identifier: ``mmsi`` and the match columns, one row per MMSI."""
+    from shipsight.ais.screen import identity_mismatches
+
+    identities = store.ais_identities()
+    if identities.empty or entries.empty:
+        return pd.DataFrame(columns=["mmsi"])
+    found = identity_mismatches(identities.set_index("id")[["name", "imo", "mmsi", "call_sign"]], entries,
+                                fuzzy_threshold=fuzzy_threshold)
+    found = found[found["status"].isin(["listed", "identity-mismatch"])]
+    mmsi = identities.set_index("id")["mmsi"].reindex(found.index).to_numpy(dtype=object)
+    return found.assign(mmsi=mmsi).reset_index(drop=True).drop_duplicates("mmsi")
+
+
 def _best_matches(sightings, entries, fuzzy_threshold):
     """The best listed vessel per sighting, with the evidence of the match (:func:`screen`)."""
     m = screen(sightings.set_index("id")[["name", "imo", "mmsi"]], entries, fuzzy_threshold=fuzzy_threshold)
@@ -181,7 +235,7 @@ def _best_matches(sightings, entries, fuzzy_threshold):
 
 def _assemble(parts):
     columns = ["rule", "severity", "sighting_id", "related_sighting_id", "list_key", *MATCH_EVIDENCE, "port_id",
-               "distance_m", "hours_apart"]
+               "distance_m", "hours_apart", "last_ping"]
     if not parts:
         flags = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
     else:
@@ -190,7 +244,7 @@ def _assemble(parts):
         flags[c] = pd.to_numeric(flags[c]).astype("Int64")
     for c in ("severity", "score", "distance_m", "hours_apart"):
         flags[c] = pd.to_numeric(flags[c]).astype(float)
-    for c in MATCH_EVIDENCE:
+    for c in [*MATCH_EVIDENCE, "last_ping"]:
         if c not in ("list_entry_id", "match_entry_id", "score"):
             flags[c] = flags[c].astype(object).where(flags[c].notna(), None)
     # A co-location flag is one per sighting and listed vessel, so its related sighting is evidence

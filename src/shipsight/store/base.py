@@ -15,11 +15,11 @@ from shipsight.errors import InputError, NotFoundError
 from shipsight.model.sightings import default_analyst
 
 #: The newest schema this code knows; both back ends migrate to it.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 10
 
 #: Every table of the log, parents before children: the order a copy writes them in.
 TABLES = ("ports", "scenes", "structures", "imports", "sightings", "list_versions", "list_entries", "vessels",
-          "ais_imports", "ais_identities", "flags", "audit")
+          "ais_imports", "ais_identities", "ais_correlations", "ais_matches", "flags", "audit")
 
 #: Sighting fields an edit may change (ids, attribution and status are derived or managed).
 EDITABLE = (
@@ -269,14 +269,53 @@ class Store(ABC):
         """Identity runs (id, mmsi, name, imo, call_sign, ship_type, vessel_type, length_m,
         valid_from, valid_to, reports, import_id), by MMSI then time."""
 
+    # AIS correlation: a row per correlated scene and per sighting (shipsight.ais.correlate_scene)
+    @abstractmethod
+    def ais_matches(self, *, sighting_ids=None, scene_id=None, status=None):
+        """Sightings' correlation (id, sighting_id, scene_id, status, mmsi, identity_id, distance_m,
+        gate_m, evidence and applied as dicts, analyst, updated_at), by sighting id."""
+
+    @abstractmethod
+    def ais_correlations(self, *, scene_ids=None):
+        """Correlated scenes (id, scene_id, time, coverage, placed, counts, ais_only, params,
+        analyst, updated_at), by scene id."""
+
+    @abstractmethod
+    def save_ais_correlation(self, record, matches, edits, *, analyst):
+        """Write a scene's correlation, its sightings' rows and the identities it fills in, in one
+        transaction; only changes are written, each audited. Returns counts."""
+
     # flags
     @abstractmethod
-    def sync_flags(self, flags, *, scope_ids, analyst):
-        """Make the stored flags of the sightings in ``scope_ids`` (None: all) equal ``flags``.
+    def sync_flags(self, flags, *, scope_ids, analyst, rules=None, window=None, bucket=0, buckets=1):
+        """Make the stored flags of ``rules`` (default: the sighting rules) equal ``flags``.
 
         New keys are inserted, changed evidence updated, flags no longer found withdrawn
         (``active`` false); each change audited. Review status is kept: a dismissed flag
-        stays dismissed. Returns counts: new, updated, withdrawn, unchanged."""
+        stays dismissed. Only flags in scope are withdrawn: those of the sightings in
+        ``scope_ids`` (None: all), and, given a ``window`` (start, end), AIS flags ending
+        in it whose ``mmsi % buckets == bucket``. Returns counts: new, updated,
+        withdrawn, unchanged."""
+
+    @abstractmethod
+    def write_behaviour(self, flags, calls, *, rules, window, bucket, buckets, analyst):
+        """One partition of the AIS behaviour job, in one transaction: sync the flags of
+        ``rules`` ending in ``window`` (see :meth:`sync_flags`) and replace the AIS port
+        calls ending in it (``calls``: mmsi, port_id, entry, exit, hours, stopped_hours,
+        positions, name, imo, vessel_type; None leaves them)."""
+
+    @abstractmethod
+    def record_search(self, scene_id, *, detector, found, saved, analyst):
+        """Note in the audit log that ``detector`` searched the scene (found and saved counts)."""
+
+    @abstractmethod
+    def searched_scenes(self, *, detector):
+        """Ids of the scenes ``detector`` has searched (:meth:`record_search`)."""
+
+    @abstractmethod
+    def ais_port_calls(self, *, since=None, until=None, port_ids=None):
+        """AIS port calls (id, mmsi, port_id, port, entry, exit, hours, stopped_hours,
+        positions, name, imo, vessel_type) overlapping ``[since, until]``, by entry."""
 
     @abstractmethod
     def flags(self, *, ids=None, rule=None, status=None, include_withdrawn=False):

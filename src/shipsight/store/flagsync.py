@@ -12,8 +12,10 @@ from shipsight.store.convert import text_times
 #: explains a flag is rendered from it when read (:mod:`shipsight.explain`), not stored.
 FLAG_EVIDENCE = ("rule", "severity", "sighting_id", "related_sighting_id", "list_entry_id", "matched_on", "score",
                  "port_id", "distance_m", "hours_apart", "matched_value", "matched_kind", "sighting_form",
-                 "listed_form", "match_conflict", "match_entry_id", "designations")
-_FLOATS = ("severity", "score", "distance_m", "hours_apart")
+                 "listed_form", "match_conflict", "match_entry_id", "designations", "last_ping", "mmsi", "related_mmsi", "ais_name",
+                 "ais_imo", "related_ais_name", "related_ais_imo", "start_time", "end_time", "lon", "lat",
+                 "related_lon", "related_lat", "evidence")
+_FLOATS = ("severity", "score", "distance_m", "hours_apart", "lon", "lat", "related_lon", "related_lat")
 _INTS = ("sighting_id", "related_sighting_id", "list_entry_id", "port_id", "match_entry_id")
 
 
@@ -36,18 +38,23 @@ def _differs(old, new):
     return a != b
 
 
-def plan_flag_sync(existing, flags, *, scope_ids=None):
+def plan_flag_sync(existing, flags, *, scope_ids=None, in_scope=None):
     """What to insert, update and withdraw to make ``existing`` match ``flags``.
 
     Both frames carry ``key`` and the :data:`FLAG_EVIDENCE` columns; ``existing``
-    (every stored flag) also ``id`` and ``active``. Only flags touching a
-    sighting of ``scope_ids`` (None: all) are withdrawn when a run no longer
-    finds them. Returns frames ``new``, ``updated`` (with ``id``, ``old`` and
-    ``new`` JSON of the changed fields), ``withdrawn`` (``id``) and ``unchanged``.
+    (the stored flags of the rules run) also ``id`` and ``active``. Only flags
+    touching a sighting of ``scope_ids`` (None: all), and where ``in_scope``
+    (a boolean per row of ``existing``) is True, are withdrawn when a run no
+    longer finds them. Returns frames ``new``, ``updated`` (with ``id``,
+    ``old`` and ``new`` JSON of the changed fields), ``withdrawn`` (``id``)
+    and ``unchanged``.
     """
+    existing = existing.assign(in_scope=True if in_scope is None else np.asarray(in_scope, dtype=bool))
+    # Sighting rules leave the AIS columns out: they are empty.
+    flags = flags.assign(**{c: None for c in FLAG_EVIDENCE if c not in flags.columns})
     both = existing.merge(flags, on="key", how="outer", suffixes=("_old", ""), indicator=True)
     new = both[both["_merge"] == "right_only"][["key", *FLAG_EVIDENCE]]
-    gone = (both["_merge"] == "left_only") & (both["active"] == 1)
+    gone = (both["_merge"] == "left_only") & (both["active"] == 1) & both["in_scope"].fillna(False).astype(bool)
     if scope_ids is not None:
         scope = np.asarray(scope_ids)
         gone &= both["sighting_id_old"].isin(scope) | both["related_sighting_id_old"].isin(scope)
@@ -69,12 +76,17 @@ def plan_flag_sync(existing, flags, *, scope_ids=None):
 def typed_flags(df):
     """Flag rows as queried, with times as UTC datetimes, ids as nullable integers, and
     each flag's ``explanation``."""
-    for c in ("time", "related_time", "created_at", "updated_at"):
+    for c in ("time", "related_time", "end_time", "created_at", "updated_at"):
         df[c] = text_times(df[c])
-    for c in ("related_sighting_id", "port_id", "list_entry_id", "listed_version", "matched_version"):
+    for c in ("sighting_id", "related_sighting_id", "port_id", "list_entry_id", "listed_version", "matched_version"):
         df[c] = df[c].astype("Int64")
     df["matched_version_date"] = text_times(df["matched_version_date"])
     df["designations"] = df["designations"].map(lambda v: json.loads(v) if isinstance(v, str) else [])
+    # Where the sighting's identity came from: the AIS correlation wrote it (and nobody changed it since).
+    applied = df["ais_applied"].map(lambda v: json.loads(v) if isinstance(v, str) else None)
+    from_ais = [bool(a) and a["fields"].get("mmsi") == m for a, m in zip(applied, df["mmsi"])]
+    df["identity_source"] = pd.Series(["ais" if f else None for f in from_ais], index=df.index, dtype=object)
+    df = df.drop(columns=["ais_applied"])
     df["active"] = df["active"].astype(bool)
     df["explanation"] = explain(df)
     return df

@@ -283,8 +283,72 @@ _V6 = screening_migration("json_build_array({})::text", "BIGINT")  # screening
 # Version 7, as in SQLite: one audit entry per bulk import, its id range kept beside it.
 _V7 = [*IMPORT_RANGES]  # one audit entry per import
 
-# Version 8, as in SQLite: fixed structures (shipsight.infra); the table and triggers may come again.
-_V8 = [  # infrastructure layer
+# Version 8, as in SQLite: AIS correlation, a row per correlated scene and per sighting.
+_V8 = [  # AIS correlation
+    """CREATE TABLE ais_correlations (
+        id BIGINT PRIMARY KEY,
+        scene_id TEXT NOT NULL UNIQUE REFERENCES scenes(id),
+        time TIMESTAMPTZ NOT NULL,
+        coverage INTEGER NOT NULL,
+        placed INTEGER NOT NULL,
+        counts TEXT NOT NULL,
+        ais_only TEXT NOT NULL,
+        params TEXT NOT NULL,
+        analyst TEXT NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    )""",
+    """CREATE TABLE ais_matches (
+        id BIGINT PRIMARY KEY,
+        sighting_id BIGINT NOT NULL UNIQUE REFERENCES sightings(id),
+        scene_id TEXT NOT NULL REFERENCES scenes(id),
+        status TEXT NOT NULL CHECK (status IN ('matched', 'ambiguous', 'dark', 'no-coverage')),
+        mmsi TEXT,
+        identity_id BIGINT REFERENCES ais_identities(id),
+        distance_m DOUBLE PRECISION,
+        gate_m DOUBLE PRECISION,
+        evidence TEXT NOT NULL,
+        applied TEXT,
+        analyst TEXT NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    )""",
+    "CREATE INDEX ais_matches_scene ON ais_matches(scene_id)",
+    "CREATE INDEX ais_matches_mmsi ON ais_matches(mmsi) WHERE mmsi IS NOT NULL",
+    # A dark-vessel flag's evidence: the listed vessel's last AIS ping before it went silent, and its reach.
+    "ALTER TABLE flags ADD COLUMN last_ping TEXT",
+]
+
+# Version 9: AIS behaviour flags (an MMSI over a span of time) and AIS port calls.
+_V9 = [  # AIS behaviour flags and AIS port calls
+    "ALTER TABLE flags ALTER COLUMN sighting_id DROP NOT NULL",
+    *(f"ALTER TABLE flags ADD COLUMN {column} {kind}" for column, kind in (
+        ("mmsi", "TEXT"), ("related_mmsi", "TEXT"), ("ais_name", "TEXT"), ("ais_imo", "TEXT"),
+        ("related_ais_name", "TEXT"), ("related_ais_imo", "TEXT"), ("start_time", "TIMESTAMPTZ"),
+        ("end_time", "TIMESTAMPTZ"), ("lon", "DOUBLE PRECISION"), ("lat", "DOUBLE PRECISION"),
+        ("related_lon", "DOUBLE PRECISION"), ("related_lat", "DOUBLE PRECISION"), ("evidence", "TEXT"))),
+    """ALTER TABLE flags ADD CONSTRAINT flags_subject CHECK (sighting_id IS NOT NULL
+        OR (mmsi IS NOT NULL AND start_time IS NOT NULL AND end_time IS NOT NULL))""",
+    "CREATE INDEX flags_ais_end ON flags(rule, end_time) WHERE mmsi IS NOT NULL",
+    "CREATE INDEX flags_mmsi ON flags(mmsi) WHERE mmsi IS NOT NULL",
+    """CREATE TABLE ais_port_calls (
+        id BIGSERIAL PRIMARY KEY,
+        mmsi TEXT NOT NULL,
+        port_id BIGINT NOT NULL REFERENCES ports(id),
+        entry TIMESTAMPTZ NOT NULL,
+        exit TIMESTAMPTZ NOT NULL,
+        hours DOUBLE PRECISION NOT NULL,
+        stopped_hours DOUBLE PRECISION NOT NULL,
+        positions INTEGER NOT NULL,
+        name TEXT,
+        imo TEXT,
+        vessel_type TEXT,
+        updated_at TIMESTAMPTZ NOT NULL,
+        UNIQUE (mmsi, port_id, entry)
+    )""",
+    "CREATE INDEX ais_port_calls_exit ON ais_port_calls(exit)",
+]
+
+# Version 10, as in SQLite: fixed structures (shipsight.infra); the table and triggers may come again.
+_V10 = [  # infrastructure layer
     """CREATE TABLE IF NOT EXISTS structures (
         id BIGINT PRIMARY KEY,
         name TEXT,
@@ -307,4 +371,4 @@ _V8 = [  # infrastructure layer
         EXECUTE FUNCTION shipsight_refuse('structures are never deleted; reject them with a reason')""",
 ]
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10]

@@ -16,6 +16,8 @@ import pandas as pd
 import shapely
 
 from shipsight.errors import InputError, NotFoundError
+from shipsight.rules import SIGHTING_RULES
+from shipsight.store.aismatches import AISMatchRows
 from shipsight.store.aisrows import AISRows
 from shipsight.store.base import EDITABLE, SCHEMA_VERSION, SightingQuery, Store
 from shipsight.store.convert import nullable, now_utc, plain, text_times, time_text, times_text
@@ -51,7 +53,7 @@ def _duplicate_keys(times, frame):
     return pd.DataFrame(keys)
 
 
-class SQLStore(AISRows, Store):
+class SQLStore(AISRows, AISMatchRows, Store):
     """A store on a SQL database; subclasses supply the hooks below.
 
     ``conn`` is a DB-API connection whose ``execute`` returns a cursor (sqlite3
@@ -589,24 +591,44 @@ class SQLStore(AISRows, Store):
         df["port_id"] = df["port_id"].astype("Int64")
         return self._within_port(df, query.port).reset_index(drop=True)
 
-    def sync_flags(self, flags, *, scope_ids, analyst):
+    def sync_flags(self, flags, *, scope_ids, analyst, rules=None, window=None, bucket=0, buckets=1):
         p = self.PARAM
+        rules = SIGHTING_RULES if rules is None else rules
         at = time_text(now_utc())
+        cols = ", ".join(self._time(c) + f" AS {c}" if c in ("start_time", "end_time") else c for c in FLAG_EVIDENCE)
+        rule_in, rule_params = self._id_in("rule", list(rules))
         with self.transaction():
-            existing = self._query(f"SELECT id, key, active, {', '.join(FLAG_EVIDENCE)} FROM flags")
-            plan = plan_flag_sync(existing, flags, scope_ids=scope_ids)
+            if window is None:
+                existing = self._query(f"SELECT id, key, active, {cols} FROM flags WHERE {rule_in}", rule_params)
+                in_scope = None
+            else:
+                # The flags of these rules ending in the window, and any stored under a key found now.
+                existing = self._query(f"SELECT id, key, active, {cols} FROM flags WHERE {rule_in}"
+                                       f" AND end_time >= {self.TIME_PARAM} AND end_time < {self.TIME_PARAM}",
+                                       [*rule_params, time_text(window[0]), time_text(window[1])])
+                keys = [k for k in flags["key"] if k not in set(existing["key"])]
+                if keys:
+                    key_in, key_params = self._id_in("key", keys)
+                    more = self._query(f"SELECT id, key, active, {cols} FROM flags WHERE {key_in}", key_params)
+                    existing = pd.concat([existing, more], ignore_index=True) if len(existing) else more
+                end = pd.to_datetime(existing["end_time"], utc=True, format="ISO8601")
+                mmsi = pd.to_numeric(existing["mmsi"], errors="coerce").fillna(-1).astype("int64").to_numpy()
+                in_scope = ((end >= pd.Timestamp(window[0])) & (end < pd.Timestamp(window[1]))).to_numpy() & (
+                    mmsi % buckets == bucket)
+            plan = plan_flag_sync(existing, flags, scope_ids=scope_ids, in_scope=in_scope)
             counts = {k: len(v) for k, v in plan.items()}
             new = plan["new"]
             if len(new):
                 start = self._next_id("flags")
-                cols = ["key", *FLAG_EVIDENCE]
-                self._insert_rows("flags", ["id", *cols, "active", "status", "created_at", "updated_at"],
+                cols_new = ["key", *FLAG_EVIDENCE]
+                self._insert_rows("flags", ["id", *cols_new, "active", "status", "created_at", "updated_at"],
                                   [(start + k, *row, 1, "open", at, at)
-                                   for k, row in enumerate(zip(*(nullable(new[c]) for c in cols)))])
+                                   for k, row in enumerate(zip(*(nullable(new[c]) for c in cols_new)))])
                 self._audit_inserted("flag", "flags", FLAG_EVIDENCE, start, "flag run", at=at, analyst=analyst)
             changed = plan["updated"]
             if len(changed):
-                sets = ", ".join(f"{c} = {p}" for c in FLAG_EVIDENCE)
+                sets = ", ".join(f"{c} = {self.TIME_PARAM if c in ('start_time', 'end_time') else p}"
+                                 for c in FLAG_EVIDENCE)
                 self._executemany(
                     f"UPDATE flags SET {sets}, active = 1, updated_at = {p} WHERE id = {p}",
                     [(*row, at, int(i)) for row, i in zip(zip(*(nullable(changed[c]) for c in FLAG_EVIDENCE)),
@@ -619,6 +641,70 @@ class SQLStore(AISRows, Store):
                 self._audit_many([(analyst, "withdraw", "flag", int(i), json.dumps({"active": True}),
                                    json.dumps({"active": False}), "flag run: no longer found") for i in gone["id"]])
         return counts
+
+    def write_behaviour(self, flags, calls, *, rules, window, bucket, buckets, analyst):
+        counts = {}
+        with self.transaction():
+            counts["flags"] = self.sync_flags(flags, scope_ids=None, analyst=analyst, rules=rules, window=window,
+                                              bucket=bucket, buckets=buckets)
+            if calls is not None:
+                counts["port_calls"] = self._replace_port_calls(calls, window=window, bucket=bucket, buckets=buckets)
+        return counts
+
+    def _replace_port_calls(self, calls, *, window, bucket, buckets):
+        """Replace the AIS port calls that end in ``window`` of this share of vessels (``calls``: mmsi
+        and times as the store's text). Derived from the archive, they are written whole by each run."""
+        p, tp = self.PARAM, self.TIME_PARAM
+        old = self._query(f"SELECT id, mmsi FROM ais_port_calls WHERE exit >= {tp} AND exit < {tp}",
+                          [time_text(window[0]), time_text(window[1])])
+        mine = old["id"][(pd.to_numeric(old["mmsi"]).astype("int64") % buckets) == bucket].tolist() if len(old) else []
+        if mine:
+            clause, params = self._id_in("id", [int(i) for i in mine])
+            self.conn.execute(f"DELETE FROM ais_port_calls WHERE {clause}", params)
+        if len(calls):
+            # A call stored by a run that saw less of it (so it ended elsewhere) is the same call.
+            self._executemany(f"DELETE FROM ais_port_calls WHERE mmsi = {p} AND port_id = {p} AND entry = {tp}",
+                              list(zip(calls["mmsi"], calls["port_id"].astype(int), calls["entry"])))
+            start = self._next_id("ais_port_calls")
+            cols = ["mmsi", "port_id", "entry", "exit", "hours", "stopped_hours", "positions", "name", "imo",
+                    "vessel_type"]
+            at = time_text(now_utc())
+            self._insert_rows("ais_port_calls", ["id", *cols, "updated_at"],
+                              [(start + k, *row, at) for k, row in enumerate(zip(*(nullable(calls[c]) for c in cols)))])
+        return len(calls)
+
+    def record_search(self, scene_id, *, detector, found, saved, analyst):
+        with self.transaction():
+            self._audit_many([(analyst, "search", "scene", str(scene_id), None,
+                               json.dumps({"detector": detector, "found": int(found), "saved": int(saved)}),
+                               f"{detector} searched the scene")])
+
+    def searched_scenes(self, *, detector):
+        p = self.PARAM
+        df = self._query(f"SELECT entity_id, new FROM audit WHERE action = 'search' AND entity = 'scene'"
+                         f" AND new LIKE {p}", [f'%"detector": {json.dumps(detector)}%'])
+        return set(df["entity_id"].astype(str))
+
+    def ais_port_calls(self, *, since=None, until=None, port_ids=None):
+        tp, t = self.TIME_PARAM, self._time
+        where, params = [], []
+        if since is not None:
+            where.append(f"exit >= {tp}")
+            params.append(time_text(since))
+        if until is not None:
+            where.append(f"entry <= {tp}")
+            params.append(time_text(until))
+        if port_ids is not None:
+            clause, more = self._id_in("port_id", [int(i) for i in port_ids])
+            where.append(clause)
+            params += more
+        df = self._query(f"SELECT c.id, c.mmsi, c.port_id, p.name AS port, {t('c.entry')} AS entry,"
+                         f" {t('c.exit')} AS exit, c.hours, c.stopped_hours, c.positions, c.name, c.imo, c.vessel_type"
+                         " FROM ais_port_calls c JOIN ports p ON p.id = c.port_id"
+                         + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY c.entry, c.mmsi", params)
+        df["entry"] = text_times(df["entry"])
+        df["exit"] = text_times(df["exit"])
+        return df
 
     def flags(self, *, ids=None, rule=None, status=None, include_withdrawn=False):
         p, t = self.PARAM, self._time
@@ -636,23 +722,33 @@ class SQLStore(AISRows, Store):
         if not include_withdrawn:
             where.append("f.active = 1")
         df = self._query(
+            # A sighting's flag takes identity, time and place from its sightings; an AIS behaviour
+            # flag from itself (the MMSI, the identity it broadcast, the span and where it began).
             "SELECT f.id, f.rule, f.severity, f.sighting_id, f.related_sighting_id,"
-            f" s.name, s.imo, s.mmsi, {t('s.time')} AS time, s.lon, s.lat, r.name AS related_name,"
-            f" r.imo AS related_imo, r.mmsi AS related_mmsi, {t('r.time')} AS related_time,"
-            " r.lon AS related_lon, r.lat AS related_lat,"
+            " COALESCE(s.name, f.ais_name) AS name, COALESCE(s.imo, f.ais_imo) AS imo,"
+            f" COALESCE(s.mmsi, f.mmsi) AS mmsi, COALESCE({t('s.time')}, {t('f.start_time')}) AS time,"
+            " COALESCE(s.lon, f.lon) AS lon, COALESCE(s.lat, f.lat) AS lat,"
+            " COALESCE(r.name, f.related_ais_name) AS related_name, COALESCE(r.imo, f.related_ais_imo) AS related_imo,"
+            f" COALESCE(r.mmsi, f.related_mmsi) AS related_mmsi, COALESCE({t('r.time')}, {t('f.end_time')})"
+            " AS related_time, COALESCE(r.lon, f.related_lon) AS related_lon,"
+            " COALESCE(r.lat, f.related_lat) AS related_lat, f.evidence,"
+            f" {t('f.end_time')} AS end_time,"
             " e.name AS listed_name, e.imo AS listed_imo, v.list, e.program, e.entry_id AS list_entry,"
             " f.matched_on, f.score, p.name AS port, p.reason AS port_reason, f.port_id, f.distance_m,"
             " f.hours_apart, f.status, f.review_note, f.active, f.list_entry_id,"
             " f.matched_value, f.matched_kind, f.sighting_form, f.listed_form, f.match_conflict, f.designations,"
+            " f.last_ping, am.status AS ais_status, am.mmsi AS ais_mmsi, am.scene_id AS ais_scene,"
+            " am.applied AS ais_applied,"
             f" v.version AS listed_version, mv.version AS matched_version, {t('mv.imported_at')} AS matched_version_date,"
             f" {t('f.created_at')} AS created_at, {t('f.updated_at')} AS updated_at"
-            " FROM flags f JOIN sightings s ON s.id = f.sighting_id"
+            " FROM flags f LEFT JOIN sightings s ON s.id = f.sighting_id"
             " LEFT JOIN sightings r ON r.id = f.related_sighting_id"
             " LEFT JOIN list_entries e ON e.id = f.list_entry_id"
             " LEFT JOIN list_versions v ON v.id = e.list_version_id"
             " LEFT JOIN list_entries me ON me.id = f.match_entry_id"
             " LEFT JOIN list_versions mv ON mv.id = me.list_version_id"
             " LEFT JOIN ports p ON p.id = f.port_id"
+            " LEFT JOIN ais_matches am ON am.sighting_id = f.sighting_id"
             + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY f.id", params)
         return typed_flags(df)
 

@@ -303,13 +303,126 @@ IMPORT_RANGES = [
 ]
 _V7 = [*IMPORT_RANGES]  # one audit entry per import
 
-# Version 8: fixed structures (shipsight.infra): breakwaters, piers, platforms, wind
+# Version 8: AIS correlation. One row per correlated scene (its coverage, counts, the AIS-only
+# vessels and the parameters) and one per sighting (status, vessel, evidence, and the identity the
+# correlation wrote into the sighting, so that a later run can tell it from an analyst's).
+_V8 = [  # AIS correlation
+    """CREATE TABLE ais_correlations (
+        id INTEGER PRIMARY KEY,
+        scene_id TEXT NOT NULL UNIQUE REFERENCES scenes(id),
+        time TEXT NOT NULL,
+        coverage INTEGER NOT NULL,
+        placed INTEGER NOT NULL,
+        counts TEXT NOT NULL,
+        ais_only TEXT NOT NULL,
+        params TEXT NOT NULL,
+        analyst TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE ais_matches (
+        id INTEGER PRIMARY KEY,
+        sighting_id INTEGER NOT NULL UNIQUE REFERENCES sightings(id),
+        scene_id TEXT NOT NULL REFERENCES scenes(id),
+        status TEXT NOT NULL CHECK (status IN ('matched', 'ambiguous', 'dark', 'no-coverage')),
+        mmsi TEXT,
+        identity_id INTEGER REFERENCES ais_identities(id),
+        distance_m REAL,
+        gate_m REAL,
+        evidence TEXT NOT NULL,
+        applied TEXT,
+        analyst TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX ais_matches_scene ON ais_matches(scene_id)",
+    "CREATE INDEX ais_matches_mmsi ON ais_matches(mmsi) WHERE mmsi IS NOT NULL",
+    # A dark-vessel flag's evidence: the listed vessel's last AIS ping before it went silent, and its reach.
+    "ALTER TABLE flags ADD COLUMN last_ping TEXT",
+]
+
+# Version 9: AIS behaviour. A behaviour flag concerns an MMSI over a span of time, not a sighting:
+# sighting_id becomes optional (SQLite cannot drop a NOT NULL, so the table is rebuilt with its
+# rows and ids), and a flag gains the MMSI(s), the identity broadcast then, the span, where, and
+# the rule's evidence as JSON. AIS port calls are derived from the archive by the behaviour job.
+_FLAG_COLUMNS_V8 = ("id, key, rule, severity, sighting_id, related_sighting_id, list_entry_id, matched_on, score,"
+                    " port_id, distance_m, hours_apart, active, status, review_note, created_at, updated_at,"
+                    " matched_value, matched_kind, sighting_form, listed_form, match_conflict, designations,"
+                    " match_entry_id, last_ping")
+_V9 = [  # AIS behaviour flags and AIS port calls
+    # Copied aside and back rather than renamed: an ALTER TABLE RENAME opens SQLite's temporary
+    # schema, after which this connection could not change temp_store inside a transaction.
+    f"CREATE TABLE flags_v8 AS SELECT {_FLAG_COLUMNS_V8} FROM flags",
+    "DROP TABLE flags",
+    """CREATE TABLE flags (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        rule TEXT NOT NULL,
+        severity REAL NOT NULL,
+        sighting_id INTEGER REFERENCES sightings(id),
+        related_sighting_id INTEGER REFERENCES sightings(id),
+        list_entry_id INTEGER REFERENCES list_entries(id),
+        matched_on TEXT,
+        score REAL,
+        port_id INTEGER REFERENCES ports(id),
+        distance_m REAL,
+        hours_apart REAL,
+        active INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'confirmed', 'dismissed')),
+        review_note TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        matched_value TEXT,
+        matched_kind TEXT,
+        sighting_form TEXT,
+        listed_form TEXT,
+        match_conflict TEXT,
+        designations TEXT,
+        match_entry_id INTEGER REFERENCES list_entries(id),
+        last_ping TEXT,
+        mmsi TEXT,
+        related_mmsi TEXT,
+        ais_name TEXT,
+        ais_imo TEXT,
+        related_ais_name TEXT,
+        related_ais_imo TEXT,
+        start_time TEXT,
+        end_time TEXT,
+        lon REAL,
+        lat REAL,
+        related_lon REAL,
+        related_lat REAL,
+        evidence TEXT,
+        CHECK (sighting_id IS NOT NULL OR (mmsi IS NOT NULL AND start_time IS NOT NULL AND end_time IS NOT NULL))
+    )""",
+    f"INSERT INTO flags ({_FLAG_COLUMNS_V8}) SELECT {_FLAG_COLUMNS_V8} FROM flags_v8",
+    "DROP TABLE flags_v8",
+    "CREATE INDEX flags_sighting ON flags(sighting_id)",
+    "CREATE INDEX flags_ais_end ON flags(rule, end_time) WHERE mmsi IS NOT NULL",
+    "CREATE INDEX flags_mmsi ON flags(mmsi) WHERE mmsi IS NOT NULL",
+    """CREATE TABLE ais_port_calls (
+        id INTEGER PRIMARY KEY,
+        mmsi TEXT NOT NULL,
+        port_id INTEGER NOT NULL REFERENCES ports(id),
+        entry TEXT NOT NULL,
+        exit TEXT NOT NULL,
+        hours REAL NOT NULL,
+        stopped_hours REAL NOT NULL,
+        positions INTEGER NOT NULL,
+        name TEXT,
+        imo TEXT,
+        vessel_type TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (mmsi, port_id, entry)
+    )""",
+    "CREATE INDEX ais_port_calls_exit ON ais_port_calls(exit)",
+]
+
+# Version 10: fixed structures (shipsight.infra): breakwaters, piers, platforms, wind
 # turbines, buoys... imported from GIS files or learned from persistent targets. A
 # learned one is a candidate until an analyst accepts it; none is ever deleted
 # (rejected instead), so a detection suppressed by one can always be traced to it.
 # The table and its triggers come again harmlessly: a store rolled back to an earlier version
 # (tests do: the indexes go, the table stays) upgrades again.
-_V8 = [  # infrastructure layer
+_V10 = [  # infrastructure layer
     """CREATE TABLE IF NOT EXISTS structures (
         id INTEGER PRIMARY KEY,
         name TEXT,
@@ -330,4 +443,4 @@ _V8 = [  # infrastructure layer
         BEGIN SELECT RAISE(ABORT, 'structures are never deleted; reject them with a reason'); END""",
 ]
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10]

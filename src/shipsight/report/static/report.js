@@ -7,6 +7,7 @@
   var STATE_COLOURS = { confirmed: "#b10026", open: "#f03b20", dismissed: "#969696", none: "#2b83ba" };
   var STATE_LABELS = { confirmed: "flag confirmed", open: "flag open", dismissed: "flag dismissed", none: "no flag" };
   var LINK_COLOURS = { "ship-to-ship": "#7a0177", "at-sanctioned-vessel-location": "#e7298a" };
+  var AIS_COLOURS = { "matched": "#1f6fb2", "candidate": "#6b8fb0", "ais-only": "#d95f02" };
 
   function el(tag, text, cls) {
     var e = document.createElement(tag);
@@ -49,6 +50,8 @@
       fmtNum((s.nearest_port_distance_m || 0) / 1000, 1) + " km)" : null));
     addRow(dl, "analyst", s.analyst);
     addRow(dl, "note", s.note);
+    addRow(dl, "AIS", s.ais_status ? s.ais_status + (s.ais_mmsi ? " · MMSI " + s.ais_mmsi : "") +
+      (s.ais_distance_m !== null && s.ais_distance_m !== undefined ? " · " + fmtNum(s.ais_distance_m, 0) + " m" : "") : null);
     box.appendChild(dl);
     var flags = flagsBySighting[s.id] || [];
     box.appendChild(el("h4", flags.length ? "Flags" : "No flags"));
@@ -122,6 +125,29 @@
     }).bindTooltip(function () { return el("span", k.rule + " (flag " + k.flag_id + ", " + k.status + ")"); }).addTo(linkLayer);
   });
 
+  // AIS beside the detections: each correlated scene's tracks around its time, and the AIS-only vessels.
+  var aisLayer = L.featureGroup().addTo(map);
+  (data.ais_tracks || []).forEach(function (t) {
+    var line = L.polyline(t.coords.map(mapLatLng), {
+      color: AIS_COLOURS[t.role] || "#1f6fb2", weight: t.role === "matched" ? 2.5 : 1.5,
+      dashArray: t.role === "candidate" ? "3 3" : null, opacity: 0.85, className: "ss-ais-track ss-ais-" + t.role
+    });
+    line.bindTooltip(function () {
+      return el("span", "AIS " + t.mmsi + (t.name ? " " + t.name : "") + " (" + t.role + ", scene " + t.scene_id +
+        ") " + fmtTime(t.time_from) + " to " + fmtTime(t.time_to));
+    });
+    line.addTo(aisLayer);
+    bounds.extend(line.getBounds());
+  });
+  (data.ais_only || []).forEach(function (v) {
+    L.circleMarker([v.lat, mapLon(v.lon)], {
+      radius: 5, color: AIS_COLOURS["ais-only"], weight: 2, fillOpacity: 0, className: "ss-ais-only"
+    }).bindTooltip(function () {
+      return el("span", "AIS-only " + v.mmsi + (v.name ? " " + v.name : "") + ": placed in scene " + v.scene_id +
+        ", no detection in its gate");
+    }).addTo(aisLayer);
+  });
+
   var markers = {};
   var sightingLayer = L.featureGroup().addTo(map);
   data.sightings.forEach(function (s) {
@@ -144,7 +170,7 @@
 
   if (bounds.isValid()) { map.fitBounds(bounds.pad(0.15), { maxZoom: 13 }); } else { map.setView([20, 0], 2); }
   L.control.scale({ imperial: false }).addTo(map);
-  L.control.layers(null, { "Ports": portLayer, "Flag links": linkLayer, "Sightings": sightingLayer }, { collapsed: true }).addTo(map);
+  L.control.layers(null, { "Ports": portLayer, "Flag links": linkLayer, "AIS": aisLayer, "Sightings": sightingLayer }, { collapsed: true }).addTo(map);
 
   // --------------------------------------------------------------- legend
   var legend = document.getElementById("legend");
@@ -157,7 +183,9 @@
   });
   [["ss-swatch ss-swatch-port", "port"], ["ss-swatch ss-swatch-watch", "watch-listed port"],
    ["ss-line ss-line-sts", "ship-to-ship"], ["ss-line ss-line-coloc", "at sanctioned vessel's location"],
-   ["ss-dot ss-dot-hollow", "retracted sighting"]].forEach(function (pair) {
+   ["ss-dot ss-dot-hollow", "retracted sighting"], ["ss-line ss-line-ais", "AIS track of the matched vessel"],
+   ["ss-line ss-line-ais-candidate", "AIS track of another candidate"],
+   ["ss-dot ss-dot-ais-only", "AIS-only: no detection in its gate"]].forEach(function (pair) {
     var row = el("div", null, "ss-legend-row");
     row.appendChild(el("span", null, pair[0])); row.appendChild(el("span", pair[1]));
     legend.appendChild(row);
