@@ -160,3 +160,33 @@ def test_ports_let_the_image_decide_where_gshhg_says_land(run, tmp_path):
     land = tmp_path / "land.geojson"
     gpd.GeoDataFrame(geometry=[port], crs="EPSG:4326").to_file(land)
     assert run.json("detect", image, "--land", land)["detections"] == []
+
+
+def test_suppressed_kept_with_reasons_confidence_and_ambiguities(run, tmp_path):
+    from shipsight.imagery.synth_harbour import make_harbour_scene
+
+    path = tmp_path / "harbour.tif"
+    make_harbour_scene(path, seed=2)
+    plain = run.json("detect", path, "--no-landmask")
+    assert plain["ships"] == len(plain["detections"]) and plain["suppressed"]
+    assert all(d["suppressed"] == "" for d in plain["detections"])
+    conf = [d["confidence"] for d in plain["detections"]]
+    assert conf == sorted(conf, reverse=True)  # review order: the most confident first
+    out = tmp_path / "all.geojson"
+    shown = run.json("detect", path, "--no-landmask", "--show-suppressed", "--out", out)
+    assert len(shown["detections"]) == plain["ships"] + sum(plain["suppressed"].values())
+    layer = gpd.read_file(out)
+    assert set(layer.suppressed) >= {"", "line", "land"} and (layer.suppressed_reason[layer.suppressed != ""] != "").all()
+    amb = run.json("detect", path, "--no-landmask", "--ambiguity-m", "3000")
+    assert amb["suppressed"].get("ambiguity", 0) >= 3 and amb["ships"] < plain["ships"]
+    floor = run.json("detect", path, "--no-landmask", "--min-confidence", "0.25")
+    assert all(d["confidence"] >= 0.25 for d in floor["detections"])
+    strict = run.json("detect", path, "--no-landmask", "--min-confidence", "1")
+    assert strict["ships"] == 0 and strict["suppressed"]["low_confidence"] == plain["ships"]
+    text = run("detect", path, "--no-landmask").stdout
+    assert "suppressed" in text and "--show-suppressed lists them" in text
+    bad = tmp_path / "annotation.xml"
+    bad.write_text("not xml")
+    err = run("detect", path, "--ambiguity-from", bad, code=2).stderr.strip().splitlines()
+    assert len(err) == 1 and "annotation" in err[0]
+    assert "--min-confidence" in run("detect", path, "--min-confidence", "2", code=2).stderr

@@ -13,7 +13,7 @@ the source are added. A row present on both sides with different content is
 * taken from the source when the destination has not moved on since the last
   copy: its audit log holds nothing the source's lacks (the source simply
   edited, retracted or reviewed more), and the table is one whose rows change
-  in place (sightings, flags, vessels); otherwise
+  in place (sightings, flags, vessels, structures); otherwise
 * a conflict, reported with its table and id, and nothing is written: both
   sides were written independently and keeping ids would overwrite one of them.
 
@@ -39,7 +39,7 @@ from shipsight.model.sightings import default_analyst
 from shipsight.store.base import TABLES
 
 #: Tables whose rows are changed in place by the log (edits, retraction, re-attribution, reviews).
-MUTABLE = ("sightings", "flags", "vessels", "ais_correlations", "ais_matches")
+MUTABLE = ("sightings", "flags", "vessels", "structures", "ais_correlations", "ais_matches")
 
 
 @dataclass

@@ -60,7 +60,7 @@ from shipsight.errors import InputError
 from shipsight.store import SightingQuery
 
 __all__ = ["DETECTOR_NAME", "SaveResult", "SceneJob", "detect_scene", "detect_path", "detect_scenes", "scene_jobs",
-           "unsearched_scenes", "save_detections", "find_scene_for_file", "detector_source"]
+           "unsearched_scenes", "save_detections", "ship_count", "find_scene_for_file", "detector_source"]
 
 #: The detector's name in a sighting's ``source`` (``detector: NAME``).
 DETECTOR_NAME = "shipsight-cfar"
@@ -130,9 +130,10 @@ def _scene_and_path(store, image, scene_id):
 
 def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="auto", pfa=1e-6, guard_m=500.0,
                  background_m=800.0, min_length_m=None, max_length_m=600.0, land=None, use_landmask=True,
-                 use_ports=True, water_from_image=True, tile=4096, workers=1, progress=None, units="auto",
+                 use_ports=True, use_infra=True, structure_radius_m=None, min_confidence=0.0, ambiguity_m=None,
+                 keep_suppressed=False, water_from_image=True, tile=4096, workers=1, progress=None, units="auto",
                  offset=None, scale=None, polarisation=None, denoise=False, height_m=0.0):
-    """Detect ships in an image file or a registered scene, with the log's ports as harbours.
+    """Detect ships in an image file or a registered scene, with the log's ports and structures.
 
     Parameters
     ----------
@@ -153,6 +154,14 @@ def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="a
     use_ports : bool
         Pass the store's port polygons as harbours: inside them the image,
         not GSHHG, says where the water is (``land`` polygons still mask).
+    use_infra : bool
+        Suppress detections near the log's accepted structures
+        (:func:`shipsight.infra.layer.structures_near_scene`), each within its
+        radius for the scene's sensor.
+    structure_radius_m : float, optional
+        One suppression radius for every structure, overriding theirs.
+    min_confidence, ambiguity_m, keep_suppressed
+        As :func:`shipsight.imagery.detect.detect`.
     progress : callable, optional
         ``progress(done_tiles, total_tiles)``.
 
@@ -160,7 +169,8 @@ def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="a
     -------
     GeoDataFrame
         As :func:`~shipsight.imagery.detect.detect`; ``attrs`` also hold
-        ``scene_id`` (None for an unregistered file) and ``ports_used``.
+        ``scene_id`` (None for an unregistered file), ``ports_used`` and
+        ``structures_used``.
 
     Raises
     ------
@@ -175,11 +185,13 @@ def detect_scene(store, path_or_scene=None, *, scene_id=None, band=None, kind="a
     """
     scene, path = _scene_and_path(store, path_or_scene, scene_id)
     return detect_path(path, scene=scene, harbours=_harbours(store) if use_ports else None,
+                       structures=_structures(store) if use_infra else None,
                        polarisation=polarisation, denoise=denoise, height_m=height_m, band=band, kind=kind, pfa=pfa,
                        guard_m=guard_m, background_m=background_m, min_length_m=min_length_m,
                        max_length_m=max_length_m, land=land, use_landmask=use_landmask,
                        water_from_image=water_from_image, tile=tile, workers=workers, progress=progress, units=units,
-                       offset=offset, scale=scale)
+                       offset=offset, scale=scale, structure_radius_m=structure_radius_m, min_confidence=min_confidence,
+                       ambiguity_m=ambiguity_m, keep_suppressed=keep_suppressed)
 
 
 def _harbours(store):
@@ -190,10 +202,16 @@ def _harbours(store):
     return tuple(shapely.to_wkb(ports.geometry.values)) if len(ports) else None
 
 
-def detect_path(path, *, scene=None, check=False, harbours=None, polarisation=None, denoise=False, height_m=0.0,
-                **options):
-    """Detect ships in one image or product with the given harbours (WKB port polygons); no store
-    needed, so a Dask worker can run it.
+def _structures(store):
+    """The store's accepted structures (a GeoDataFrame a worker can take), or None."""
+    rows = store.structures(status="accepted")
+    return rows if len(rows) else None
+
+
+def detect_path(path, *, scene=None, check=False, harbours=None, structures=None, polarisation=None, denoise=False,
+                height_m=0.0, **options):
+    """Detect ships in one image or product with the given harbours (WKB port polygons) and
+    structures (the accepted ones, any extent); no store needed, so a Dask worker can run it.
 
     ``scene`` is the registered scene's record (or None): it is reopened the way it was read
     when registered and, with ``check``, first checked against its SHA-256 (a registered
@@ -218,11 +236,16 @@ def detect_path(path, *, scene=None, check=False, harbours=None, polarisation=No
     else:
         product = open_product(path, polarisation=polarisation, denoise=denoise, height_m=height_m)
     geoms = None if not harbours else gpd.GeoSeries(shapely.from_wkb(list(harbours)), crs="EPSG:4326")
-    found = detect(path, harbours=geoms, product=product, **options)
+    if structures is not None:
+        from shipsight.infra.layer import structures_near_scene
+
+        structures = structures_near_scene(structures, product)
+    found = detect(path, harbours=geoms, product=product, structures=structures, **options)
     found.attrs["scene_id"] = None if scene is None else scene["id"]
     found.attrs["file"] = product.hash_path  # the file a scene registered from it would hash
     found.attrs["product_options"] = {k: product.options.get(k) for k in ("polarisation", "height_m")}
     found.attrs["ports_used"] = found.attrs.get("harbours", 0)
+    found.attrs["structures_used"] = 0 if structures is None else len(structures)
     return found
 
 
@@ -269,12 +292,13 @@ def scene_jobs(store, images=(), scene_ids=()):
     return jobs
 
 
-def _detect_job(job, *, harbours, options):
-    return detect_path(job.path, scene=job.scene, check=job.scene is not None, harbours=harbours, **options)
+def _detect_job(job, *, harbours, structures, options):
+    return detect_path(job.path, scene=job.scene, check=job.scene is not None, harbours=harbours,
+                       structures=structures, **options)
 
 
 def detect_scenes(store, jobs, *, save=False, analyst=None, scheduler=None, workers=1, use_ports=True,
-                  progress=None, on_scene=None, **options):
+                  use_infra=True, progress=None, on_scene=None, **options):
     """Detect ships in many scenes, on Dask workers; save each scene's in one transaction here.
 
     Each scene is a partition (:func:`shipsight.cluster.run_partitions`): a worker
@@ -289,6 +313,8 @@ def detect_scenes(store, jobs, *, save=False, analyst=None, scheduler=None, work
         From :func:`scene_jobs`.
     save : bool
         Save the detections as candidate sightings (else only return them).
+    use_ports, use_infra : bool
+        As :func:`detect_scene`: the store's port polygons and accepted structures go to every worker.
     on_scene : callable, optional
         ``on_scene(job, detections, save_result_or_None)`` per scene, as it is done.
     options
@@ -309,16 +335,28 @@ def detect_scenes(store, jobs, *, save=False, analyst=None, scheduler=None, work
         if save:
             with store.transaction():
                 saved = save_detections(store, found, scene_id=job.scene_id, analyst=analyst)
-                store.record_search(saved.scene_id, detector=detector_source(), found=len(found),
+                store.record_search(saved.scene_id, detector=detector_source(), found=ship_count(found),
                                     saved=len(saved.new_ids), analyst=analyst or _default_analyst())
         done.append((job, found, saved))
         if on_scene:
             on_scene(job, found, saved)
 
     run_partitions(_detect_job, jobs, write=write, scheduler=scheduler, workers=workers, progress=progress,
-                   shared={"harbours": _harbours(store) if use_ports else None, "options": dict(options, workers=1)})
+                   shared={"harbours": _harbours(store) if use_ports else None,
+                           "structures": _structures(store) if use_infra else None,
+                           "options": dict(options, workers=1)})
     order = {id(job): k for k, job in enumerate(jobs)}
     return sorted(done, key=lambda d: order[id(d[0])])
+
+
+def ship_count(found):
+    """How many detections are ships (not suppressed as structures, side lobes...).
+
+    >>> import pandas as pd
+    >>> ship_count(pd.DataFrame({"suppressed": ["", "structure", ""]}))
+    2
+    """
+    return int((found["suppressed"] == "").sum()) if "suppressed" in found else len(found)
 
 
 def _default_analyst():
@@ -379,7 +417,8 @@ def _notes(d, name):
         return pd.Series(np.asarray(values, dtype=float)).map(spec.format)
 
     unit = " dB" if d.attrs.get("input_db") else ""
-    return (f"{name}: score " + fmt(d["score"], "{:.1f}") + " dB over clutter; length "
+    conf = ("confidence " + fmt(d["confidence"], "{:.2f}") + "; ") if "confidence" in d else ""
+    return (f"{name}: " + conf + "score " + fmt(d["score"], "{:.1f}") + " dB over clutter; length "
             + fmt(d["length_m"], "{:.0f}") + " m, width " + fmt(d["width_m"], "{:.0f}") + " m; hull axis "
             + fmt(d["heading_axis_deg"], "{:.0f}") + " deg (bow unknown, may be +180); peak "
             + fmt(d["peak"], "{:.4g}") + unit + ", background " + fmt(d["background"], "{:.4g}") + unit + "; "
@@ -393,7 +432,8 @@ def save_detections(store, detections, *, scene_id=None, analyst=None, detector_
     ----------
     store : Store
     detections : GeoDataFrame
-        From :func:`detect_scene` or :func:`~shipsight.imagery.detect.detect`.
+        From :func:`detect_scene` or :func:`~shipsight.imagery.detect.detect`;
+        rows whose ``suppressed`` column is set (structures, side lobes...) are not saved.
     scene_id : str, optional, keyword-only
         The registered scene they come from. Default: ``detections.attrs
         ["scene_id"]``, else the scene whose file is ``attrs["source"]``
@@ -429,6 +469,8 @@ def save_detections(store, detections, *, scene_id=None, analyst=None, detector_
 
     analyst = analyst or default_analyst()
     source = detector_source(detector_name)
+    if "suppressed" in detections:
+        detections = detections[detections["suppressed"].fillna("") == ""]
     scene_id = scene_id or detections.attrs.get("scene_id")
     with store.transaction():
         registered = False

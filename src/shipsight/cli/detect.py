@@ -10,7 +10,7 @@ from shipsight.cli.options import (analyst_option, height_option, json_option, o
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
 from shipsight.cli.progress import prepare_coast, progress_bar
 
-TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axis_deg", "score"]
+TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axis_deg", "score", "confidence"]
 
 
 @click.command()
@@ -45,6 +45,20 @@ TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axi
 @click.option("--no-landmask", is_flag=True, help="Do not mask GSHHG land (roaring-landmask).")
 @click.option("--no-ports", is_flag=True,
               help="Do not use the store's port polygons (inside them the image, not GSHHG, decides what is water).")
+@click.option("--no-infra", is_flag=True, help="Do not suppress detections near the store's accepted structures.")
+@click.option("--infra-radius-m", type=click.FloatRange(min=0),
+              help="One suppression radius around every structure, metres (default: each structure's own, "
+                   "200 m SAR / 50 m optical unless imported otherwise).")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Suppress detections less confident than this; 0.25 drops faint SAR specks "
+                   "(and ships at 5 dB over the sea).")
+@click.option("--ambiguity-m", type=click.FloatRange(min=0, min_open=True), multiple=True,
+              help="Azimuth ambiguity distance of the SAR sensor, metres (lambda R PRF / 2V; repeat per swath): "
+                   "weak copies that far along azimuth from a bright target are marked.")
+@click.option("--ambiguity-from", type=click.Path(dir_okay=False),
+              help="Sentinel-1 annotation XML giving the ambiguity distance of each swath (instead of --ambiguity-m).")
+@click.option("--show-suppressed", is_flag=True,
+              help="Also list (and write with --out) what was suppressed, with the reason.")
 @click.option("--unsearched", is_flag=True,
               help="Every registered scene the detector has not searched with --save yet (with or beside IMAGES).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
@@ -55,7 +69,8 @@ TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axi
 @click.pass_obj
 def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, background_m, min_length_m,
            max_length_m, band, kind, units, offset, scale, polarisation, denoise, height_m, land, no_landmask,
-           no_ports, unsearched, workers, scheduler, analyst, as_json):
+           no_ports, no_infra, infra_radius_m, min_confidence, ambiguity_m, ambiguity_from, show_suppressed, unsearched,
+           workers, scheduler, analyst, as_json):
     """Find ships in a SAR or optical product with a CFAR detector; print, write or save them.
 
     IMAGE is a GeoTIFF/COG, a Sentinel-1 GRD SAFE folder, zip or measurement
@@ -72,6 +87,13 @@ def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, 
     inside the store's port polygons the image, not GSHHG, says where the
     water is. A warning says when little of the valid area was searched, or
     nothing was found in a scene larger than the background window.
+
+    What is not a ship is suppressed, never silently: objects near the
+    store's accepted structures (shipsight infra), touching land, on
+    breakwaters and jetties or thin lines, SAR side lobes and (with
+    --ambiguity-m) azimuth ambiguities, blobs too wide for a hull, and
+    objects below --min-confidence. The summary counts them by reason;
+    --show-suppressed lists them. Candidates are listed most confident first.
 
     --save stores them as candidate sightings (source "detector:
     shipsight-cfar", confidence possible, the scene's time and the pixel) to
@@ -93,6 +115,8 @@ def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, 
       shipsight detect S1A_20210105_vv_db.tif --out ships.geojson
       shipsight scenes add S1A.tif --acquired 2021-01-05T01:50:00Z --id S1A
       shipsight detect --scene S1A --save --workers 2
+      shipsight detect S1A.tif --show-suppressed --min-confidence 0.8
+      shipsight detect S1B.tif --ambiguity-from S1B.SAFE/annotation/s1b-iw-grd-vv-...-001.xml
       shipsight --ais /srv/ais detect --scene S1A --save --ais
       shipsight detect scenes/*.tif --save --workers 2
       shipsight detect --unsearched --save --scheduler tcp://10.0.0.5:8786
@@ -103,14 +127,20 @@ def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, 
         from shipsight.errors import InputError
 
         raise InputError("--ais correlates the saved detections: add --save", where="detect")
+    ambiguity_m = list(ambiguity_m)
+    if ambiguity_from:
+        from shipsight.imagery.ambiguity import s1_ambiguity_m
+
+        ambiguity_m += list(s1_ambiguity_m(ambiguity_from).values())
     store = app.store()
     options = dict(band=list(band) or None, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
                    min_length_m=min_length_m, max_length_m=max_length_m, land=land, use_landmask=not no_landmask,
                    units=units, offset=offset, scale=scale, polarisation=polarisation, denoise=denoise,
-                   height_m=height_m)
+                   height_m=height_m, structure_radius_m=infra_radius_m, min_confidence=min_confidence,
+                   ambiguity_m=ambiguity_m or None, keep_suppressed=True)
     if len(images) > 1 or unsearched:
-        return _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_ais, options, not no_ports,
-                     workers, scheduler, analyst, as_json)
+        return _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_ais, options,
+                     dict(use_ports=not no_ports, use_infra=not no_infra), workers, scheduler, analyst, as_json)
     image = images[0] if images else None
     if out is not None:
         _check_out(out, overwrite)  # before the work, so a refused output costs nothing
@@ -118,13 +148,17 @@ def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, 
         prepare_coast()
     started = time.perf_counter()
     with progress_bar("detecting", "tiles") as progress:
-        found = detect_scene(store, image, scene_id=scene_id, use_ports=not no_ports, workers=workers,
-                             progress=progress, **options)
+        found = detect_scene(store, image, scene_id=scene_id, use_ports=not no_ports, use_infra=not no_infra,
+                             workers=workers, progress=progress, **options)
     seconds = time.perf_counter() - started
     a = found.attrs
+    ships = found[found["suppressed"] == ""]
+    shown = found if show_suppressed else ships
+    # Review order: the most confident first.
+    shown = shown.sort_values(["suppressed", "confidence"], ascending=[True, False], kind="stable")
     saved = None
     if save:
-        saved = save_detections(store, found, scene_id=found.attrs.get("scene_id"), analyst=analyst)
+        saved = save_detections(store, ships, scene_id=found.attrs.get("scene_id"), analyst=analyst)
         if saved.registered:
             echo_err(f"registered {found.attrs['source']} as scene {saved.scene_id} (time from its tags)")
     correlated = None
@@ -136,7 +170,7 @@ def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, 
     if out is not None:
         from shipsight.io.export import write_layer
 
-        written = write_layer(found, out, layer="detections", overwrite=overwrite)
+        written = write_layer(shown, out, layer="detections", overwrite=overwrite)
     # Said once the work has succeeded: a refusal stays one line.
     for note in a.get("notes", []):
         echo_err(f"note: {note}")
@@ -152,18 +186,28 @@ def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, 
                    "pixel_m": found.attrs["pixel_m"], "gshhg": found.attrs["gshhg"], "seconds": round(seconds, 3),
                    "out": None if written is None else str(written),
                    "saved_ids": saved.new_ids if saved else [], "already_saved": saved.already if saved else 0,
+                   "ships": len(ships), "suppressed": found.attrs["suppressed"],
+                   "structures_used": found.attrs["structures_used"], "axes_deg": found.attrs["axes_deg"],
+                   "min_confidence": found.attrs["min_confidence"],
                    "ais": None if correlated is None else correlation_record(correlated),
-                   "detections": records(found)})
+                   "detections": records(shown)})
         return
-    show = found.copy()
+    show = shown.copy()
     # Degrees to 5 decimals (about a metre), pixels to a tenth: what a person can use.
     for c, fmt in (("lon", "{:.5f}"), ("lat", "{:.5f}"), ("row", "{:.1f}"), ("col", "{:.1f}")):
         show[c] = show[c].map(fmt.format)
-    echo_table(show, TABLE_COLUMNS, title="detections")
-    click.echo(f"{len(found)} ship{'s' * (len(found) != 1)} in {a['source']} ({a['kind']}, {a['radiometry']}"
+    show["confidence"] = show["confidence"].map("{:.2f}".format)
+    columns = TABLE_COLUMNS + (["suppressed", "suppressed_reason"] if show_suppressed else [])
+    echo_table(show, columns, title="detections")
+    click.echo(f"{len(ships)} ship{'s' * (len(ships) != 1)} in {a['source']} ({a['kind']}, {a['radiometry']}"
                f"{', units ' + a['units_source'] if a.get('units_source') else ''}, "
                f"{a['pixel_m']:.1f} m pixels) in {seconds:.1f} s; "
-               f"GSHHG {a['gshhg']}, {a['ports_used']} port polygon{'s' * (a['ports_used'] != 1)} as harbours")
+               f"GSHHG {a['gshhg']}, {a['ports_used']} port polygon{'s' * (a['ports_used'] != 1)} as harbours, "
+               f"{a['structures_used']} known structure{'s' * (a['structures_used'] != 1)}")
+    if a["suppressed"]:
+        counts = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(a["suppressed"].items()))
+        hint = "" if show_suppressed else "; --show-suppressed lists them"
+        click.echo(f"suppressed {sum(a['suppressed'].values())} (not ships): {counts}{hint}")
     if written is not None:
         click.echo(f"wrote {written}")
     if saved is not None:
@@ -175,10 +219,10 @@ def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, 
         click.echo("AIS: " + correlation_lines([correlated])[0])
 
 
-def _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_ais, options, use_ports, workers,
+def _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_ais, options, layers, workers,
           scheduler, analyst, as_json):
     """Several scenes: one Dask task each, each scene saved in its own transaction."""
-    from shipsight.detections import detect_scenes, scene_jobs, unsearched_scenes
+    from shipsight.detections import detect_scenes, scene_jobs, ship_count, unsearched_scenes
 
     if out is not None:
         _check_out(out, overwrite)
@@ -191,10 +235,11 @@ def _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_a
         if not as_json:
             name = saved.scene_id if saved else (job.scene_id or job.path)
             tail = f"; saved {len(saved.new_ids)}, {saved.already} already in the log" if saved else ""
-            click.echo(f"{name}: {len(found)} ship{'s' * (len(found) != 1)}{tail}")
+            n = ship_count(found)
+            click.echo(f"{name}: {n} ship{'s' * (n != 1)}{tail}")
 
     done = detect_scenes(store, jobs, save=save, analyst=analyst, scheduler=scheduler, workers=workers,
-                         use_ports=use_ports, on_scene=report, **options)
+                         on_scene=report, **layers, **options)
     correlated = []
     if with_ais:
         from shipsight.ais.correlate_scene import correlate_scenes
@@ -208,18 +253,19 @@ def _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_a
 
         from shipsight.io.export import write_layer
 
-        frames = [f.assign(scene=(s.scene_id if s else j.scene_id) or j.path) for j, f, s in done]
+        frames = [f[f["suppressed"] == ""].assign(scene=(s.scene_id if s else j.scene_id) or j.path)
+                  for j, f, s in done]
         merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326") if frames else None
         if merged is not None:
             written = write_layer(merged, out, layer="detections", overwrite=overwrite)
     if as_json:
         ais = {r.scene_id: correlation_record(r) for r in correlated}
-        echo_json([{"source": j.path, "scene_id": s.scene_id if s else j.scene_id, "detections": len(f),
+        echo_json([{"source": j.path, "scene_id": s.scene_id if s else j.scene_id, "detections": ship_count(f),
                     "saved_ids": s.new_ids if s else [], "already_saved": s.already if s else 0,
                     "ais": ais.get(s.scene_id) if s else None}
                    for j, f, s in done])
         return
-    total = sum(len(f) for _, f, _ in done)
+    total = sum(ship_count(f) for _, f, _ in done)
     click.echo(f"{total} ship{'s' * (total != 1)} in {len(done)} scene{'s' * (len(done) != 1)}")
     if written is not None:
         click.echo(f"wrote {written}")

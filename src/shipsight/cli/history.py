@@ -8,7 +8,7 @@ from shipsight.cli.options import json_option
 from shipsight.cli.output import echo_json, echo_table, records
 from shipsight.errors import InputError
 
-ENTITIES = ("sighting", "port", "scene", "flag", "list", "vessel", "import")
+ENTITIES = ("sighting", "port", "scene", "flag", "list", "vessel", "import", "structure")
 
 
 def parse_target(target):
@@ -32,7 +32,7 @@ def history(app, target, as_json):
     """Show the audit log: who changed what, when, old and new values.
 
     ID is a sighting id, or KIND:ID for other records (flag:3, port:2, scene:ID, vessel:IMO,
-    import:1). An imported sighting's history starts with its import's entry (the file,
+    import:1, structure:4). An imported sighting's history starts with its import's entry (the file,
     its SHA-256, the analyst, the ids created). Without ID the copies written into this
     store ('shipsight copy') are listed too.
 

@@ -109,6 +109,7 @@ COMMANDS = {
     "vessels": "vessels",
     "detect": "detect",
     "ais": "ais",
+    "infra": "infra",
 }
 
 

@@ -12,6 +12,8 @@ Index of shared flags:
 --overwrite       replace an existing output file
 --polarisation    Sentinel-1 measurement to read (VV, VH, HH, HV)
 --height-m        ground height RPC-only images are placed at (metres; 0 = about sea level)
+--layer           the layer of a multi-layer GIS file to import
+--on-invalid      raise (any bad feature stops an import) or skip (import the good ones)
 --scheduler       a Dask scheduler (tcp://HOST:8786) for whole-archive and many-scene jobs
 --workers         worker processes of a local Dask cluster when no scheduler is named
 """
@@ -21,7 +23,7 @@ from datetime import datetime, time, timedelta, timezone
 import click
 
 from shipsight.errors import InputError
-from shipsight.model.vocab import CONFIDENCE
+from shipsight.model.vocab import CONFIDENCE, ON_INVALID
 
 
 class TimeType(click.ParamType):
@@ -104,6 +106,10 @@ polarisation_option = click.option(
 height_option = click.option(
     "--height-m", type=float, default=0.0, show_default=True,
     help="RPC-only images: ground height in metres above the ellipsoid they are placed at (0 is about sea level).")
+layer_option = click.option("--layer", help="Layer of a multi-layer file (GeoPackage).")
+on_invalid_features_option = click.option(
+    "--on-invalid", type=click.Choice(ON_INVALID), default="raise", show_default=True,
+    help="raise: any bad feature stops the import; skip: import the good ones, list the bad on stderr.")
 scheduler_option = click.option(
     "--scheduler", envvar="SHIPSIGHT_DASK_SCHEDULER", metavar="tcp://HOST:8786",
     help="Run on this Dask cluster (or set SHIPSIGHT_DASK_SCHEDULER); its workers must reach the files.")

@@ -2,7 +2,7 @@
 
 import click
 
-from shipsight.cli.options import analyst_option, encoding_option, json_option
+from shipsight.cli.options import analyst_option, encoding_option, json_option, layer_option, on_invalid_features_option
 from shipsight.cli.output import echo_err, echo_json, echo_table, records
 from shipsight.model.vocab import PORT_KINDS
 
@@ -23,9 +23,8 @@ def ports():
 @click.option("--reason", help="Watch-list reason for every port without one.")
 @click.option("--buffer-m", type=click.FloatRange(min=0, min_open=True),
               help="Radius in metres of the circle made around point ports.")
-@click.option("--layer", help="Layer of a multi-layer file (GeoPackage).")
-@click.option("--on-invalid", type=click.Choice(("raise", "skip")), default="raise", show_default=True,
-              help="raise: any bad feature stops the import; skip: import the good ones, list the bad on stderr.")
+@layer_option
+@on_invalid_features_option
 @click.option("--allow-large", is_flag=True,
               help="Keep polygons wider than a hemisphere (refused otherwise as almost surely drawn wrong).")
 @encoding_option

@@ -17,6 +17,14 @@ much weaker than a bright neighbour and within the reach of its side lobes
 (the crosses and streaks SAR draws around strong scatterers) are absorbed
 into it, so one ship is one detection.
 
+What each object is, is then decided over the whole scene
+(:mod:`~shipsight.imagery.objects`): fragments of one hull merged; side
+lobes and streaks along the image's range and azimuth axes, azimuth
+ambiguities (given the sensor's distance), objects near known structures,
+touching land, on breakwaters and jetties, too wide for a hull, or below a
+confidence floor are suppressed -- kept, with the reason, when asked
+(``keep_suppressed``), and counted by reason in ``attrs["suppressed"]``.
+
 Land never yields a detection: GSHHG land (roaring-landmask), a land
 polygon file, infrastructure polygons, and land seen in the image itself
 (large regions clearly brighter than open water) are all masked, and every
@@ -50,13 +58,14 @@ from rasterio.windows import Window
 from shipsight.errors import InputError
 from shipsight.imagery.detect_tile import TilePlan, process_tile, read_intensity, read_tile
 from shipsight.imagery.landmask import gshhg_cells, land_block_grid, on_land, read_mask_polygons
+from shipsight.imagery.objects import RAY_M, RAY_MIN_PX
 
 __all__ = ["detect", "DETECTION_COLUMNS"]
 
 #: Columns of the GeoDataFrame :func:`detect` returns, besides ``geometry``.
 DETECTION_COLUMNS = (
     "lon", "lat", "row", "col", "length_m", "width_m", "heading_axis_deg",
-    "peak", "mean", "background", "score", "n_pixels",
+    "peak", "mean", "background", "score", "n_pixels", "confidence", "suppressed", "suppressed_reason",
 )
 
 _KINDS = ("auto", "sar", "optical")
@@ -97,6 +106,13 @@ def detect(
     denoise=False,
     height_m=0.0,
     product=None,
+    structures=None,
+    structure_radius_m=None,
+    min_confidence=0.0,
+    ambiguity_m=None,
+    azimuth_deg=None,
+    axes_deg=None,
+    keep_suppressed=False,
 ):
     """Find ships in a SAR or optical product; one point per ship.
 
@@ -173,6 +189,35 @@ def detect(
     product : Product, optional
         An already opened product (a registered scene reopened with its
         options); ``path`` is then only its name in messages.
+    structures : GeoDataFrame or GeoSeries, optional
+        Known fixed structures (points, lines, polygons; a plain sequence
+        is EPSG:4326): objects within ``structure_radius_m`` of one are
+        suppressed as ``structure``. Columns ``radius_sar_m`` /
+        ``radius_optical_m`` (per structure, by the scene's kind), ``id``,
+        ``name`` and ``kind`` are used when present (the store's layer has them).
+    structure_radius_m : float, optional
+        Suppression radius, metres; default 200 for SAR and 50 for optical
+        (Skylight's distances for Sentinel-1 and Sentinel-2 infrastructure),
+        overriding the structures' own radii when given.
+    min_confidence : float
+        Objects whose confidence (0-1) is lower are suppressed as
+        ``low_confidence``; 0 (the default) suppresses none, the confidence
+        only orders them. For SAR,
+        :data:`~shipsight.imagery.objects.SUGGESTED_MIN_CONFIDENCE` (0.25)
+        drops faint specks and keeps ships of 10 dB and 4 pixels.
+    ambiguity_m : float or sequence of float, optional
+        Azimuth ambiguity distance(s) of the sensor, metres
+        (:func:`~shipsight.imagery.ambiguity.azimuth_ambiguity_m`); weak
+        objects that far along azimuth from a bright target are marked
+        ``ambiguity``. None: not marked (no metadata).
+    azimuth_deg : float, optional
+        The azimuth direction in the image, degrees clockwise from the
+        image's up; default the side-lobe axis nearer to the columns' direction.
+    axes_deg : (float, float), optional
+        The image's range and azimuth directions in the same convention;
+        default estimated from the crosses of bright scatterers.
+    keep_suppressed : bool
+        Return the suppressed objects too (their ``suppressed`` column says why).
 
     Returns
     -------
@@ -184,15 +229,20 @@ def detect(
         ``heading_axis_deg`` (axis azimuth from true north, 0-180),
         ``peak, mean`` (brightest and mean pixel, in the image's units: dB
         if the image is dB), ``background`` (clutter mean at the peak, same
-        units), ``score`` (object mean over clutter mean, dB) and
-        ``n_pixels``. Rows and columns are those of the product's own grid
-        (a Sentinel-1 measurement's radar geometry) and lon/lat come
-        through its georeferencing (geotransform, GCPs or RPCs). ``attrs``
-        record the kind (and why), the units (and how they were known),
-        whether the input was dB, the georeferencing, the ground pixel
-        size, the parameters used, ``notes`` (what was inferred) and
-        ``warnings`` (a search that covered little of the valid area, or
-        found nothing in a scene larger than the background window).
+        units), ``score`` (object mean over clutter mean, dB),
+        ``n_pixels``, ``confidence`` (0-1, see
+        :func:`~shipsight.imagery.objects.confidence`), ``suppressed`` (""
+        for a ship, else one of :data:`~shipsight.imagery.objects.REASONS`)
+        and ``suppressed_reason`` (a sentence). Rows and columns are those of
+        the product's own grid (a Sentinel-1 measurement's radar geometry)
+        and lon/lat come through its georeferencing (geotransform, GCPs or
+        RPCs). ``attrs`` record the kind (and why), the units (and how they
+        were known), whether the input was dB, the georeferencing, the
+        ground pixel size, the parameters used, ``notes`` (what was
+        inferred), ``warnings`` (a search that covered little of the valid
+        area, or found nothing in a scene larger than the background
+        window), the side-lobe axes found and ``suppressed`` (counts by
+        reason: nothing is dropped unsaid).
 
     Raises
     ------
@@ -216,6 +266,7 @@ def detect(
     path = os.fspath(path)
     _check_params(kind, pfa, guard_m, background_m, min_length_m, max_length_m, tile, workers, link_m)
     units = check_units(units)
+    _check_classes(min_confidence, structure_radius_m, ambiguity_m, azimuth_deg, axes_deg)
     if product is None:
         product = open_product(path, polarisation=polarisation, height_m=height_m, denoise=denoise)
     # GDAL's block cache defaults to 5 % of RAM and would grow with the scene;
@@ -227,6 +278,9 @@ def detect(
             mask_geoms=mask_geoms, harbours=harbours, oracle=oracle, water_from_image=water_from_image,
             tile=tile, workers=workers, progress=progress, units=units, offset=offset, scale=scale,
             product=product,
+            classes=dict(structures=structures, structure_radius_m=structure_radius_m,
+                         min_confidence=min_confidence, ambiguity_m=ambiguity_m, azimuth_deg=azimuth_deg,
+                         axes_deg=axes_deg, keep_suppressed=keep_suppressed),
         )
 
 
@@ -282,7 +336,7 @@ class _Later:
 
 def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_length_m, link_m,
             land, mask_geoms, harbours, oracle, water_from_image, tile, workers, progress, units, offset, scale,
-            product):
+            product, classes):
     import geopandas as gpd
     import shapely
 
@@ -342,7 +396,10 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
         polys = shapely.union_all(shapely.from_wkb(plan.polygons))
         keep &= ~shapely.contains_xy(polys, px, py)
 
+    cols = {k: v[keep] for k, v in cols.items()}
+    lon, lat = lon[keep], lat[keep]
     peak, mean, bg = cols["peak"], cols["sum"] / np.maximum(cols["n"], 1), cols["background"]
+    labels = _classify(cols, mean, lon, lat, plan, px_m, classes)
     with np.errstate(divide="ignore", invalid="ignore"):
         score = 10.0 * np.log10(mean / bg)  # object over clutter, dB (linear units here)
         if plan.is_db:
@@ -352,10 +409,15 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
         "length_m": cols["length_m"], "width_m": cols["width_m"],
         "heading_axis_deg": cols["axis_deg"], "peak": peak, "mean": mean,
         "background": bg, "score": score, "n_pixels": cols["n"].astype(np.int64),
+        "confidence": labels["confidence"], "suppressed": labels["suppressed"],
+        "suppressed_reason": labels["reason"],
     }
-    frame = {k: np.asarray(v)[keep] for k, v in frame.items()}
+    reasons, counts = np.unique(labels["suppressed"][labels["suppressed"] != ""].astype(str), return_counts=True)
+    if not classes["keep_suppressed"]:
+        ship = labels["suppressed"] == ""
+        frame = {k: np.asarray(v)[ship] for k, v in frame.items()}
     order = np.lexsort((frame["col"], frame["row"]))
-    frame = {k: v[order] for k, v in frame.items()}
+    frame = {k: np.asarray(v)[order] for k, v in frame.items()}
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
     warn = list(facts.pop("warnings"))
     scene_m2 = plan.height * plan.width * px_m * px_m
@@ -363,7 +425,7 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
         warn.append(f"searched {n_searched / n_valid:.0%} of the valid area ({n_searched * px_m * px_m / 1e6:.2f} of "
                     f"{n_valid * px_m * px_m / 1e6:.2f} km2); the rest was land, masked, or had too little water "
                     f"around it for a {background_m:g} m background window")
-    if len(gdf) == 0 and min(plan.height, plan.width) * px_m > background_m:
+    if (labels["suppressed"] == "").sum() == 0 and min(plan.height, plan.width) * px_m > background_m:
         warn.append(f"no ships found in {n_searched * px_m * px_m / 1e6:.2f} km2 of water searched ("
                     f"{scene_m2 / 1e6:.2f} km2 scene, read as {facts['kind']}"
                     f"{', ' + facts['units'] if facts['units'] else ''}); if ships are expected, check "
@@ -373,8 +435,33 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
         guard_m=guard_m, background_m=background_m, min_length_m=plan.min_length_m,
         max_length_m=plan.max_length_m, block_px=plan.block, tiles=total, gshhg=oracle.status,
         harbours=len(harbour_geoms), searched_fraction=n_searched / n_valid, warnings=warn, **facts,
+        axes_deg=labels["axes"], axes_source=labels["axes_source"], min_confidence=labels["min_confidence"],
+        suppressed={str(r): int(c) for r, c in zip(reasons, counts)}, dropped_on_land=int((~keep).sum()),
     )
     return gdf
+
+
+def _classify(cols, mean, lon, lat, plan, px_m, classes):
+    """What each object is (objects.classify), with the known structures near it."""
+    from shipsight.imagery.objects import classify, structures_near
+    from shipsight.model.vocab import STRUCTURE_RADIUS_M
+
+    obj = dict(peak_row=cols["peak_row"], peak_col=cols["peak_col"], peak=cols["peak"], mean=mean,
+               background=cols["background"], threshold=cols["threshold"], n=cols["n"],
+               length_m=cols["length_m"], width_m=cols["width_m"], land=cols["land"].astype(bool),
+               lobe_row=cols["lobe_row"], lobe_col=cols["lobe_col"], rays=cols["rays"], radius=cols["radius"],
+               quay_px=cols["quay_px"])
+    hits = None
+    if classes["structures"] is not None and len(lon):
+        hits = structures_near(lon, lat, classes["structures"], radius_m=classes["structure_radius_m"],
+                               default_radius_m=STRUCTURE_RADIUS_M[plan.kind],
+                               radius_column=f"radius_{plan.kind}_m")
+    min_conf = classes["min_confidence"]
+    amb = classes["ambiguity_m"]
+    amb_px = None if amb is None else np.atleast_1d(np.asarray(amb, dtype=float)) / px_m
+    return classify(obj, axes=classes["axes_deg"], sidelobe_db=plan.sidelobe_db, ambiguity_px=amb_px,
+                    azimuth_deg=classes["azimuth_deg"], px_m=px_m, max_length_m=plan.max_length_m,
+                    min_confidence=min_conf, kind=plan.kind, ray_px=plan.ray_px, structures=hits)
 
 
 _WORKER_SRC = {}
@@ -415,6 +502,20 @@ def _check_params(kind, pfa, guard_m, background_m, min_length_m, max_length_m, 
         raise InputError(f"workers must be a positive integer, not {workers!r}", where=where)
     if link_m is not None and link_m <= 0:
         raise InputError("link_m must be > 0", where=where)
+
+
+def _check_classes(min_confidence, structure_radius_m, ambiguity_m, azimuth_deg, axes_deg):
+    where = "detect"
+    if not (0.0 <= min_confidence <= 1.0):
+        raise InputError(f"min_confidence must be between 0 and 1, not {min_confidence!r}", where=where)
+    if structure_radius_m is not None and not (structure_radius_m >= 0):
+        raise InputError(f"structure_radius_m must be 0 or more, not {structure_radius_m!r}", where=where)
+    if ambiguity_m is not None and not np.all(np.asarray(ambiguity_m, dtype=float) > 0):
+        raise InputError(f"ambiguity_m must be distances over 0 m, not {ambiguity_m!r}", where=where)
+    if azimuth_deg is not None and not np.isfinite(azimuth_deg):
+        raise InputError(f"azimuth_deg must be a number of degrees, not {azimuth_deg!r}", where=where)
+    if axes_deg is not None and (np.shape(axes_deg) != (2,) or not np.all(np.isfinite(axes_deg))):
+        raise InputError(f"axes_deg must be two directions in degrees, not {axes_deg!r}", where=where)
 
 
 def _sample_windows(height, width, *, n=4, size=256):
@@ -459,6 +560,7 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
                 bands = [i + 1 for i, ci in enumerate(src.colorinterp) if ci != alpha] or [1]
         # Undeclared fill (NaN, a zero border) is nodata like a declared value.
         nodata = [src.nodatavals[b - 1] if src.nodatavals[b - 1] is not None else product.fill for b in bands]
+        descriptions = src.descriptions
         flags = src.mask_flag_enums[bands[0] - 1]
         use_mask_band = not any(
             f in (rasterio.enums.MaskFlags.all_valid, rasterio.enums.MaskFlags.nodata) for f in flags
@@ -491,6 +593,12 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
     probe.water_level = _water_level(samples)
     facts.update(kind=kind, kind_source=kind_source, units=probe.radiometry.units, units_source=units_text,
                  radiometry=probe.radiometry.describe(), georef=georef.kind)
+    if kind == "optical" and water_from_image:
+        from shipsight.imagery.berths import ndwi_bands, water_threshold
+
+        probe.ndwi = ndwi_bands(descriptions)
+        if probe.ndwi is None:
+            probe.water_threshold = water_threshold(samples) or float("nan")
 
     # Block grid of GSHHG land for the whole scene (small: one cell per block),
     # unless the coarse index says the scene is open sea.
@@ -535,7 +643,11 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
     # Overlap: background ring + image-land neighbourhood + half the longest object or
     # a side lobe's reach, so decisions about objects a tile owns see whole-scene pixels.
     land_r = (probe.land_smooth + 2 * probe.land_opening + 2) * block if water_from_image else 0
-    reach = max(max_length_m / 2.0 / px_m, _SIDELOBE_CAP_PX) + 2 * link_px
+    # Ray profiles look ray_px beyond an object's edge (objects.ray_profiles).
+    probe.px_m = px_m
+    probe.merge_px = guard_m / 2.0 / px_m
+    probe.ray_px = max(RAY_MIN_PX, math.ceil(RAY_M / px_m))
+    reach = max(max_length_m / 2.0 / px_m + probe.ray_px + 2, _SIDELOBE_CAP_PX) + 2 * link_px
     halo = (r_back + 1) * block + land_r + math.ceil(reach)
     probe.halo = -(-halo // block) * block
 

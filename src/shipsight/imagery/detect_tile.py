@@ -25,8 +25,10 @@ The steps, all on arrays:
    probability ``pfa_grow``) join an object when linked to it, so a large
    low-contrast hull whose brightest pixels are scattered comes out whole,
    not as several ships; objects of low pixels only are dropped;
-7. candidates linked within ``link_px`` into objects; weak objects within
-   reach of a much brighter one absorbed as its side lobes; second moments.
+7. candidates linked within ``link_px`` into objects; fragments of one
+   target merged; weak objects within reach of a much brighter one marked as
+   its side lobes; second moments; land contact and ray profiles for the
+   scene-level classification (:mod:`~shipsight.imagery.objects`).
 """
 
 import math
@@ -40,7 +42,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from shipsight.imagery.berths import alongside, quay_mask
 from shipsight.imagery.landmask import image_land_blocks, rasterize_polygons
+from shipsight.imagery.objects import N_RAYS, land_contact, max_beam_px, merge_fragments, ray_profiles
 
 MIN_SEEDS = 2  # pixels above the detection threshold an object needs
 
@@ -82,6 +86,11 @@ class TilePlan:
     t_gauss: float = 4.75  # Gaussian threshold in standard deviations, for optical
     enl_table_grow: tuple = ()  # the same at pfa_grow: the hysteresis (growing) threshold
     t_gauss_grow: float = 3.09
+    px_m: float = 10.0  # ground pixel size
+    merge_px: float = 0.0  # fragments whose centroids are closer than this may be one target
+    ray_px: int = 10  # samples per ray of the objects' ray profiles
+    water_threshold: float = float("nan")  # optical: log brightness below which is water (berths.water_threshold)
+    ndwi: tuple = None  # optical: (green, NIR) bands for a water index, 1-based
 
 
 def read_intensity(src, plan, window):
@@ -248,6 +257,7 @@ def process_tile(src, plan, spec, x=None):
     else:
         valid = np.isfinite(x)
         core_valid = int(np.count_nonzero(valid[r0 - R0:r0 - R0 + h, c0 - C0:c0 - C0 + w]))
+    burnt_blocks = None
     if plan.polygons:
         import shapely
 
@@ -255,11 +265,16 @@ def process_tile(src, plan, spec, x=None):
         burnt = rasterize_polygons(shapely.from_wkb(plan.polygons), wt, x.shape)
         if burnt.any():
             valid = ~burnt if valid is None else valid & ~burnt
+            burnt_blocks = burnt.reshape(nby, B, nbx, B).any(axis=(1, 3))
         del burnt
+    quay = _quays(src, plan, win, x) if plan.kind == "optical" else None
+    if quay is not None:
+        valid = ~quay if valid is None else valid & ~quay
     if valid is not None:
         np.copyto(x, 0.0, where=~valid)  # x is now "value where water, 0 elsewhere"
     level = None
-    if plan.image_land and np.isfinite(plan.water_level):
+    # Optical scenes with a water mask need no land from brightness blocks (they would hide the berths).
+    if plan.image_land and np.isfinite(plan.water_level) and quay is None:
         # Half the land contrast (in dB) per pixel: land pixels clear it despite speckle.
         level = np.float32(plan.water_level * 10 ** (plan.land_db / 20.0))
     s1, s2, n, nb = block_sums(x, B, valid, level)
@@ -302,7 +317,6 @@ def process_tile(src, plan, spec, x=None):
     keep = vals > ndimage.map_coordinates(gfill, [fr, fc], order=1, mode="nearest")
     rr, cc, vals, fr, fc = rr[keep], cc[keep], vals[keep], fr[keep], fc[keep]
     tp = ndimage.map_coordinates(tfill, [fr, fc], order=1, mode="nearest")
-    del x
 
     empty = _empty(core_valid, searched)
     if rr.size == 0:
@@ -320,11 +334,14 @@ def process_tile(src, plan, spec, x=None):
         nobj = int(lab.max()) + 1
     keep = _trim_sidelobes(lab, nobj, rr, cc, vals, tp, plan)
     lab, rr, cc, vals, tp, fr, fc = (a[keep] for a in (lab, rr, cc, vals, tp, fr, fc))
-    objs = _moments(lab, nobj, rr, cc, vals, tp)
-    mu_pk = ndimage.map_coordinates(np.nan_to_num(mu, nan=0.0), [fr[objs["ipk"]], fc[objs["ipk"]]],
-                                    order=1, mode="nearest")
-    objs["background"] = mu_pk
-    alive = _absorb_sidelobes(objs, plan)
+    mu0 = np.nan_to_num(mu, nan=0.0)
+    objs = _objects(lab, nobj, rr, cc, vals, tp, fr, fc, mu0)
+    merged = merge_fragments(lab, nobj, rr, cc, vals, objs, x, reach_px=plan.merge_px,
+                             max_length_px=plan.max_length_m / plan.px_m, max_width_px=max_beam_px(plan.px_m))
+    if merged is not lab:
+        lab, nobj = merged, int(merged.max()) + 1
+        objs = _objects(lab, nobj, rr, cc, vals, tp, fr, fc, mu0)
+    lobe_of = _absorb_sidelobes(objs, plan)
     L, Wd, axis = shape_from_moments(objs["crr"], objs["ccc"], objs["crc"], plan.jacobian)
     objs["length_m"], objs["width_m"], objs["axis_deg"] = L, Wd, axis
     # The shortest-ship test looks at the seed pixels alone: growing a bright point target's
@@ -335,7 +352,11 @@ def process_tile(src, plan, spec, x=None):
     else:
         sl = _moments(lab[seed], nobj, rr[seed], cc[seed], vals[seed], tp[seed], counts_only=True)
         L_seed = shape_from_moments(sl["crr"], sl["ccc"], sl["crc"], plan.jacobian)[0]
-    ok = alive & (L_seed >= plan.min_length_m) & (L <= plan.max_length_m) & (objs["n"] >= 2)
+    ok = (L_seed >= plan.min_length_m) & (L <= plan.max_length_m) & (objs["n"] >= 2)
+    if burnt_blocks is not None:
+        land |= burnt_blocks
+    _context(objs, ok, lab, rr, cc, x, land, quay, plan)
+    del x
     # Ownership: the core window that holds the centroid (index convention: pixel i spans i-0.5..i+0.5).
     gr = objs["row"] + R0
     gc = objs["col"] + C0
@@ -346,17 +367,72 @@ def process_tile(src, plan, spec, x=None):
     out["col"] = gc[sel]
     out["peak_row"] = out["peak_row"] + R0
     out["peak_col"] = out["peak_col"] + C0
+    # The target a lobe belongs to, by its peak (scene pixels): it may be owned by another tile.
+    src = lobe_of[sel]
+    has = src >= 0
+    out["lobe_row"] = np.where(has, objs["peak_row"][np.maximum(src, 0)] + R0, np.nan)
+    out["lobe_col"] = np.where(has, objs["peak_col"][np.maximum(src, 0)] + C0, np.nan)
     out["n_valid"] = core_valid
     out["n_searched"] = searched
     return out
 
 
+def _quays(src, plan, win, x):
+    """Optical quays and land (berths.quay_mask) on the tile's padded grid, or None without a water mask."""
+    water = None
+    if plan.ndwi:
+        g, nir = src.read(list(plan.ndwi), window=win, out_dtype="float32")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            index = (g - nir) / (g + nir)
+        water = np.zeros(x.shape, dtype=bool)
+        water[:index.shape[0], :index.shape[1]] = index > 0
+    elif not np.isfinite(plan.water_threshold):
+        return None
+    return quay_mask(x, threshold=plan.water_threshold, px_m=plan.px_m, water=water)
+
+
+def _context(objs, ok, lab, rr, cc, x, land, quay, plan):
+    """Land contact, quay contact and ray profiles (objects.py) of the objects ``ok`` marks.
+
+    Only for the objects that can be reported: speckle too small to be a ship is most
+    of a tile's objects and needs none of it.
+    """
+    nobj = ok.size
+    idx = np.flatnonzero(ok)
+    objs["land"] = np.zeros(nobj, dtype=bool)
+    objs["quay_px"] = np.zeros(nobj)
+    objs["rays"] = np.zeros((nobj, N_RAYS), dtype=np.float32)
+    objs["radius"] = np.zeros(nobj)
+    if idx.size == 0:
+        return
+    remap = np.full(nobj, -1)
+    remap[idx] = np.arange(idx.size)
+    pick = ok[lab]
+    sub, r, c = remap[lab[pick]], rr[pick], cc[pick]
+    land_ok = land_contact(sub, idx.size, r, c, land, plan.block)
+    if quay is not None:
+        objs["quay_px"][idx] = alongside(sub, idx.size, r, c, quay)
+        land_ok |= objs["quay_px"][idx] > 0
+    objs["land"][idx] = land_ok
+    part = {k: objs[k][idx] for k in ("row", "col", "background")}
+    objs["rays"][idx], objs["radius"][idx] = ray_profiles(x, sub, idx.size, r, c, part, ray_px=plan.ray_px)
+
+
+def _objects(lab, nobj, rr, cc, vals, tp, fr, fc, mu):
+    """Moments of the objects and the clutter mean at each one's peak."""
+    objs = _moments(lab, nobj, rr, cc, vals, tp)
+    objs["background"] = ndimage.map_coordinates(mu, [fr[objs["ipk"]], fc[objs["ipk"]]], order=1, mode="nearest")
+    return objs
+
+
 _FIELDS = ("row", "col", "n", "peak", "sum", "threshold", "crr", "ccc", "crc", "background",
-           "length_m", "width_m", "axis_deg", "peak_row", "peak_col")
+           "length_m", "width_m", "axis_deg", "peak_row", "peak_col", "land", "radius", "lobe_row", "lobe_col",
+           "quay_px")
 
 
 def _empty(n_valid, n_searched):
     out = {k: np.empty(0) for k in _FIELDS}
+    out["rays"] = np.empty((0, N_RAYS), dtype=np.float32)
     out["n_valid"] = n_valid
     out["n_searched"] = n_searched
     return out
@@ -418,7 +494,7 @@ def _moments(lab, nobj, rr, cc, vals, tp, counts_only=False):
 
 
 def _absorb_sidelobes(objs, plan):
-    """Mark objects that are side lobes or streaks of a much brighter one.
+    """For each object, the index of the much brighter one whose side lobe it is, or -1.
 
     A point scatterer's impulse response falls off as ``1 / (pi d)^2`` at
     ``d`` resolution cells from its peak. An object is taken for a side lobe
@@ -431,23 +507,23 @@ def _absorb_sidelobes(objs, plan):
     """
     peak = objs["peak"]
     m = peak.size
-    alive = np.ones(m, dtype=bool)
+    lobe_of = np.full(m, -1)
     ratio = 10 ** (plan.sidelobe_db / 10.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         strength = peak / objs["threshold"]
     bright = np.flatnonzero(strength >= ratio)
     if bright.size == 0 or m < 2:
-        return alive
+        return lobe_of
     pr, pc = objs["peak_row"], objs["peak_col"]
     for i in bright[np.argsort(-peak[bright])]:
-        if not alive[i]:
+        if lobe_of[i] >= 0:
             continue
         d = np.maximum(np.hypot(pr - pr[i], pc - pc[i]), 1.0)
         envelope = peak[i] * 4.0 / (math.pi * d) ** 2
-        hit = alive & (d <= plan.sidelobe_cap_px) & (peak * ratio <= peak[i]) & (peak <= envelope)
+        hit = (lobe_of < 0) & (d <= plan.sidelobe_cap_px) & (peak * ratio <= peak[i]) & (peak <= envelope)
         hit[i] = False
-        alive &= ~hit
-    return alive
+        lobe_of[hit] = i
+    return lobe_of
 
 
 def shape_from_moments(crr, ccc, crc, jac):

@@ -99,6 +99,7 @@ def make_scene(
     land_db=8.0,
     sidelobes=True,
     sidelobe_db=10.0,
+    sidelobe_reach=_SIDELOBE_REACH,
     blank=None,
     seed=0,
     dtype="float32",
@@ -153,7 +154,8 @@ def make_scene(
         mask would take for ships.
     sidelobes : bool
         Draw a sinc-squared cross along image rows and columns through each
-        ship's brightest scatterer, ``sidelobe_db`` above the ship's mean.
+        ship's brightest scatterer, ``sidelobe_db`` above the ship's mean,
+        ``sidelobe_reach`` pixels each way.
     blank : list of (row_off, col_off, height, width), optional
         Windows written as nodata (or NaN when ``nodata`` is None).
     seed : int
@@ -202,7 +204,8 @@ def make_scene(
     # Pre-render every ship (and its cross) as small patches added strip by strip.
     patches = []
     for s in ships_list:
-        patches.extend(_render_ship(s, pixel_m, mean, looks, sidelobes, sidelobe_db, rng, width, height))
+        patches.extend(_render_ship(s, pixel_m, mean, looks, sidelobes, sidelobe_db, rng, width, height,
+                                    reach=int(sidelobe_reach)))
 
     profile = dict(
         driver="GTiff", width=width, height=height, count=1, dtype=dtype,
@@ -288,8 +291,11 @@ def _place_ships(rng, ships, n_ships, width, height, pixel_m, lengths, widths, h
     return out
 
 
-def _render_ship(s, pixel_m, mean, looks, sidelobes, sidelobe_db, rng, width, height):
-    """Patches ``(row0, col0, array)`` of one ship's return and its side-lobe cross."""
+def _render_ship(s, pixel_m, mean, looks, sidelobes, sidelobe_db, rng, width, height, reach=_SIDELOBE_REACH):
+    """Patches ``(row0, col0, array)`` of one ship's return and its side-lobe cross.
+
+    The cross's arms reach ``reach`` pixels each side of the brightest scatterer.
+    """
     th = math.radians(s["heading_deg"])
     # Grid azimuth: x (col) grows east, row grows south.
     hlx, hly = math.sin(th) * s["length_m"] / 2 / pixel_m, -math.cos(th) * s["length_m"] / 2 / pixel_m
@@ -301,15 +307,15 @@ def _render_ship(s, pixel_m, mean, looks, sidelobes, sidelobe_db, rng, width, he
     patches = [(rc + dr0, cc + dc0, (cover * level * speck).astype(np.float32))]
     if sidelobes:
         peak = level * 10 ** (sidelobe_db / 10.0)
-        k = np.arange(-_SIDELOBE_REACH, _SIDELOBE_REACH + 1)
+        k = np.arange(-reach, reach + 1)
         # sinc^2 sampled at 0.7 of the null spacing: arms that break into blobs
         # at the nulls, as a real impulse response sampled off its peaks does.
         arm = (peak * np.sinc(0.7 * k) ** 2).astype(np.float32)
         arm_r = arm * (rng.standard_gamma(looks, k.size) / looks).astype(np.float32)
         arm_c = arm * (rng.standard_gamma(looks, k.size) / looks).astype(np.float32)
-        arm_c[_SIDELOBE_REACH] = 0.0  # the centre is drawn once, by arm_r
-        patches.append((rc - _SIDELOBE_REACH, cc, arm_r[:, None]))
-        patches.append((rc, cc - _SIDELOBE_REACH, arm_c[None, :]))
+        arm_c[reach] = 0.0  # the centre is drawn once, by arm_r
+        patches.append((rc - reach, cc, arm_r[:, None]))
+        patches.append((rc, cc - reach, arm_c[None, :]))
     return patches
 
 

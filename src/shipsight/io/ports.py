@@ -166,20 +166,36 @@ def read_ports(path, *, name_field=None, kind_field=None, watchlist_field=None, 
 
     geoms, repaired = _polygons(gdf.geometry.values, buffer_m, rows, problems, allow_large=allow_large,
                                 no_position=no_position)
-    problems.sort(key=lambda p: p[0])
-    if problems and on_invalid == "raise":
-        raise RowErrors(str(path), problems)
     columns = {"name": names.astype(object), "kind": kinds.astype(object), "watchlist": watch,
                "reason": reasons.astype(object).where(reasons.notna(), None)}
     columns.update(_identity(gdf, cols))
     columns["repaired"] = repaired
     out = gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+    return keep_good_features(out, rows, problems, on_invalid=on_invalid, path=path)
+
+
+def keep_good_features(frame, rows, problems, *, on_invalid, path):
+    """``frame`` less its bad features, or RowErrors.
+
+    ``problems`` are ``(row, field, reason)`` with ``row`` one of ``rows``
+    (the file's numbering of the frame's rows). ``on_invalid="raise"``: any
+    problem raises RowErrors listing them all; ``"skip"``: the features they
+    name are left out and listed, sorted, in ``attrs["skipped"]`` (RowErrors
+    if none is left).
+
+    >>> f = gpd.GeoDataFrame({"a": [1, 2]}, geometry=gpd.points_from_xy([0, 1], [0, 1]))
+    >>> keep_good_features(f, np.array([1, 2]), [(2, "geometry", "bad")], on_invalid="skip", path="x")["a"].tolist()
+    [1]
+    """
+    problems.sort(key=lambda p: p[0])
+    if problems and on_invalid == "raise":
+        raise RowErrors(str(path), problems)
     if problems:
-        out = out[~np.isin(rows, [p[0] for p in problems])].reset_index(drop=True)
-        if out.empty:
+        frame = frame[~np.isin(rows, [p[0] for p in problems])].reset_index(drop=True)
+        if frame.empty:
             raise RowErrors(str(path), problems)
-    out.attrs["skipped"] = problems
-    return out
+    frame.attrs["skipped"] = problems
+    return frame
 
 
 def _identity(gdf, cols):
@@ -292,28 +308,42 @@ def _polygons(geoms, buffer_m, rows, problems, *, allow_large=False, no_position
         if types[i] not in (3, 6):
             problems.append((rows[i], "geometry", f"a {g.geom_type} is not a port area; give polygons"))
             continue
-        minx, miny, maxx, maxy = g.bounds
-        if miny < -90 or maxy > 90 or minx < -540 or maxx > 540:
-            problems.append((rows[i], "geometry", "coordinates are not longitudes and latitudes"))
+        g, repaired[i], problem = checked_polygon(g, allow_large=allow_large)
+        if problem:
+            problems.append((rows[i], "geometry", problem))
             continue
-        try:
-            g = unwrap_antimeridian(g)
-        except PolarRingError:
-            problems.append((rows[i], "geometry", "the polygon goes round a pole; split it into parts that do not"))
-            continue
-        width = widest_part_deg(g)
-        if width > 180.0 and not allow_large:
-            problems.append((rows[i], "geometry", f"the polygon spans {width:.1f} degrees of longitude, wider than a "
-                             "hemisphere; if it really is that large, give --allow-large"))
-            continue
-        if not g.is_valid:
-            fixed = shapely.make_valid(g)
-            parts = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
-            if not parts:
-                reason = shapely.is_valid_reason(g)
-                problems.append((rows[i], "geometry", f"invalid polygon that cannot be repaired ({reason})"))
-                continue
-            g = shapely.union_all(parts)
-            repaired[i] = True
         out[i] = split_antimeridian(g)
     return out, repaired
+
+
+def checked_polygon(g, *, allow_large=False):
+    """``(polygon, repaired, problem)`` of a (multi)polygon read from a file, before splitting at ±180.
+
+    Coordinates must be longitudes and latitudes; a ring drawn across ±180 is
+    unwrapped, one round a pole refused, one wider than a hemisphere refused
+    unless ``allow_large``; an invalid polygon is made valid keeping its
+    polygonal parts (``repaired`` True), or refused when none is left.
+    ``problem`` says why, or is None.
+
+    >>> checked_polygon(shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)]))[1:]
+    (True, None)
+    >>> checked_polygon(shapely.box(0, 0, 1, 100))[2]
+    'coordinates are not longitudes and latitudes'
+    """
+    minx, miny, maxx, maxy = g.bounds
+    if miny < -90 or maxy > 90 or minx < -540 or maxx > 540:
+        return None, False, "coordinates are not longitudes and latitudes"
+    try:
+        g = unwrap_antimeridian(g)
+    except PolarRingError:
+        return None, False, "the polygon goes round a pole; split it into parts that do not"
+    width = widest_part_deg(g)
+    if width > 180.0 and not allow_large:
+        return None, False, (f"the polygon spans {width:.1f} degrees of longitude, wider than a hemisphere; "
+                             "if it really is that large, give --allow-large")
+    if g.is_valid:
+        return g, False, None
+    parts = [p for p in shapely.get_parts(shapely.make_valid(g)) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return None, False, f"invalid polygon that cannot be repaired ({shapely.is_valid_reason(g)})"
+    return shapely.union_all(parts), True, None

@@ -8,6 +8,14 @@ from shipsight.errors import InputError
 
 CONFIDENCE = ("confirmed", "probable", "possible")
 PORT_KINDS = ("port", "terminal", "anchorage", "shipyard", "berth")
+#: Fixed structures that return like ships (shipsight.infra); "structure" for anything else.
+STRUCTURE_KINDS = ("breakwater", "pier", "jetty", "quay", "platform", "wind turbine", "buoy", "light", "island",
+                   "structure")
+#: A structure's review state: imported and accepted ones suppress detections, candidates wait for an analyst.
+STRUCTURE_STATUS = ("accepted", "candidate", "rejected")
+#: Default suppression radius (m) around a structure, by sensor: Skylight's distances for
+#: Sentinel-1 (SAR) and Sentinel-2 (optical) detections near offshore infrastructure.
+STRUCTURE_RADIUS_M = {"sar": 200.0, "optical": 50.0}
 #: What an import does with a bad row: stop (nothing written), or skip it into a rejects file.
 ON_INVALID = ("raise", "skip")
 #: A longer gap between two sightings of a vessel in a port starts a new port call.

@@ -15,11 +15,11 @@ from shipsight.errors import InputError, NotFoundError
 from shipsight.model.sightings import default_analyst
 
 #: The newest schema this code knows; both back ends migrate to it.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 #: Every table of the log, parents before children: the order a copy writes them in.
-TABLES = ("ports", "scenes", "imports", "sightings", "list_versions", "list_entries", "vessels", "ais_imports",
-          "ais_identities", "ais_correlations", "ais_matches", "flags", "audit")
+TABLES = ("ports", "scenes", "structures", "imports", "sightings", "list_versions", "list_entries", "vessels",
+          "ais_imports", "ais_identities", "ais_correlations", "ais_matches", "flags", "audit")
 
 #: Sighting fields an edit may change (ids, attribution and status are derived or managed).
 EDITABLE = (
@@ -99,6 +99,25 @@ class Store(ABC):
     def ports(self):
         """All ports as a GeoDataFrame (id, name, kind, watchlist, reason, country, locode, wpi_number,
         alternate_name, area_m2, source, geometry)."""
+
+    # fixed structures (shipsight.infra)
+    @abstractmethod
+    def add_structures(self, structures, *, analyst, source=None):
+        """Insert structures (GeoDataFrame: name, kind, status, radius_sar_m, radius_optical_m,
+        evidence (JSON text or None), geometry in EPSG:4326), each audited; return the new ids."""
+
+    @abstractmethod
+    def structures(self, *, status=None, bbox=None, ids=None):
+        """Structures as a GeoDataFrame (id, name, kind, status, radius_sar_m, radius_optical_m,
+        source, evidence, analyst, created_at, updated_at, geometry), by id; ``status`` one
+        or a tuple of them, ``bbox`` (minlon, minlat, maxlon, maxlat; minlon > maxlon across
+        the antimeridian) keeps those whose bounding box meets it."""
+
+    @abstractmethod
+    def set_structure_status(self, ids, status, *, analyst, reason=None):
+        """Set the status (accepted, candidate, rejected) of structures ``ids``, each change
+        audited with the old and new status and the reason; NotFoundError for an unknown id.
+        Returns the ids whose status changed."""
 
     # scenes
     @abstractmethod

@@ -345,6 +345,13 @@ class PostgisStore(SQLStore):
         self.conn.execute("UPDATE flags SET active = 0, updated_at = %s WHERE id = ANY(%s)", (at, list(ids)))
 
     # -- ports ---------------------------------------------------------------
+    def _index_structures(self, ids, geoms):
+        pass  # the GiST index on structures.geom follows the rows
+
+    def _structure_boxes(self, boxes):
+        clause = "(" + " OR ".join(["geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"] * len(boxes)) + ")"
+        return clause, [v for box in boxes for v in box]
+
     def add_ports(self, ports, *, analyst, source=None):
         if len(ports) == 0:
             return np.array([], dtype=np.int64)

@@ -347,4 +347,28 @@ _V9 = [  # AIS behaviour flags and AIS port calls
     "CREATE INDEX ais_port_calls_exit ON ais_port_calls(exit)",
 ]
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
+# Version 10, as in SQLite: fixed structures (shipsight.infra); the table and triggers may come again.
+_V10 = [  # infrastructure layer
+    """CREATE TABLE IF NOT EXISTS structures (
+        id BIGINT PRIMARY KEY,
+        name TEXT,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'accepted' CHECK (status IN ('accepted', 'candidate', 'rejected')),
+        radius_sar_m DOUBLE PRECISION NOT NULL CHECK (radius_sar_m >= 0),
+        radius_optical_m DOUBLE PRECISION NOT NULL CHECK (radius_optical_m >= 0),
+        source TEXT,
+        evidence TEXT,
+        analyst TEXT NOT NULL,
+        geom geometry(Geometry, 4326) NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    )""",
+    "CREATE INDEX structures_status ON structures(status)",
+    "CREATE INDEX structures_geom ON structures USING gist (geom)",
+    """CREATE OR REPLACE TRIGGER structures_never_deleted BEFORE DELETE ON structures FOR EACH ROW
+        EXECUTE FUNCTION shipsight_refuse('structures are never deleted; reject them with a reason')""",
+    """CREATE OR REPLACE TRIGGER structures_never_truncated BEFORE TRUNCATE ON structures FOR EACH STATEMENT
+        EXECUTE FUNCTION shipsight_refuse('structures are never deleted; reject them with a reason')""",
+]
+
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10]

@@ -27,6 +27,8 @@ from shipsight.store.portrows import PORT_IDENTITY
 
 #: The analyst-entered particulars of a vessel (table ``vessels``), beside id and updated_at.
 VESSEL_COLUMNS = ("imo", "mmsi", "name", "vessel_type", "deadweight", "gross_tonnage", "note")
+#: A structure's fields as the table holds them (beside id, geometry and times).
+STRUCTURE_COLUMNS = ("name", "kind", "status", "radius_sar_m", "radius_optical_m", "source", "evidence", "analyst")
 #: A sighting's fields as its audit entries record them.
 _AUDITED = EDITABLE + ("port_id", "nearest_port_id", "nearest_port_distance_m", "status")
 #: The fields of a sighting an import writes as given (beside time, position and attribution).
@@ -141,6 +143,14 @@ class SQLStore(AISRows, AISMatchRows, Store):
     def _withdraw_flags(self, ids, at):
         """Mark the flags ``ids`` inactive, updated ``at``."""
 
+    @abstractmethod
+    def _index_structures(self, ids, geoms):
+        """Index structures just written, where the database does not do it itself."""
+
+    @abstractmethod
+    def _structure_boxes(self, boxes):
+        """``(clause, params)``: a structure's bounding box meets one of ``boxes`` (lon/lat, no wrap)."""
+
     # -- plumbing ------------------------------------------------------------
     @contextmanager
     def transaction(self):
@@ -191,6 +201,75 @@ class SQLStore(AISRows, AISMatchRows, Store):
                          f" {self._wkb('geom')} AS geom FROM ports ORDER BY id")
         df["watchlist"] = df["watchlist"].astype(bool)
         return _geo_frame(df)
+
+    # -- fixed structures ----------------------------------------------------
+    def add_structures(self, structures, *, analyst, source=None):
+        n = len(structures)
+        if n == 0:
+            return np.array([], dtype=np.int64)
+        geoms = np.asarray(structures.geometry.values, dtype=object)
+        at = time_text(now_utc())
+        values = {c: (nullable(structures[c]) if c in structures else [None] * n) for c in STRUCTURE_COLUMNS}
+        values["source"] = [source if v is None else v for v in values["source"]]
+        values["analyst"] = [analyst] * n
+        wkb = shapely.to_wkb(geoms).tolist()
+        wkt = shapely.to_wkt(geoms, rounding_precision=7).tolist()
+        cols = ["id", *STRUCTURE_COLUMNS, "geom", "created_at", "updated_at"]
+        marks = ", ".join([self.PARAM] * (len(STRUCTURE_COLUMNS) + 1) + [self.GEOM_PARAM] + [self.PARAM] * 2)
+        with self.transaction():
+            start = self._next_id("structures")
+            ids = np.arange(start, start + n, dtype=np.int64)
+            rows = [(int(i), *r, g, at, at) for i, r, g in zip(ids, zip(*values.values()), wkb)]
+            self._executemany(f"INSERT INTO structures ({', '.join(cols)}) VALUES ({marks})", rows)
+            self._index_structures(ids, geoms)
+            reason = f"imported from {source}" if source else None
+            self._audit_many([(analyst, "insert", "structure", int(i),
+                               None, json.dumps({**dict(zip(STRUCTURE_COLUMNS[:5], r[1:6])), "evidence": r[7],
+                                                "geometry": g}), reason)
+                              for i, r, g in zip(ids, rows, wkt)])
+        return ids
+
+    def structures(self, *, status=None, bbox=None, ids=None):
+        sql = (f"SELECT id, {', '.join(STRUCTURE_COLUMNS)}, {self._time('created_at')} AS created_at,"
+               f" {self._time('updated_at')} AS updated_at, {self._wkb('geom')} AS geom FROM structures")
+        clauses, params = [], []
+        if status is not None:
+            clause, values = self._id_in("status", [status] if isinstance(status, str) else list(status))
+            clauses.append(clause)
+            params += values
+        if ids is not None:
+            clause, values = self._id_in("id", [int(i) for i in ids])
+            clauses.append(clause)
+            params += values
+        if bbox is not None:
+            minx, miny, maxx, maxy = bbox
+            boxes = [(minx, miny, maxx, maxy)] if minx <= maxx else [(minx, miny, 180.0, maxy), (-180.0, miny, maxx, maxy)]
+            clause, values = self._structure_boxes(boxes)
+            clauses.append(clause)
+            params += values
+        df = self._query(sql + (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY id", params)
+        for c in ("created_at", "updated_at"):
+            df[c] = text_times(df[c])
+        for c in ("radius_sar_m", "radius_optical_m"):
+            df[c] = df[c].astype(float)
+        return _geo_frame(df)
+
+    def set_structure_status(self, ids, status, *, analyst, reason=None):
+        ids = [int(i) for i in ids]
+        with self.transaction():
+            rows = self.structures(ids=ids)
+            missing = sorted(set(ids) - set(rows["id"].tolist()))
+            if missing:
+                raise NotFoundError(f"no structure {missing[0]}; list them with 'shipsight infra list'")
+            change = rows[rows["status"] != status]
+            if len(change):
+                at = time_text(now_utc())
+                self._executemany(f"UPDATE structures SET status = {self.PARAM}, updated_at = {self.PARAM}"
+                                  f" WHERE id = {self.PARAM}", [(status, at, int(i)) for i in change["id"]])
+                self._audit_many([(analyst, "review", "structure", int(i), json.dumps({"status": old}),
+                                   json.dumps({"status": status}), reason)
+                                  for i, old in zip(change["id"], change["status"])])
+        return [int(i) for i in change["id"]]
 
     # -- scenes --------------------------------------------------------------
     def add_scene(self, record, *, analyst):

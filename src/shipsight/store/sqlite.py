@@ -183,6 +183,17 @@ class SQLiteStore(SQLStore):
         self.conn.executemany("UPDATE flags SET active = 0, updated_at = ? WHERE id = ?", [(at, i) for i in ids])
 
     # -- ports ---------------------------------------------------------------
+    def _index_structures(self, ids, geoms):
+        b = shapely.bounds(geoms)
+        self.conn.executemany("INSERT INTO structures_rtree VALUES (?, ?, ?, ?, ?)",
+                              zip(np.asarray(ids).tolist(), b[:, 0].tolist(), b[:, 2].tolist(), b[:, 1].tolist(),
+                                  b[:, 3].tolist()))
+
+    def _structure_boxes(self, boxes):
+        one = "(r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?)"
+        clause = ("id IN (SELECT r.id FROM structures_rtree r WHERE " + " OR ".join([one] * len(boxes)) + ")")
+        return clause, [v for minx, miny, maxx, maxy in boxes for v in (maxx, minx, maxy, miny)]
+
     def add_ports(self, ports, *, analyst, source=None):
         if len(ports) == 0:
             return np.array([], dtype=np.int64)
@@ -324,6 +335,9 @@ class SQLiteStore(SQLStore):
                 self.conn.executemany("INSERT INTO ports_rtree VALUES (?, ?, ?, ?, ?)", zip(
                     ids, bounds[:, 0].tolist(), bounds[:, 2].tolist(), bounds[:, 1].tolist(), bounds[:, 3].tolist()))
                 self._port_index = None
+            elif name == "structures":
+                self.conn.executemany("DELETE FROM structures_rtree WHERE id = ?", [(i,) for i in ids])
+                self._index_structures(ids, shapely.from_wkb(frame["geom"].to_numpy()))
             elif name == "scenes":
                 bounds = shapely.bounds(shapely.from_wkb(frame["geom"].to_numpy()))
                 self.conn.executemany("DELETE FROM scenes_rtree WHERE scene_id = ?", [(i,) for i in ids])

@@ -416,4 +416,31 @@ _V9 = [  # AIS behaviour flags and AIS port calls
     "CREATE INDEX ais_port_calls_exit ON ais_port_calls(exit)",
 ]
 
-MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
+# Version 10: fixed structures (shipsight.infra): breakwaters, piers, platforms, wind
+# turbines, buoys... imported from GIS files or learned from persistent targets. A
+# learned one is a candidate until an analyst accepts it; none is ever deleted
+# (rejected instead), so a detection suppressed by one can always be traced to it.
+# The table and its triggers come again harmlessly: a store rolled back to an earlier version
+# (tests do: the indexes go, the table stays) upgrades again.
+_V10 = [  # infrastructure layer
+    """CREATE TABLE IF NOT EXISTS structures (
+        id INTEGER PRIMARY KEY,
+        name TEXT,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'accepted' CHECK (status IN ('accepted', 'candidate', 'rejected')),
+        radius_sar_m REAL NOT NULL CHECK (radius_sar_m >= 0),
+        radius_optical_m REAL NOT NULL CHECK (radius_optical_m >= 0),
+        source TEXT,
+        evidence TEXT,
+        analyst TEXT NOT NULL,
+        geom BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX structures_status ON structures(status)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS structures_rtree USING rtree(id, minx, maxx, miny, maxy)",
+    """CREATE TRIGGER IF NOT EXISTS structures_never_deleted BEFORE DELETE ON structures
+        BEGIN SELECT RAISE(ABORT, 'structures are never deleted; reject them with a reason'); END""",
+]
+
+MIGRATIONS = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10]
