@@ -190,3 +190,15 @@ def test_suppressed_kept_with_reasons_confidence_and_ambiguities(run, tmp_path):
     err = run("detect", path, "--ambiguity-from", bad, code=2).stderr.strip().splitlines()
     assert len(err) == 1 and "annotation" in err[0]
     assert "--min-confidence" in run("detect", path, "--min-confidence", "2", code=2).stderr
+    assert "not both" in run("detect", path, "--ambiguity-m", "3000", "--ambiguity-from", bad, code=2).stderr
+
+
+def test_ambiguity_from_another_products_annotation_refused(run, tmp_path):
+    from shipsight.imagery.synth_harbour import make_harbour_scene
+    from tests.conftest import shared
+
+    xml = next(shared("imagery/sentinel1_safe").glob("*.SAFE/annotation/s1b-iw-grd-vv-*.xml"))
+    path = tmp_path / "harbour.tif"
+    make_harbour_scene(path, seed=2)  # not where the annotation's product lies
+    err = run("detect", path, "--no-landmask", "--ambiguity-from", xml, code=2).stderr.strip().splitlines()
+    assert len(err) == 1 and "does not overlap" in err[0] and str(xml) in err[0]

@@ -67,6 +67,13 @@ def test_import_osm_extract_kinds_radii_and_audit(run, osm):
     assert "imported from" in history[0]["reason"]
     geo = json.loads(run("infra", "list", "--geojson").stdout)
     assert len(geo["features"]) == 5
+    # The same file again doubles nothing, and a rejected structure stays rejected.
+    run("infra", "reject", "2", "--reason", "decommissioned")
+    again = run("infra", "import", osm).stdout
+    assert "imported 0 structures" in again and "5 already in the layer, not added again" in again
+    assert [(r["id"], r["status"]) for r in run.json("infra", "list")][:2] == [(1, "accepted"), (2, "rejected")]
+    assert len(run.json("infra", "list")) == 5
+    assert "no structure 999" in run("history", "structure:999", code=2).stderr
 
 
 def test_import_options_override_radius_and_kind(run, tmp_path):
@@ -117,6 +124,16 @@ def test_detect_suppresses_near_structures_keeps_them_with_reason(run, sea, tmp_
     assert 100 < float(shown[0]["suppressed_reason"].split()[1]) < 140  # "within N m of ..."
     text = run("detect", path, "--no-landmask").stdout
     assert "suppressed 1 (not ships): 1 structure; --show-suppressed lists them" in text
+    # Several scenes: counted per scene, listed and written with --show-suppressed, never dropped silently.
+    import shutil
+
+    other = shutil.copy(path, tmp_path / "other.tif")
+    many = run.json("detect", path, other, "--no-landmask")
+    assert [(m["ships"], m["suppressed"], m["structures_used"]) for m in many] == [(0, {"structure": 1}, 1)] * 2
+    text = run("detect", path, other, "--no-landmask", "--show-suppressed", "--out", tmp_path / "many.geojson").stdout
+    assert text.count("suppressed 1 (not ships): 1 structure") == 2 and "structure 1 (Alpha, platform)" in text
+    written = gpd.read_file(tmp_path / "many.geojson")
+    assert list(written["suppressed"]) == ["structure", "structure"]
     # Saved candidates never include suppressed ones.
     run("scenes", "add", path, "--acquired", "2024-03-01T09:30:00Z", "--id", "sea")
     assert run.json("detect", "--scene", "sea", "--save", "--no-landmask")["saved_ids"] == []

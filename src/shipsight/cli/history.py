@@ -45,6 +45,11 @@ def history(app, target, as_json):
 
     entity, key = parse_target(target)
     frame = log_history(app.store(create=False), entity=entity, entity_id=key)
+    if target is not None and frame.empty and entity != "flag":
+        from shipsight.errors import NotFoundError
+
+        # Records other than flags are audited from their creation: no entry means no such record.
+        raise NotFoundError(f"no {entity} {key} in the audit log (no such record)", where=target)
     if as_json:
         rows = records(frame)
         for row in rows:

@@ -32,7 +32,8 @@ def infra():
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--name-field", help="Field holding the name (default: name, or OSM's seamark:name).")
 @click.option("--kind-field", help="Field holding the kind (default: kind; else OSM tags say).")
-@click.option("--kind", type=click.Choice(STRUCTURE_KINDS), help="Kind of features no field or OSM tag types.")
+@click.option("--kind", type=click.Choice(STRUCTURE_KINDS),
+              help="Kind given to features whose fields and OSM tags say none.")
 @_radii
 @layer_option
 @on_invalid_features_option
@@ -62,12 +63,14 @@ def import_(app, file, name_field, kind_field, kind, radius_sar_m, radius_optica
         echo_err(f"warning: {file}: structure {frame.at[i, 'name'] or i + 1!r} had an invalid polygon and was repaired")
     for row, fld, reason in frame.attrs["skipped"]:
         echo_err(f"warning: {file}, row {row}, field {fld}: skipped: {reason}")
+    already = int(frame["already"].sum())
     if as_json:
-        echo_json({"imported": len(ids), "ids": [int(i) for i in ids]})
+        echo_json({"imported": len(ids), "ids": [int(i) for i in ids], "already": already})
         return
-    kinds = frame["kind"].value_counts()
-    click.echo(f"imported {len(ids)} structure{'s' * (len(ids) != 1)} from {file} "
-               f"({', '.join(f'{n} {k}' for k, n in kinds.items())})")
+    kinds = frame.loc[~frame["already"], "kind"].value_counts()
+    detail = f" ({', '.join(f'{n} {k}' for k, n in kinds.items())})" if len(kinds) else ""
+    click.echo(f"imported {len(ids)} structure{'s' * (len(ids) != 1)} from {file}{detail}"
+               + (f"; {already} already in the layer, not added again" if already else ""))
 
 
 @infra.command("list")

@@ -60,13 +60,17 @@ def azimuth_ambiguity_m(wavelength_m, slant_range_m, prf_hz, velocity_m_s):
     return wavelength_m * np.asarray(slant_range_m, dtype=float) * np.asarray(prf_hz, dtype=float) / (2.0 * velocity_m_s)
 
 
-def s1_ambiguity_m(annotation):
+def s1_ambiguity_m(annotation, *, image=None):
     """Azimuth ambiguity distance of each swath of a Sentinel-1 product, from its annotation XML.
 
     Parameters
     ----------
     annotation : str or Path
         A product annotation file (``annotation/s1?-iw-grd-vv-....xml``).
+    image : str, Path or Product, optional
+        The image the distances are for: the annotation's geolocation grid
+        must overlap its footprint (another product's PRF would mark the
+        wrong copies).
 
     Returns
     -------
@@ -78,7 +82,8 @@ def s1_ambiguity_m(annotation):
     Raises
     ------
     InputError
-        Not a Sentinel-1 annotation (no radar frequency, PRF, orbit or geolocation grid).
+        Not a Sentinel-1 annotation (no radar frequency, PRF, orbit or geolocation grid);
+        an annotation whose footprint does not overlap ``image``.
     """
     import xml.etree.ElementTree as ET
 
@@ -91,14 +96,17 @@ def s1_ambiguity_m(annotation):
         swaths = [(d.findtext("swath"), float(d.findtext("prf")))
                   for d in root.iterfind("generalAnnotation/downlinkInformationList/downlinkInformation")]
         v = [[float(o.findtext(f"velocity/{k}")) for k in "xyz"] for o in root.iterfind("generalAnnotation/orbitList/orbit")]
-        tau = [float(p.findtext("slantRangeTime"))
-               for p in root.iterfind("geolocationGrid/geolocationGridPointList/geolocationGridPoint")]
+        points = list(root.iterfind("geolocationGrid/geolocationGridPointList/geolocationGridPoint"))
+        tau = [float(p.findtext("slantRangeTime")) for p in points]
+        grid = np.array([[float(p.findtext(k)) for k in ("line", "pixel", "longitude", "latitude")] for p in points])
     except (TypeError, ValueError):
         raise InputError("is not a Sentinel-1 annotation file (radar frequency, PRF, orbit or geolocation grid "
                          "missing)", where=str(annotation)) from None
     if not (swaths and v and tau):
         raise InputError("is not a Sentinel-1 annotation file (no PRF, orbit or geolocation grid)",
                          where=str(annotation))
+    if image is not None:
+        _check_covers(annotation, grid, image)
     speed = float(np.mean(np.linalg.norm(np.asarray(v), axis=1)))
     near, far = _C * min(tau) / 2.0, _C * max(tau) / 2.0
     n = len(swaths)
@@ -106,3 +114,19 @@ def s1_ambiguity_m(annotation):
     wavelength = _C / freq
     return {name: float(azimuth_ambiguity_m(wavelength, r, prf, speed)) for (name, prf), r in zip(swaths, ranges)}
 
+
+def _check_covers(annotation, grid, image):
+    """Refuse an annotation whose geolocation grid does not overlap the image."""
+    import shapely
+
+    from shipsight.imagery.products import lonlat_bounds
+    from shipsight.imagery.products.sentinel1 import grid_footprint
+
+    box = lonlat_bounds(image)
+    footprint = grid_footprint(grid)
+    if box is None or footprint is None or footprint.intersects(shapely.box(*box)):
+        return
+    lon0, lat0, lon1, lat1 = footprint.bounds
+    raise InputError(f"describes a product at {lon0:.2f}..{lon1:.2f} E, {lat0:.2f}..{lat1:.2f} N, which does not "
+                     f"overlap {image}: give the annotation of the image's own product, or --ambiguity-m",
+                     where=str(annotation))

@@ -32,14 +32,39 @@ __all__ = ["import_structures", "learn_candidates", "review", "structures_near_s
 def import_structures(store, path, *, analyst, **read_options):
     """Read a structures file (:func:`~shipsight.infra.read.read_structures`) into the store, accepted.
 
+    A feature already in the layer -- same kind, name and geometry (to 1e-7
+    degree, about a centimetre), whatever its status -- is not added again, so
+    importing a file twice, or an extract that overlaps an earlier one, doubles
+    nothing (and a rejected structure stays rejected).
+
     Returns ``(ids, frame)``: the new ids, and the frame read (its ``repaired``
-    column and ``attrs["skipped"]`` for the caller to report).
+    column, ``already`` column marking the features skipped as already in the
+    layer, and ``attrs["skipped"]`` for the caller to report).
     """
     from shipsight.infra.read import read_structures
 
     frame = read_structures(path, **read_options)
-    rows = frame.drop(columns=["repaired"]).assign(status="accepted")
-    return store.add_structures(rows, analyst=analyst, source=str(path)), frame
+    with store.transaction():
+        frame["already"] = _in_layer(store, frame)
+        rows = frame[~frame["already"]].drop(columns=["repaired", "already"]).assign(status="accepted")
+        return store.add_structures(rows, analyst=analyst, source=str(path)), frame
+
+
+def _in_layer(store, frame):
+    """Which features of ``frame`` the layer already holds (kind, name, geometry to 1e-7 degree)."""
+    import shapely
+
+    if frame.empty:
+        return np.zeros(0, dtype=bool)
+    x0, y0, x1, y1 = frame.total_bounds
+    existing = store.structures(bbox=(x0, y0, x1, y1) if x1 - x0 < 180 else None)
+
+    def keys(rows):
+        wkt = shapely.to_wkt(shapely.set_precision(rows.geometry.values, 1e-7), rounding_precision=7)
+        return list(zip(rows["kind"].astype(str), rows["name"].fillna("").astype(str), wkt))
+
+    known = set(keys(existing)) if len(existing) else set()
+    return np.array([k in known for k in keys(frame)], dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -186,7 +211,9 @@ def structures_near_scene(structures, product, *, margin_deg=0.05):
         :func:`~shipsight.imagery.detect.detect` takes as ``structures``), or
         None when none is near.
     """
-    box = _lonlat_box(product)
+    from shipsight.imagery.products import lonlat_bounds
+
+    box = lonlat_bounds(product)
     if box is not None:
         minx, miny, maxx, maxy = box
         x0, y0, x1, y1 = structures.geometry.bounds.to_numpy().T
@@ -194,23 +221,3 @@ def structures_near_scene(structures, product, *, margin_deg=0.05):
                 & (y1 >= miny - margin_deg) & (y0 <= maxy + margin_deg))
         structures = structures[near]
     return structures if len(structures) else None
-
-
-def _lonlat_box(product):
-    """The scene's lon/lat bounds, or None (unreadable, or across the antimeridian: then every
-    structure is a candidate)."""
-    import rasterio
-
-    from shipsight.imagery.detect import _scene_lonlat_box
-    from shipsight.imagery.products import open_product
-
-    try:
-        if isinstance(product, (str, bytes)) or hasattr(product, "__fspath__"):
-            product = open_product(product)
-        if product.footprint is not None:
-            lon0, lat0, lon1, lat1 = product.footprint.bounds
-            return (lon0, lat0, lon1, lat1) if lon1 - lon0 < 180 else None
-        with rasterio.open(product.raster) as ds:
-            return _scene_lonlat_box(product.georef(ds))
-    except (InputError, rasterio.errors.RasterioError):
-        return None

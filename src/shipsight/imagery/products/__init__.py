@@ -21,7 +21,7 @@ from pathlib import Path
 
 from shipsight.errors import InputError
 
-__all__ = ["Product", "open_product", "open_dataset", "describe_raster"]
+__all__ = ["Product", "open_product", "open_dataset", "describe_raster", "lonlat_bounds"]
 
 
 @dataclass
@@ -260,3 +260,30 @@ def reopen(path, options):
     opts = dict(options or {})
     return open_product(path, polarisation=opts.get("polarisation"), height_m=opts.get("height_m", 0.0),
                         denoise=opts.get("denoise", False), fill=opts.get("fill"), band_name=opts.get("band"))
+
+
+def lonlat_bounds(product):
+    """A scene's lon/lat bounds ``(minlon, minlat, maxlon, maxlat)``, degrees; None when unreadable
+    or across the antimeridian (then a caller should take everything as near).
+
+    ``product`` is an opened :class:`Product` or an image file; the footprint is the
+    product's own (geolocation grid) where it has one, else its georeferencing sampled
+    along the edges.
+
+    >>> lonlat_bounds("no-such-file.tif") is None
+    True
+    """
+    import rasterio
+
+    from shipsight.imagery.detect import _scene_lonlat_box
+
+    try:
+        if isinstance(product, (str, bytes)) or hasattr(product, "__fspath__"):
+            product = open_product(product)
+        if product.footprint is not None:
+            lon0, lat0, lon1, lat1 = product.footprint.bounds
+            return (lon0, lat0, lon1, lat1) if lon1 - lon0 < 180 else None
+        with rasterio.open(product.raster) as ds:
+            return _scene_lonlat_box(product.georef(ds))
+    except (InputError, rasterio.errors.RasterioError):
+        return None
