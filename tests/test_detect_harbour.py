@@ -15,7 +15,7 @@ from shipsight.imagery.evaluate import coco_labels, read_labels, score
 from shipsight.imagery.objects import (
     N_RAYS, SUGGESTED_MIN_CONFIDENCE, confidence, estimate_axes, structures_near,
 )
-from shipsight.imagery.synth import make_scene, match_points
+from shipsight.imagery.synth import match_points
 from shipsight.imagery.synth_harbour import make_harbour_scene
 
 from conftest import shared

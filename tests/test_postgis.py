@@ -96,7 +96,6 @@ def test_read_only_commands_do_not_create_a_store(empty_pg_url):
 def test_newer_schema_refused(pg_url):
     import psycopg
 
-    newer = SCHEMA_VERSION + 1
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION + 1,))
     with pytest.raises(StoreError, match=f"schema version {SCHEMA_VERSION + 1}, newer than this shipsight knows"):

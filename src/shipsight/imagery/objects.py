@@ -46,8 +46,6 @@ import math
 
 import numpy as np
 
-from shipsight.model.vocab import STRUCTURE_RADIUS_M
-
 __all__ = ["merge_fragments", "land_contact", "ray_profiles", "estimate_axes", "classify", "confidence",
            "structures_near", "max_beam_px", "SUGGESTED_MIN_CONFIDENCE", "REASONS", "N_RAYS"]
 
