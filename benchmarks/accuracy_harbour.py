@@ -2,7 +2,7 @@
 
 Run::
 
-    python benchmarks/accuracy_harbour.py            # about three minutes
+    python benchmarks/accuracy_harbour.py            # under a minute on a quiet 2-core machine
     python benchmarks/accuracy_harbour.py --quick    # one synthetic harbour, the real scenes
 
 Synthetic (fixed seeds; :mod:`shipsight.imagery.synth_harbour`): 1500 x 1500
