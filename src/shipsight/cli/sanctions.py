@@ -127,7 +127,9 @@ def search(app, name, list_name, limit, as_json):
     An IMO, MMSI or call sign (every one an entry has had, in any version of
     its list), or a name as the flag rule compares names: normalised (case,
     punctuation, M/V, NO./Nº, Roman numerals, spacing, Cyrillic and Hangul)
-    and fuzzy, over names, aliases and former names.
+    and fuzzy, over names, aliases and former names. Each hit has the score,
+    level (high >= 90, medium >= 60, the flag rule's bar) and sentence that a
+    sighting with the same value would get in a sanctioned-vessel flag.
 
     \b
     Example:
@@ -141,7 +143,10 @@ def search(app, name, list_name, limit, as_json):
     if as_json:
         echo_json(records(hits))
     else:
-        echo_table(hits, ["score", "matched_on", "matched_name", *ENTRY_COLUMNS], title=f"Listed vessels like {name!r}")
+        echo_table(hits, ["score", "level", "matched_on", "matched_name", *ENTRY_COLUMNS],
+                   title=f"Listed vessels like {name!r}")
+        for sentence in hits["explanation"]:
+            click.echo(sentence)
 
 
 @sanctions.command("diff")
