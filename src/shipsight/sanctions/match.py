@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from shipsight.errors import InputError
-from shipsight.model.identity import clean_imos, clean_mmsis
+from shipsight.model.identity import clean_call_signs, clean_imos, clean_mmsis
 from shipsight.sanctions.names import name_keys, normalise_names
 
 #: Score of a match on each kind of evidence (fuzzy names scale the name scores).
@@ -290,12 +290,6 @@ def _long(entries, column, scalar):
 
 # ---------------------------------------------------------------- identifiers
 
-def _call_signs(values):
-    s = pd.Series(values, dtype=object).astype("string").str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
-    s = s.mask(s.isin(["", "NONE", "UNKNOWN", "NA"]))
-    return s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
-
-
 def _listed_identifiers(entries):
     """(epos, kind, value) of every usable listed IMO, MMSI and call sign."""
     frames = []
@@ -307,7 +301,7 @@ def _listed_identifiers(entries):
         elif kind == "mmsi":
             values = clean_mmsis(raw).values
         else:
-            values = _call_signs(raw)
+            values = clean_call_signs(raw)
         keep = pd.notna(values)
         frames.append(pd.DataFrame({"epos": epos[keep], "kind": kind, "value": values[keep]}))
     return pd.concat(frames, ignore_index=True).drop_duplicates()
@@ -318,7 +312,7 @@ def _identity_values(identities, column, kind, lenient):
         return np.full(len(identities), None, dtype=object)
     raw = identities[column]
     if kind == "call-sign":
-        return _call_signs(raw.to_numpy(dtype=object))
+        return clean_call_signs(raw.to_numpy(dtype=object))
     checked = (clean_imos if kind == "imo" else clean_mmsis)(raw.astype(object))
     if not lenient:
         bad = np.flatnonzero(checked.status == "malformed")
