@@ -134,6 +134,9 @@ def search_entries(store, query, *, list_name=None, limit=10, min_score=None):
     from shipsight.sanctions.match import MIN_FLAG_SCORE, match_query
     from shipsight.sanctions.screening import screening_entries
 
+    text = str(query).strip()
+    if not text:
+        raise InputError("the search is empty; give an IMO number, MMSI, call sign or name")
     entries = store.list_entries(list_name=list_name)
     columns = ["score", "level", "matched_on", "matched_name", "matched_kind", "query_form", "listed_form",
                "match_conflict", "explanation"]
@@ -145,7 +148,6 @@ def search_entries(store, query, *, list_name=None, limit=10, min_score=None):
     others = history.assign(key=history["list"] + "/" + history["entry_id"]).groupby("key")["other_ids"].sum()
     screened["call_signs"] = [cs + [o for o in others.get(k, []) if o not in cs]
                               for k, cs in zip(screened.index, screened["call_signs"])]
-    text = str(query).strip()
     hits = match_query(text, screened, min_score=MIN_FLAG_SCORE if min_score is None else min_score)
     hits["id"] = screened["id"].reindex(hits["entry"]).to_numpy()
     out = entries.merge(hits.drop(columns="entry"), on="id").rename(columns={"conflict": "match_conflict"})
