@@ -1,4 +1,9 @@
-"""AIS identity hygiene: MMSI kinds and MIDs, IMO cleaning, names, missing kinematics."""
+"""AIS identity hygiene: MMSI kinds and MIDs, IMO cleaning as AIS needs it, names, missing kinematics.
+
+Identifiers are cleaned by shipsight.model.identity for every source; these
+tests hold the AIS rules to it (IMO 0 is "not available", placeholders and bad
+check digits are unknown and counted, placeholder MMSIs are no ship).
+"""
 
 import csv
 
@@ -7,9 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shipsight.ais.identity import (IMO_STATUS, MMSI_KINDS, clean_imo, clean_text, cog_degrees, heading_degrees,
-                                    mmsi_kind, mmsi_kind_codes, mmsi_text, sog_knots, vessel_type_text)
-from shipsight.ais.mid import mid_allocated, mid_country, mid_flag, mid_table
+from shipsight.ais.fields import clean_text, cog_degrees, heading_degrees, sog_knots, vessel_type_text
+from shipsight.model.identity import (MMSI_KINDS, clean_call_signs, clean_imos, clean_mmsis, mmsi_kind,
+                                      mmsi_kind_codes, mmsi_text)
+from shipsight.model.mid import mid_allocated, mid_country, mid_flag, mid_table
 from tests.conftest import shared
 
 
@@ -67,25 +73,57 @@ def test_imo_clean_accepts_exactly_the_right_check_digit(six):
     if len(set(good)) == 1:
         return
     bad = text + str((_check_digit(text) + 1) % 10)
-    imo, status = clean_imo([good, "IMO" + good, bad, int(good)])
-    assert imo.tolist() == [good, good, None, good]
-    assert [IMO_STATUS[s] for s in status] == ["valid", "valid", "invalid", "valid"]
+    out = clean_imos([good, "IMO" + good, bad, int(good)])
+    assert out.values.tolist() == [good, good, bad, good]  # a list may print a bad one: AIS keeps only valid ones
+    assert out.status.tolist() == ["valid", "valid", "bad-check-digit", "valid"]
 
 
 def test_imo_placeholders_and_junk():
-    # Values seen in the MarineCadastre day (IMO0000000, IMO0000001, nine-digit IMOs) and AIS (0).
-    imo, status = clean_imo(["IMO0000000", "0000000", "IMO0000001", "1", 0, None, "", "IMO929709600", "IMO 9179842",
-                             "ABC1234", "91798421", "5555555", "1234567"])
-    assert imo.tolist() == [None] * 8 + ["9179842", None, None, None, None]
-    assert [IMO_STATUS[s] for s in status] == ["placeholder", "placeholder", "placeholder", "placeholder", "missing",
-                                               "missing", "missing", "invalid", "valid", "invalid", "invalid",
-                                               "placeholder", "placeholder"]
+    # Values seen in the MarineCadastre day (IMO0000000, IMO0000001, nine-digit IMOs) and AIS (0, small numbers).
+    out = clean_imos(["IMO0000000", "0000000", "IMO0000001", "1", 12, 0, None, "", "IMO929709600", "IMO 9179842",
+                      "ABC1234", "91798421", "5555555", "1234567", "9179843"])
+    assert out.status.tolist() == ["placeholder"] * 6 + ["blank", "blank", "malformed", "valid", "malformed",
+                                                         "malformed", "placeholder", "placeholder", "bad-check-digit"]
+
+
+def test_ais_statements_count_placeholder_and_invalid_imos():
+    from collections import Counter
+
+    import pandas as pd
+
+    from shipsight.ais.identities import clean_statements
+
+    raw = ["9179842", 0, "0", "IMO0000000", 1, 12, "9179843", "IMO929709600", None]
+    st_ = pd.DataFrame({"mmsi": range(273000001, 273000001 + len(raw)), "name": "X", "imo": raw,
+                        "call_sign": ["ubcf2@@", "N/A", "0", ".", None, "V7-AB2", "", "NONE", "X"],
+                        "ship_type": 70, "length_m": 100.0})
+    counts = Counter()
+    out = clean_statements(st_, counts)
+    # 0 is AIS's "not available": unknown, not counted; 0000000, 1 and 12 are placeholders; bad ones invalid
+    assert out["imo"].tolist()[:8] == ["9179842", "", "", "", "", "", "", ""] and pd.isna(out["imo"].iat[8])
+    assert (counts["imo_placeholder"], counts["imo_invalid"]) == (3, 2)
+    signs = out["call_sign"].tolist()
+    assert signs[:4] + signs[5:] == ["UBCF2", "", "", "", "V7AB2", "", "", "X"] and pd.isna(signs[4])
+
+
+@pytest.mark.parametrize("mmsi", ["0", "000000000", "123456789", "111111111", "999999999", "2734567", "27345678X",
+                                  "200123456", "992351234"])
+def test_mmsi_placeholders_and_non_ships_are_no_ship(mmsi):
+    assert clean_mmsis([mmsi]).values.tolist() == [None]
+
+
+def test_mmsi_validity_is_the_kind_of_station():
+    # A ship MMSI is exactly one whose kind is "ship": an allocated MID (217 and 776 are not).
+    numbers = [273456780, 217000001, 776123456, 445111000, 3669884]
+    assert [v is not None for v in clean_mmsis(numbers).values] == [k == "ship" for k in mmsi_kind(numbers)]
+    assert clean_mmsis([3669884]).status.tolist() == ["not-ship"]  # the coast station 003669884
 
 
 def test_names_and_call_signs():
     assert clean_text(["EVER DIADEM@@@@", "SY  LUNDE ", "@@@@", "", None, "0"]).tolist() == \
         ["EVER DIADEM", "SY LUNDE", None, None, None, None]
     assert clean_text(["N/A", ".", "VRME7"], placeholders=("N/A",)).tolist() == [None, None, "VRME7"]
+    assert clean_call_signs(["N/A", ".", "VRME7", "0", "vrme7@@"]).tolist() == [None, None, "VRME7", None, "VRME7"]
 
 
 def test_not_available_values_are_missing():

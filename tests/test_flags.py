@@ -188,7 +188,22 @@ def test_sanctions_versions_diff_search(run, tmp_path):
     assert [e["name"] for e in run.json("sanctions", "list")] == ["ANGARA", "MAIA-1"]
     hits = run.json("sanctions", "search", "angarra")
     assert hits[0]["name"] == "ANGARA"
+    assert (hits[0]["matched_on"], hits[0]["level"], hits[0]["matched_name"]) == ("fuzzy-name", "medium", "ANGARA")
+    assert "'angarra' nearly matches ANGARA (IMO 9179842) on L under RUSSIA-EO14024; DPRK (fuzzy: name 'angarra' " \
+           "is close to listed name 'ANGARA', 83; weak evidence: a near spelling, not a listed name)." == \
+        hits[0]["explanation"]
     assert run.json("sanctions", "search", "IMO 9358010")[0]["name"] == "MAIA-1"
+    table = run("sanctions", "search", "9179842").stdout
+    assert "│ 100   │ high" in table and "'9179842' matches ANGARA (IMO 9179842) on L" in table
+    shown = run("sanctions", "versions").stdout  # "with their file hashes", as its help says
+    assert "sha256" in shown and all(v["sha256"][:8] in shown for v in run.json("sanctions", "versions"))
+
+
+def test_sanctions_search_refuses_an_empty_query_and_names_its_argument(run, tmp_path):
+    run("sanctions", "import", write_csv(tmp_path / "v1.csv", LIST_HEADER, ["ANGARA,9179842,,RUSSIA-EO14024,,,"]))
+    err = run("sanctions", "search", "  ", code=2).stderr
+    assert err.count("\n") == 1 and "the search is empty; give an IMO number, MMSI, call sign or name" in err
+    assert "sanctions search [OPTIONS] QUERY" in run("sanctions", "search", "--help").stdout
 
 
 @pytest.mark.parametrize("content", [b"", b"\x89PNG\r\n\x1a\n\x00\x00binary", b"just,some,columns\n1,2,3\n"])

@@ -52,6 +52,7 @@ def test_01_opensanctions_maritime_csv(run):
     assert (got[1]["listed_name"], got[1]["matched_on"]) == ("ANGARA", "imo")
     assert (got[2]["listed_name"], got[2]["matched_on"], got[2]["matched_value"]) == ("CHON MA SAN", "mmsi",
                                                                                       "457222000")
+    same_as_search(run, got)
 
 
 def test_02_un1718_several_mmsi(run):
@@ -67,6 +68,10 @@ def test_02_un1718_several_mmsi(run):
     assert listed["OS simple"]["other_ids"] == ["HMXX1", "JVXX2"]
     for query in ("457222000", "445111000", "JVXX2"):
         assert sorted(h["list"] for h in run.json("sanctions", "search", query)) == ["OS FtM", "OS simple"], query
+    # an MMSI hit scores 95 on both lists, though the FtM entry also lists call signs (the query is not one)
+    for hit in run.json("sanctions", "search", "457222000"):
+        assert (hit["score"], hit["level"], hit["match_conflict"]) == (95.0, "high", None)
+        assert hit["explanation"].endswith("(MMSI 457222000, 95).")
     run("sightings", "import", folder / "sightings.csv")
     run("flag")
     got = flags_by_sighting(run)
@@ -78,6 +83,7 @@ def test_02_un1718_several_mmsi(run):
         assert f["listed_name"] == "CHON MA SAN"
         # one vessel on two lists: every flag cites both
         assert f["lists"] == "OS FtM; OS simple" and len(f["designations"]) == 2
+    same_as_search(run, got)
 
 
 def test_03_several_imo_veto(run):
@@ -94,6 +100,7 @@ def test_03_several_imo_veto(run):
     assert [(got[i]["matched_on"], got[i]["matched_value"]) for i in (1, 2, 3)] == [
         ("imo", "9417127"), ("imo", "9417127"), ("imo", "9179842")]
     assert all(f["listed_name"] == "ANGARA" and f["match_conflict"] is None for f in got.values())
+    same_as_search(run, got)
 
 
 def test_03_an_imo_the_entry_lists_is_no_conflict_for_its_name():
@@ -119,11 +126,13 @@ NAMES_04 = {1: ("NAM SAN 8", "8122347"), 2: ("NAM SAN 8", "8122347"), 3: ("YU JO
 def test_04_name_numbers_spacing(run):
     got = screened(run, case("04-name-numbers-spacing"))
     assert {i: (f["listed_name"], f["listed_imo"]) for i, f in got.items()} == NAMES_04  # 10 (NAM SAN 6): none
-    from shipsight.sanctions.screening import MIN_FLAG_SCORE
+    from shipsight.sanctions.match import MIN_FLAG_SCORE
 
     for query, name in (("NAM SAN NO.8", "NAM SAN 8"), ("SPARTA 4", "SPARTA IV")):
         hits = run.json("sanctions", "search", query)
         assert hits[0]["name"] == name and hits[0]["score"] >= MIN_FLAG_SCORE
+    assert "written another way: 'SPARTA 4' = 'SPARTA IV', 90)" in got[8]["explanation"]
+    same_as_search(run, got)
 
 
 def test_07_imo_placeholders(run):
@@ -142,6 +151,8 @@ def test_07_imo_placeholders(run):
     run("flag")
     got = flags_by_sighting(run)
     assert list(got) == [3] and (got[3]["listed_name"], got[3]["matched_on"]) == ("KOTI", "name")
+    assert got[3]["match_conflict"] is None  # the listed KOTI has no IMO: nothing to conflict with
+    same_as_search(run, got)
     everything = run("flags", "list").stdout + run("sanctions", "list").stdout + str(run.json("flags", "list"))
     assert "0000000" not in everything
 
@@ -170,12 +181,35 @@ def test_10_which_name_matched(run):
     assert got[2]["score"] < 90 and (got[2]["sighting_form"], got[2]["listed_form"]) == ("SEA STARR 3", "SEA STAR 3")
     assert ("matches former name CARNATION of SEA STAR III (IMO 9569205) on OFAC SDN under IRAN (former name, 85; "
             "weak evidence") in got[1]["explanation"]
-    assert "(fuzzy: SEA STARR 3 ~ SEA STAR 3, 85; weak evidence: a near spelling" in got[2]["explanation"]
-    assert "matches alias SEASTAR III of SEA STAR III" in got[3]["explanation"]
+    assert ("nearly matches SEA STAR III (IMO 9569205) on OFAC SDN under IRAN (fuzzy: name 'SEA STARR III' is close "
+            "to listed name 'SEA STAR III', 85; weak evidence: a near spelling, not a listed name).") in got[2]["explanation"]
+    assert "name SEA STAR III of SEA STAR III" not in got[2]["explanation"]
+    assert "matches alias SEASTAR III of SEA STAR III (IMO 9569205) on OFAC SDN under IRAN (alias, 90)." in \
+        got[3]["explanation"]
     assert "matches SEA STAR III (IMO 9569205) on OFAC SDN under IRAN (name, 90)." in got[4]["explanation"]
     assert "weak" not in got[4]["explanation"] and "former name ALPHA of ARTAVIL" in got[5]["explanation"]
-    assert "former-name" in run("flags", "show", got[1]["id"]).stdout
+    # weak evidence never reads "high": a former name or a near spelling is medium, a listed name or alias high
+    assert {i: f["level"] for i, f in got.items()} == {1: "medium", 2: "medium", 3: "high", 4: "high", 5: "medium"}
+    shown = run("flags", "show", got[1]["id"]).stdout
+    assert "former-name" in shown and "former name CARNATION of SEA STAR III" in shown
     assert run.json("sanctions", "search", "CARNATION")[0]["matched_on"] == "former-name"
+    same_as_search(run, got)
+
+
+def same_as_search(run, flags):
+    """``sanctions search`` of each flagged sighting's value scores, levels and words it as its flag does."""
+    sightings = {s["id"]: s for s in run.json("sightings", "list")}
+    for sighting_id, f in flags.items():
+        s = sightings[sighting_id]
+        query = {"imo": s["imo"], "mmsi": s["mmsi"]}.get(f["matched_on"], s["name"])
+        hit = next(h for h in run.json("sanctions", "search", query, "--limit", "50")
+                   if (h["list"], h["name"]) == (f["list"], f["listed_name"]))
+        assert (hit["score"], hit["level"], hit["matched_on"], hit["matched_name"]) == (
+            f["score"], f["level"], f["matched_on"], f["matched_value"]), (query, hit, f)
+        assert hit["explanation"].startswith(repr(query) + " ")
+        evidence = hit["explanation"][len(repr(query)) + 1:]
+        if len(f["designations"]) == 1:
+            assert f["explanation"].endswith(" " + evidence), (f["explanation"], evidence)
 
 
 def test_11_uk_sanctions_list_xml(run, tmp_path):

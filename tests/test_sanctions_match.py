@@ -343,3 +343,96 @@ def test_many_identities_few_names():
     out = match_identities(identities, entries)
     exact = identities["name"].isin(set(entry_names))
     assert set(out.loc[out["score"] == 90, "identity"]) == set(identities.index[exact])
+
+
+# ---------------------------------------------------------------- match_query (sanctions search)
+
+def _one_value_identity(column, value):
+    return pd.DataFrame({c: [value if c == column else None] for c in ("name", "imo", "mmsi", "call_sign")},
+                        index=["s"])
+
+
+@pytest.mark.parametrize("column, value", [
+    ("imo", "9179842"), ("imo", "9417127"), ("mmsi", "457222000"), ("mmsi", "445111000"), ("call_sign", "HMXX1"),
+    ("name", "CHONMASAN"), ("name", "Seastar III"), ("name", "Crystal"), ("name", "SEA STARR III"),
+    ("name", "m/v Angara"), ("name", "ARK 3"),
+])
+def test_search_scores_as_the_flag_rule_does(column, value):
+    """A typed query scores, per entry, what an identity holding that one value scores (entries with call signs too)."""
+    from shipsight.sanctions.match import match_level, match_query
+
+    entries = _entries()
+    searched = match_query(value, entries).set_index("entry")
+    flagged = match_identities(_one_value_identity(column, value), entries, keep="all")
+    assert len(flagged)
+    for row in flagged.itertuples():
+        hit = searched.loc[row.entry]
+        assert (hit["score"], hit["matched_on"], hit["matched_value"]) == (row.score, row.matched_on,
+                                                                         row.matched_value)
+        assert hit["level"] == match_level([row.score])[0]
+        assert hit["conflict"] is None
+
+
+def test_search_finds_nothing_by_placeholder_and_reads_each_way():
+    from shipsight.sanctions.match import match_query
+
+    assert match_query("0000000", _entries()).empty and match_query("000000000", _entries()).empty
+    # a looser fuzzy search than the flag rule's, scored the same way
+    hit = match_query("SEA STAR 2", _entries())
+    assert hit.empty  # another number is another ship
+    hit = match_query("SEE STARR III", _entries()).iloc[0]
+    assert (hit["entry"], hit["matched_on"], hit["level"]) == ("15076", "fuzzy-name", "medium")
+    assert hit["score"] == pytest.approx(0.9 * fuzz.ratio("SEESTARR3", "SEASTAR3"), abs=0.1)
+
+
+def test_levels_follow_the_scores():
+    from shipsight.sanctions.match import HIGH_SCORE, MIN_FLAG_SCORE, PENALTIES, match_level
+
+    assert match_level([100, 95, 90, 89.9, 85, 80, 60, 59.9]).tolist() == ["high"] * 3 + ["medium"] * 4 + ["low"]
+    # every weak kind scores below "high"; an exact name with a conflicting call sign drops to medium
+    assert all(SCORES[k] < HIGH_SCORE for k in ("former-name", "call-sign"))
+    assert SCORES["name"] - PENALTIES["call-sign"] < HIGH_SCORE
+    assert SCORES["name"] - PENALTIES["imo"] < MIN_FLAG_SCORE <= SCORES["mmsi"] - PENALTIES["imo"]
+
+
+@pytest.mark.parametrize("row, lead, detail", [
+    ({"matched_on": "imo", "matched_value": "9179842", "score": 100.0}, "matches ", "(IMO 9179842, 100)"),
+    ({"matched_on": "mmsi", "matched_value": "273123456", "score": 95.0}, "matches ", "(MMSI 273123456, 95)"),
+    ({"matched_on": "call-sign", "matched_value": "HMXX1", "score": 80.0}, "matches ",
+     "(call sign HMXX1, 80; weak evidence: call signs are reissued with the flag)"),
+    ({"matched_on": "name", "matched_value": "ANGARA", "score": 90.0, "identity_name": "ANGARA",
+      "listed_name": "ANGARA"}, "matches ", "(name, 90)"),
+    ({"matched_on": "name", "matched_value": "SPARTA IV", "score": 90.0, "identity_name": "SPARTA 4",
+      "listed_name": "SPARTA IV"}, "matches ", "(name written another way: 'SPARTA 4' = 'SPARTA IV', 90)"),
+    ({"matched_on": "alias", "matched_value": "SEASTAR III", "score": 90.0, "identity_name": "SEASTAR III",
+      "listed_name": "SEA STAR III"}, "matches alias SEASTAR III of ", "(alias, 90)"),
+    ({"matched_on": "former-name", "matched_value": "CARNATION", "score": 85.0, "identity_name": "Carnation",
+      "listed_name": "SEA STAR III"}, "matches former name CARNATION of ",
+     "(former name, 85; weak evidence: a former name may now be carried by another ship)"),
+    ({"matched_on": "fuzzy-name", "matched_kind": "name", "matched_value": "NAM SAN NO.8", "score": 82.0,
+      "identity_name": "NAM SAN 8", "listed_name": "NAM SAN NO.8"}, "nearly matches ",
+     "(fuzzy: name 'NAM SAN 8' is close to listed name 'NAM SAN NO.8', 82; weak evidence: a near spelling, "
+     "not a listed name)"),
+    ({"matched_on": "fuzzy-name", "matched_kind": "former-name", "matched_value": "CARNATION", "score": 76.5,
+      "identity_name": None, "sighting_form": "CARNATON", "listed_name": "SEA STAR III"}, "nearly matches ",
+     "(fuzzy: name 'CARNATON' is close to listed former name 'CARNATION', 76; weak evidence: a near spelling, "
+     "not a listed name)"),
+    ({"matched_on": "name", "matched_value": "ANGARA", "score": 55.0, "identity_name": "ANGARA",
+      "listed_name": "ANGARA", "match_conflict": "IMO 9242986 is not the listed 9179842"}, "matches ",
+     "(name, 55; against it: IMO 9242986 is not the listed 9179842)"),
+])
+def test_every_kind_of_match_reads_naturally(row, lead, detail):
+    from shipsight.sanctions.evidence import match_phrase
+
+    assert match_phrase(row) == (lead, detail)
+    # the listed value is never said twice ("name X of X")
+    said = lead + row["listed_name"] if "listed_name" in row else lead
+    assert f"{row['matched_value']} of {row['matched_value']}" not in said
+
+
+def test_older_version_is_said_after_the_value():
+    from shipsight.sanctions.evidence import match_phrase
+
+    held = ", listed in version 1 of 2024-01-05 and no longer in the latest"
+    assert match_phrase({"matched_on": "mmsi", "matched_value": "445111000", "score": 95.0}, held=held) == (
+        "matches ", "(MMSI 445111000, listed in version 1 of 2024-01-05 and no longer in the latest, 95)")

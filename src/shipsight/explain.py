@@ -9,14 +9,6 @@ import json
 
 import pandas as pd
 
-_ID_LABEL = {"imo": "IMO", "mmsi": "MMSI", "call-sign": "call sign"}
-_NAME_LABEL = {"name": "name", "alias": "alias", "former-name": "former name"}
-#: Why a kind of evidence is weak, as the sentence says it.
-WEAK = {"former-name": "a former name may now be carried by another ship",
-        "fuzzy-name": "a near spelling, not a listed name",
-        "call-sign": "call signs are reissued with the flag"}
-
-
 def _time(series):
     return series.dt.strftime("%Y-%m-%d %H:%M UTC").astype(object)
 
@@ -44,42 +36,30 @@ def _designation_text(designations, list_name, program):
     return " and ".join(dict.fromkeys(parts))
 
 
-def _listed(frame):
-    """'ANGARA (IMO 9179842) on OFAC SDN under RUSSIA-EO14024 [and on ...]', per row."""
+def listed_text(frame):
+    """'ANGARA (IMO 9179842) on OFAC SDN under RUSSIA-EO14024 [and on ...]', per row.
+
+    ``frame`` has ``listed_name``, ``listed_imo``, ``list``, ``program`` and
+    optionally ``designations`` (every list entry naming the vessel).
+
+    >>> listed_text(pd.DataFrame({"listed_name": ["ANGARA"], "listed_imo": ["9179842"], "list": ["OFAC SDN"],
+    ...                           "program": ["RUSSIA-EO14024"]})).tolist()
+    ['ANGARA (IMO 9179842) on OFAC SDN under RUSSIA-EO14024']
+    """
     imo = (" (IMO " + frame["listed_imo"].astype("string") + ")").fillna("").astype(object)
     designations = frame["designations"] if "designations" in frame.columns else pd.Series(None, index=frame.index)
     where = [_designation_text(d, li, p) for d, li, p in zip(designations, frame["list"], frame["program"])]
     return frame["listed_name"].astype(str) + imo + " " + pd.Series(where, index=frame.index, dtype=object)
 
 
-def _evidence(row):
-    """How one flag matched: ('matches ... of ' prefix, '(how, score; weak: ...)' suffix)."""
-    on = row.get("matched_on")
-    value = row.get("matched_value")
-    kind = row.get("matched_kind") or on
-    score = "" if pd.isna(row.get("score")) else f"{row['score']:.0f}"
-    weak = [WEAK[on]] if on in WEAK else []
-    if isinstance(row.get("match_conflict"), str):
-        weak.append(row["match_conflict"])
+def _held(row):
+    """', listed in version 1 of 2024-01-05 and no longer in the latest' when an older version held the value hit."""
     old, latest = row.get("matched_version"), row.get("listed_version")
-    held = ""
-    if not pd.isna(old) and not pd.isna(latest) and int(old) < int(latest):
-        date = row.get("matched_version_date")
-        held = f", listed in version {int(old)}" + (f" of {date:%Y-%m-%d}" if not pd.isna(date) else "") \
-            + " and no longer in the latest"
-    if on in _ID_LABEL:
-        prefix, how = "", f"{_ID_LABEL[on]} {value}{held}"
-    elif on == "fuzzy-name":
-        prefix = f"{_NAME_LABEL.get(kind, 'name')} {value} of "
-        forms = f": {row.get('sighting_form')} ~ {row.get('listed_form')}" if row.get("sighting_form") else ""
-        how = f"fuzzy{forms}{held}"
-    elif on in _NAME_LABEL:
-        prefix = "" if on == "name" and value == row.get("listed_name") else f"{_NAME_LABEL[on]} {value} of "
-        how = f"{_NAME_LABEL[on]}{held}"
-    else:
-        prefix, how = "", str(on)
-    suffix = f" ({how}, {score}" + (f"; weak evidence: {'; '.join(weak)}" if weak else "") + ")"
-    return prefix, suffix
+    if pd.isna(old) or pd.isna(latest) or int(old) >= int(latest):
+        return ""
+    date = row.get("matched_version_date")
+    return f", listed in version {int(old)}" + (f" of {date:%Y-%m-%d}" if not pd.isna(date) else "") \
+        + " and no longer in the latest"
 
 
 def explain(flags):
@@ -112,11 +92,18 @@ def explain(flags):
 
 
 def _sanctioned(f):
-    evidence = [_evidence(row) for row in f.to_dict("records")]
+    from shipsight.sanctions.evidence import match_phrase
+    from shipsight.sanctions.names import normalise_names
+
+    # The sighting's name as written, where it is what was compared (an AIS identity may have given another).
+    compared = (normalise_names(f["name"]).to_numpy() == f["sighting_form"].to_numpy()) \
+        if "sighting_form" in f.columns else [False] * len(f)
+    evidence = [match_phrase({**row, "identity_name": row["name"] if same else None}, held=_held(row))
+                for row, same in zip(f.to_dict("records"), compared)]
     prefix = pd.Series([e[0] for e in evidence], index=f.index, dtype=object)
     suffix = pd.Series([e[1] for e in evidence], index=f.index, dtype=object)
     return ("Sighting " + f["sighting_id"].astype(str) + " of " + _who(f) + " " + _where(f) + " on " + _time(f["time"])
-            + " matches " + prefix + _listed(f) + suffix + ".")
+            + " " + prefix + listed_text(f) + " " + suffix + ".")
 
 
 def _colocated(f):
@@ -124,7 +111,7 @@ def _colocated(f):
             + _time(f["time"]) + " was " + f["distance_m"].round(0).astype(int).astype(str) + " m and "
             + f["hours_apart"].round(1).astype(str) + " h from sighting "
             + f["related_sighting_id"].astype(str) + " of " + _who(f, "related_") + ", which matches "
-            + _listed(f) + ".")
+            + listed_text(f) + ".")
 
 
 def _watchlisted(f):
@@ -144,7 +131,7 @@ def _ship_to_ship(f):
 
 def _mismatch(f):
     return ("Sighting " + f["sighting_id"].astype(str) + " of " + _who(f) + " " + _where(f) + " on " + _time(f["time"])
-            + ": AIS " + f["match_conflict"].astype(str) + " (" + _listed(f)
+            + ": AIS " + f["match_conflict"].astype(str) + " (" + listed_text(f)
             + "): an identity mismatch, the listed ship disguised or another wearing its numbers.")
 
 
@@ -158,7 +145,7 @@ def _dark(f):
             reason = f" ({row['port_reason']})" if isinstance(row.get("port_reason"), str) else ""
             out.append(f"{head} inside watch-listed {row.get('port')}{reason}.")
             continue
-        listed = _listed(pd.DataFrame([row])).iat[0]
+        listed = listed_text(pd.DataFrame([row])).iat[0]
         out.append(f"{head}, {row['distance_m'] / 1000:.1f} km from where {listed} was last heard on AIS "
                    f"(MMSI {ev['mmsi']}, {ev['last_ping']}), {row['hours_apart']:.1f} h earlier: within its reach "
                    f"of {ev['reach_m'] / 1000:.1f} km.")

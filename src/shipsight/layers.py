@@ -48,14 +48,25 @@ FLAG_RECORD = ["id", "rule", "severity", "level", "sighting_id", "related_sighti
 
 
 def flag_records(frame):
-    """Flags as :meth:`Store.flags` gives them, cut to :data:`FLAG_RECORD` with the severity ``level``.
+    """Flags as :meth:`Store.flags` gives them, cut to :data:`FLAG_RECORD` with a ``level``.
+
+    ``level`` is :func:`~shipsight.rules.severity.severity_label` of the
+    severity, but for ``sanctioned-vessel`` flags the level of their match
+    (:func:`~shipsight.sanctions.match.match_level`, as ``sanctions search`` gives it).
 
     >>> import pandas as pd
     >>> row = {c: [None] for c in FLAG_RECORD if c != "level"} | {"severity": [0.8]}
     >>> flag_records(pd.DataFrame(row))["level"].tolist()
     ['high']
     """
-    frame = frame.assign(level=severity_label(frame["severity"].to_numpy(float)) if len(frame) else [])
+    from shipsight.sanctions.match import match_level
+
+    level = severity_label(frame["severity"].to_numpy(float)) if len(frame) else np.array([], dtype=object)
+    if len(frame) and "score" in frame.columns:
+        # A flag that rests on an identity match reads as strong as the match (weak evidence is never "high").
+        matched = (frame["rule"] == "sanctioned-vessel").to_numpy(dtype=bool) & frame["score"].notna().to_numpy()
+        level = np.where(matched, match_level(frame["score"].to_numpy(float)), level)
+    frame = frame.assign(level=level)
     if "designations" not in frame.columns:
         frame = frame.assign(designations=[[] for _ in range(len(frame))])
     # Every list and program naming the vessel, whatever the order the lists were imported in.

@@ -108,26 +108,38 @@ def _comparable(v):
     return None if pd.isna(v) else v
 
 
-def search_entries(store, query, *, list_name=None, limit=10, min_score=60):
+def search_entries(store, query, *, list_name=None, limit=10, min_score=None):
     """Listed vessels found by any identifier (IMO, MMSI, call sign, other ids) or name form of ``query``.
 
-    Names are compared as the flag rule compares them (normalised: case,
-    punctuation, prefixes, NO./Nº, Roman numerals, spacing, script), exactly
-    and fuzzily (rapidfuzz ratio of name keys, same numbers required), over
-    every name, alias and former name an entry has had in any version.
-    Placeholders (``0000000``) find nothing. Returns the entries (latest
-    version) with ``score``, ``matched_on`` and ``matched_name`` (the listed
-    value hit), best first.
-    """
-    from rapidfuzz import fuzz, process
+    Scored by the flag rule's matcher (:func:`~shipsight.sanctions.match.match_query`):
+    a hit scores, and reads, what a sighting carrying the same value would
+    get in a ``sanctioned-vessel`` flag. Names are normalised (case,
+    punctuation, prefixes, NO./Nº, Roman numerals, spacing, script) and
+    compared exactly and fuzzily (down to a ratio of 60, same numbers
+    required) over every name, alias and former name an entry has had in any
+    version. Placeholders (``0000000``) find nothing.
 
-    from shipsight.model.identity import clean_imos, clean_mmsis
-    from shipsight.sanctions.match import SCORES, _listed_names, match_identities
-    from shipsight.sanctions.names import name_keys, normalise_names, number_signature
+    Returns
+    -------
+    pandas.DataFrame
+        The entries (latest version), best first, with ``score``, ``level``
+        (high, medium, low: :func:`~shipsight.sanctions.match.match_level`),
+        ``matched_on``, ``matched_name`` (the listed value hit),
+        ``matched_kind``, ``query_form``/``listed_form`` (the normalised forms
+        compared), ``match_conflict`` and ``explanation`` (the sentence a flag
+        would say).
+    """
+    from shipsight.explain import listed_text
+    from shipsight.sanctions.evidence import match_phrase
+    from shipsight.sanctions.match import MIN_FLAG_SCORE, match_query
     from shipsight.sanctions.screening import screening_entries
 
+    text = str(query).strip()
+    if not text:
+        raise InputError("the search is empty; give an IMO number, MMSI, call sign or name")
     entries = store.list_entries(list_name=list_name)
-    columns = ["score", "matched_on", "matched_name"]
+    columns = ["score", "level", "matched_on", "matched_name", "matched_kind", "query_form", "listed_form",
+               "match_conflict", "explanation"]
     if entries.empty:
         return entries.assign(**{c: [] for c in columns})
     history = store.list_entries(list_name=list_name, version="all")
@@ -136,28 +148,13 @@ def search_entries(store, query, *, list_name=None, limit=10, min_score=60):
     others = history.assign(key=history["list"] + "/" + history["entry_id"]).groupby("key")["other_ids"].sum()
     screened["call_signs"] = [cs + [o for o in others.get(k, []) if o not in cs]
                               for k, cs in zip(screened.index, screened["call_signs"])]
-    text = str(query).strip()
-    imo, mmsi = clean_imos([text]), clean_mmsis([text])
-    one = pd.DataFrame({"name": [text], "imo": [imo.values[0]], "mmsi": [mmsi.values[0]], "call_sign": [text]})
-    hits = match_identities(one, screened, keep="all", fuzzy_threshold=None, lenient=True)
-    hits = hits[["entry", "score", "matched_on", "matched_value"]]
-    form = normalise_names([text]).iat[0]
-    if form:
-        listed = _listed_names(screened)
-        key = name_keys([form])[0]
-        found = process.extract(key, listed["key"].tolist(), scorer=fuzz.ratio, limit=None, score_cutoff=min_score)
-        rows = [i for _, ratio, i in found if number_signature(listed["form"].iat[i]) == number_signature(form)]
-        ratios = {i: ratio for _, ratio, i in found}
-        fuzzy = listed.iloc[rows]
-        fuzzy = pd.DataFrame({
-            "entry": screened.index.to_numpy()[fuzzy["epos"].to_numpy()],
-            "score": [round(SCORES[k] * ratios[i] / 100.0, 1) for k, i in zip(fuzzy["kind"], rows)],
-            "matched_on": ["fuzzy-name" if ratios[i] < 100 else k for k, i in zip(fuzzy["kind"], rows)],
-            "matched_value": fuzzy["raw"].to_numpy(),
-        })
-        hits = pd.concat([hits, fuzzy], ignore_index=True)
-    hits = hits[hits["score"] >= min_score].sort_values("score", ascending=False, kind="stable")
-    hits = hits.drop_duplicates("entry").rename(columns={"matched_value": "matched_name"})
+    hits = match_query(text, screened, min_score=MIN_FLAG_SCORE if min_score is None else min_score)
     hits["id"] = screened["id"].reindex(hits["entry"]).to_numpy()
-    out = entries.merge(hits.drop(columns="entry"), on="id")
-    return out.sort_values(["score", "list", "entry_id"], ascending=[False, True, True]).head(limit).reset_index(drop=True)
+    out = entries.merge(hits.drop(columns="entry"), on="id").rename(columns={"conflict": "match_conflict"})
+    said = out.assign(listed_name=out["name"], listed_imo=out["imo"])
+    phrases = [match_phrase({**row, "identity_name": text}) for row in said.to_dict("records")]
+    out["explanation"] = [f"{text!r} {lead}{listed} {detail}." for (lead, detail), listed
+                          in zip(phrases, listed_text(said))]
+    out = out.rename(columns={"matched_value": "matched_name", "identity_form": "query_form"})
+    out = out.sort_values(["score", "list", "entry_id"], ascending=[False, True, True]).head(limit)
+    return out[[*columns, *[c for c in entries.columns if c not in columns]]].reset_index(drop=True)

@@ -406,7 +406,7 @@ class Archive:
         mmsi : int or sequence of int, optional
             Only these MMSIs.
         kinds : sequence of str, optional
-            Only MMSIs of these kinds of station (:data:`~shipsight.ais.identity.MMSI_KINDS`:
+            Only MMSIs of these kinds of station (:data:`~shipsight.model.identity.MMSI_KINDS`:
             ``("ship",)`` leaves out base stations, aids to navigation, SART/MOB/EPIRB
             devices, associated craft and invalid MMSIs).
         columns : sequence of str, optional
@@ -459,7 +459,7 @@ class Archive:
             tables.append(table.filter(keep) if not keep.all() else table)
         out = pa.concat_tables(tables) if tables else POSITION_SCHEMA.empty_table().select(read_cols)
         if kinds is not None and out.num_rows:
-            from shipsight.ais.identity import MMSI_KINDS, mmsi_kind_codes
+            from shipsight.model.identity import MMSI_KINDS, mmsi_kind_codes
 
             unknown = [k for k in kinds if k not in MMSI_KINDS]
             if unknown:

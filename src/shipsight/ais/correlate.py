@@ -437,7 +437,7 @@ def correlate(sightings, positions, *, at, footprint, gsd_m=None, identities=Non
     import shapely
     from scipy.spatial import cKDTree
 
-    from shipsight.ais.identity import mmsi_text
+    from shipsight.model.identity import mmsi_text
 
     at_ms = _ms(at)
     if isinstance(positions, pa.Table):

@@ -108,7 +108,7 @@ def read_csv_ais(path, *, layout, tz=None, counts, block_bytes=BLOCK_BYTES):
     import pyarrow.csv as pcsv
 
     from shipsight.ais.archive import positions_table
-    from shipsight.ais.identity import cog_degrees, heading_degrees, sog_knots
+    from shipsight.ais.fields import cog_degrees, heading_degrees, sog_knots
 
     columns = header_of(path)
     mapping = {k: v for k, v in LAYOUTS[layout].items() if v in columns}

@@ -2,7 +2,7 @@
 
 An *identity statement* is what one static message (types 5, 19, 24) or one
 CSV row says a vessel is: name, IMO, call sign, ship type, length. Statements
-are cleaned (:mod:`shipsight.ais.identity`), and a message that does not carry
+are cleaned (:mod:`shipsight.model.identity`, :mod:`shipsight.ais.fields`), and a message that does not carry
 a field (24A has only the name, 24B only call sign, type and size) takes it
 from the vessel's statement before. Consecutive equal statements of one MMSI
 make an *identity run*: the identity with the first and last time it was
@@ -23,8 +23,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from shipsight.ais.identity import (CALL_SIGN_PLACEHOLDERS, IMO_STATUS, clean_imo, clean_text, mmsi_text,
-                                    vessel_type_text)
+from shipsight.ais.fields import clean_text, vessel_type_text
+from shipsight.model.identity import clean_call_signs, clean_imos, mmsi_text
 
 #: The fields of an identity, in the store's ``ais_identities`` order.
 IDENTITY_FIELDS = ("name", "imo", "call_sign", "ship_type", "vessel_type", "length_m")
@@ -58,14 +58,19 @@ def clean_statements(st, counts=None):
     def raw(field):
         return st[field].to_numpy(dtype=object)
 
-    for f, placeholders in (("name", ("0",)), ("call_sign", CALL_SIGN_PLACEHOLDERS)):
+    for f, clean in (("name", clean_text), ("call_sign", clean_call_signs)):
         carried = _carried(raw(f))
-        text = clean_text(raw(f), placeholders=placeholders)
+        text = clean(raw(f))
         out[f] = np.where(carried, np.where(pd.isna(text), _UNKNOWN_TEXT, text), None)
     carried = _carried(raw("imo"))
-    imo, status = clean_imo(np.where(carried, raw("imo"), ""))
-    for name in ("placeholder", "invalid"):
-        counts[f"imo_{name}"] += int(weight[carried & (status == IMO_STATUS.index(name))].sum())
+    checked = clean_imos(np.where(carried, raw("imo"), ""))
+    # 0 is AIS's own "not available" (ITU-R M.1371-5, message 5): unknown, but not a placeholder to count.
+    not_available = pd.Series(raw("imo"), dtype=object).astype("string").str.strip().isin(["0", "0.0"]).to_numpy(
+        dtype=bool, na_value=False)
+    counts["imo_placeholder"] += int(weight[carried & (checked.status == "placeholder") & ~not_available].sum())
+    invalid = np.isin(checked.status, ["bad-check-digit", "malformed"])
+    counts["imo_invalid"] += int(weight[carried & invalid].sum())
+    imo = np.where(checked.status == "valid", checked.values, None)
     out["imo"] = np.where(carried, np.where(pd.isna(imo), _UNKNOWN_TEXT, imo), None)
     types = raw("ship_type")
     carried = _carried(types)

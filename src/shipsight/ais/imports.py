@@ -126,7 +126,7 @@ def import_file(store, archive, path, *, format, received_at=None, tz=None, anal
     """Import one AIS file (its ``format`` known); return an :class:`AISImport`."""
     from shipsight.ais.csvfiles import read_csv_ais
     from shipsight.ais.identities import final_runs, statement_runs
-    from shipsight.ais.identity import MMSI_KINDS, mmsi_kind_codes
+    from shipsight.model.identity import MMSI_KINDS, mmsi_kind_codes
     from shipsight.ais.nmea import read_nmea
     from shipsight.digest import sha256_file
 

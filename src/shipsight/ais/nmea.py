@@ -75,7 +75,7 @@ class _Batch:
         return len(self.pos["time"]) + len(self.static["time"])
 
     def positions(self):
-        from shipsight.ais.identity import cog_degrees, heading_degrees, sog_knots
+        from shipsight.ais.fields import cog_degrees, heading_degrees, sog_knots
 
         p = self.pos
         return positions_table(mmsi=p["mmsi"], time=np.array(p["time"], dtype=np.int64), lon=p["lon"], lat=p["lat"],

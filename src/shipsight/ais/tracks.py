@@ -56,7 +56,7 @@ def vessel_track(store, archive, key, *, since=None, until=None):
         No AIS identity carries the IMO, or no position matches.
     """
     from shipsight.ais.identities import identity_at
-    from shipsight.ais.identity import mmsi_text
+    from shipsight.model.identity import mmsi_text
 
     kind, value = parse_vessel_key(key)
     identities = store.ais_identities(**{kind: value})

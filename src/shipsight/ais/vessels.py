@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from shipsight.ais.identity import MMSI_KINDS
+from shipsight.model.identity import MMSI_KINDS
 from shipsight.errors import InputError
 
 #: Columns of :func:`ais_vessels`, in order.
@@ -12,7 +12,7 @@ VESSEL_COLUMNS = ("mmsi", "kind", "country", "flag", "name", "imo", "call_sign",
 
 def ais_vessels(store, *, mmsi=None, imo=None, name=None, since=None, until=None, kind="ship", country=None,
                 vessel_type=None):
-    """Identity runs with filters: ``kind`` (one of :data:`~shipsight.ais.identity.MMSI_KINDS`, or
+    """Identity runs with filters: ``kind`` (one of :data:`~shipsight.model.identity.MMSI_KINDS`, or
     ``all``), ``country`` (ISO code or part of the MID country's name), ``vessel_type`` (part of it),
     and those of :meth:`Store.ais_identities`.
 
@@ -20,8 +20,8 @@ def ais_vessels(store, *, mmsi=None, imo=None, name=None, since=None, until=None
     -------
     DataFrame of :data:`VESSEL_COLUMNS`, by MMSI then time.
     """
-    from shipsight.ais.identity import mmsi_kind_codes
-    from shipsight.ais.mid import mid_country, mid_flag
+    from shipsight.model.identity import mmsi_kind_codes
+    from shipsight.model.mid import mid_country, mid_flag
 
     if kind != "all" and kind not in MMSI_KINDS:
         raise InputError(f"unknown kind {kind!r}; choose one of all, {', '.join(MMSI_KINDS)}")

@@ -13,7 +13,16 @@ _FORMAT_HELP = "List layout (auto tells them apart): " + "; ".join(
 
 @click.group()
 def sanctions():
-    """Sanctions lists: OFAC (sdn.csv, SDN.XML, advanced XML), UN, UK, EU, OpenSanctions, plain CSV."""
+    """Sanctions lists: OFAC (sdn.csv, SDN.XML, advanced XML), UN, UK, EU, OpenSanctions, plain CSV.
+
+    Import each list (every import is a dated version), search it, and run
+    `shipsight flag` to screen sightings against every list at once.
+
+    \b
+    Example:
+      shipsight sanctions import sdn.csv
+      shipsight sanctions search 9179842
+    """
 
 
 def _report_lines(result, file):
@@ -111,14 +120,14 @@ def versions(app, list_name, as_json):
     if as_json:
         echo_json(records(frame))
     else:
-        echo_table(frame, ["list", "version", "imported_at", "entries", "bad_imos", "format", "source"],
+        echo_table(frame, ["list", "version", "imported_at", "entries", "bad_imos", "format", "source", "sha256"],
                    title="List versions")
 
 
 @sanctions.command("search")
-@click.argument("name")
+@click.argument("name", metavar="QUERY")
 @click.option("--list", "list_name", help="Only this list.")
-@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True, help="Show at most this many hits.")
 @json_option
 @click.pass_obj
 def search(app, name, list_name, limit, as_json):
@@ -127,7 +136,9 @@ def search(app, name, list_name, limit, as_json):
     An IMO, MMSI or call sign (every one an entry has had, in any version of
     its list), or a name as the flag rule compares names: normalised (case,
     punctuation, M/V, NO./Nº, Roman numerals, spacing, Cyrillic and Hangul)
-    and fuzzy, over names, aliases and former names.
+    and fuzzy, over names, aliases and former names. Each hit has the score,
+    level (high >= 90, medium >= 60, the flag rule's bar) and sentence that a
+    sighting with the same value would get in a sanctioned-vessel flag.
 
     \b
     Example:
@@ -141,7 +152,11 @@ def search(app, name, list_name, limit, as_json):
     if as_json:
         echo_json(records(hits))
     else:
-        echo_table(hits, ["score", "matched_on", "matched_name", *ENTRY_COLUMNS], title=f"Listed vessels like {name!r}")
+        # Scores as the sentences write them (echo_table would print 100 as 100.0 beside 95).
+        echo_table(hits.assign(score=hits["score"].map("{:g}".format)),
+                   ["score", "level", "matched_on", "matched_name", *ENTRY_COLUMNS], title=f"Listed vessels like {name!r}")
+        for sentence in hits["explanation"]:
+            click.echo(sentence)
 
 
 @sanctions.command("diff")

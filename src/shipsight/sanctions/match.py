@@ -39,11 +39,19 @@ import numpy as np
 import pandas as pd
 
 from shipsight.errors import InputError
-from shipsight.model.identity import clean_imos, clean_mmsis
+from shipsight.model.identity import clean_call_signs, clean_imos, clean_mmsis
 from shipsight.sanctions.names import name_keys, normalise_names
 
 #: Score of a match on each kind of evidence (fuzzy names scale the name scores).
 SCORES = {"imo": 100.0, "mmsi": 95.0, "name": 90.0, "alias": 90.0, "former-name": 85.0, "call-sign": 80.0}
+#: The least score the ``sanctioned-vessel`` rule flags: a name whose identity carries
+#: a conflicting IMO (90 - 35) stays below it, an MMSI hit with one (95 - 35) reaches it.
+MIN_FLAG_SCORE = 60.0
+#: The least score of a ``high`` match: a listed identifier or an exact listed name, nothing
+#: against it but a reissued MMSI or call sign. Every weak kind of evidence scores less.
+HIGH_SCORE = 90.0
+#: Least ratio of a fuzzy name that :func:`match_query` reports (a human reads the list).
+SEARCH_FUZZY_THRESHOLD = 60.0
 #: How much a conflicting identifier of each kind lowers a match on other evidence.
 PENALTIES = {"imo": 35.0, "mmsi": 10.0, "call-sign": 5.0}
 #: Every value of ``matched_on``, strongest first (ties in score are broken in this order).
@@ -59,7 +67,7 @@ _KEY_WIDTH = 40
 _P = 1099511628211  # the FNV-1 64-bit prime: odd, so invertible modulo 2**64
 
 
-def match_identities(identities, entries, *, fuzzy_threshold=90, keep="best", lenient=False):
+def match_identities(identities, entries, *, fuzzy_threshold=90, keep="best", lenient=False, fuzzy_search="one-edit"):
     """Match a frame of identities to listed vessels on identifiers and names.
 
     Parameters
@@ -83,6 +91,11 @@ def match_identities(identities, entries, *, fuzzy_threshold=90, keep="best", le
         are searched among names one typing error apart (a deletion,
         insertion, substitution or swap; the symmetric-deletion candidate
         search of Garbe's SymSpell), then scored.
+    fuzzy_search : {"one-edit", "every-name"}, keyword-only
+        Which listed names a fuzzy name is scored against: those one typing
+        error apart (above; cost grows with distinct names) or every listed
+        name (for a handful of typed queries, as :func:`match_query` does;
+        quadratic). The score of a pair is the same either way.
     keep : {"best", "all"}, keyword-only
         ``"best"``: per identity, the entries at its highest score (ties all
         kept: two entries sharing an IMO are both reported). ``"all"``:
@@ -121,6 +134,8 @@ def match_identities(identities, entries, *, fuzzy_threshold=90, keep="best", le
     with identities.
     """
     _check_arguments(identities, entries, fuzzy_threshold, keep)
+    if fuzzy_search not in ("one-edit", "every-name"):
+        raise InputError(f"fuzzy_search={fuzzy_search!r} is not one of 'one-edit', 'every-name'")
     n_e = len(entries)
     listed_ids = _listed_identifiers(entries)
     parts = []
@@ -132,7 +147,7 @@ def match_identities(identities, entries, *, fuzzy_threshold=90, keep="best", le
         if hits is not None:
             parts.append(hits)
     if "name" in identities.columns and len(identities) and n_e:
-        names = _name_hits(identities["name"], _listed_names(entries), fuzzy_threshold)
+        names = _name_hits(identities["name"], _listed_names(entries), fuzzy_threshold, fuzzy_search)
         if names is not None:
             parts.append(names)
     if not parts:
@@ -159,6 +174,71 @@ def match_identities(identities, entries, *, fuzzy_threshold=90, keep="best", le
             out[column] = out[column].where(out[column].notna(), None)
     return out
 
+
+
+def match_level(score):
+    """``"high"``, ``"medium"`` or ``"low"`` for each match score of :func:`match_identities`.
+
+    ``high`` (>= :data:`HIGH_SCORE`): a listed IMO, MMSI or exact listed name or
+    alias. ``medium`` (>= :data:`MIN_FLAG_SCORE`, what the ``sanctioned-vessel``
+    rule flags): weak evidence (a former name, a call sign, a near spelling) or
+    a match lowered by a conflicting identifier. ``low``: below the flag rule's
+    bar. So the level never reads stronger than the explanation's words.
+
+    >>> match_level([100, 90, 84.7, 55]).tolist()
+    ['high', 'high', 'medium', 'low']
+    """
+    score = np.asarray(score, dtype=float)
+    return np.where(score >= HIGH_SCORE, "high", np.where(score >= MIN_FLAG_SCORE, "medium", "low"))
+
+
+def match_query(text, entries, *, fuzzy_threshold=SEARCH_FUZZY_THRESHOLD, min_score=MIN_FLAG_SCORE):
+    """The listed vessels one typed query (an IMO, MMSI, call sign or name) finds, best first.
+
+    The query is read each way it can be read: an IMO number, an MMSI, a call
+    sign, a name. Each reading is matched by :func:`match_identities` as an
+    identity holding that one value, so a reading never conflicts with
+    another and a hit scores what a sighting with the same value scores in
+    the ``sanctioned-vessel`` rule. Fuzzy names are scored against every
+    listed name (``fuzzy_search="every-name"``) down to ``fuzzy_threshold``.
+
+    Parameters
+    ----------
+    text : str
+        What was typed: ``9179842``, ``IMO 9179842``, ``273456780``, ``UBCF2``, ``NAM SAN NO.8``.
+    entries : pandas.DataFrame
+        As for :func:`match_identities`.
+    fuzzy_threshold : float, keyword-only
+        Least fuzzy ratio (default :data:`SEARCH_FUZZY_THRESHOLD`).
+    min_score : float, keyword-only
+        Least score reported (default :data:`MIN_FLAG_SCORE`, the flag rule's).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per matched entry, columns :data:`RESULT` (``identity`` the
+        reading: ``imo``, ``mmsi``, ``call-sign`` or ``name``) and ``level``
+        (:func:`match_level`), sorted by score descending, then the stronger kind.
+
+    Examples
+    --------
+    >>> entries = pd.DataFrame({"name": ["ANGARA"], "imos": [["9179842"]], "call_signs": [["UBCF2"]]}, index=["e1"])
+    >>> match_query("IMO 9179842", entries)[["matched_on", "score", "level"]].values.tolist()
+    [['imo', 100.0, 'high']]
+    >>> match_query("ANGARRA", entries)[["matched_on", "score", "level"]].values.tolist()
+    [['fuzzy-name', 83.1, 'medium']]
+    """
+    text = str(text).strip()
+    imo, mmsi = clean_imos([text]).values[0], clean_mmsis([text]).values[0]
+    readings = pd.DataFrame({"name": [None, None, None, text], "imo": [imo, None, None, None],
+                             "mmsi": [None, mmsi, None, None], "call_sign": [None, None, text, None]},
+                            index=["imo", "mmsi", "call-sign", "name"])
+    hits = match_identities(readings, entries, fuzzy_threshold=fuzzy_threshold, keep="all", lenient=True,
+                            fuzzy_search="every-name")
+    hits = hits[hits["score"] >= min_score]
+    hits = hits.assign(rank=hits["matched_on"].map(_RANK))
+    hits = hits.sort_values(["score", "rank"], ascending=[False, True], kind="stable").drop_duplicates("entry")
+    return hits.drop(columns="rank").assign(level=match_level(hits["score"])).reset_index(drop=True)
 
 # ---------------------------------------------------------------- arguments
 
@@ -210,12 +290,6 @@ def _long(entries, column, scalar):
 
 # ---------------------------------------------------------------- identifiers
 
-def _call_signs(values):
-    s = pd.Series(values, dtype=object).astype("string").str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
-    s = s.mask(s.isin(["", "NONE", "UNKNOWN", "NA"]))
-    return s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
-
-
 def _listed_identifiers(entries):
     """(epos, kind, value) of every usable listed IMO, MMSI and call sign."""
     frames = []
@@ -227,7 +301,7 @@ def _listed_identifiers(entries):
         elif kind == "mmsi":
             values = clean_mmsis(raw).values
         else:
-            values = _call_signs(raw)
+            values = clean_call_signs(raw)
         keep = pd.notna(values)
         frames.append(pd.DataFrame({"epos": epos[keep], "kind": kind, "value": values[keep]}))
     return pd.concat(frames, ignore_index=True).drop_duplicates()
@@ -238,7 +312,7 @@ def _identity_values(identities, column, kind, lenient):
         return np.full(len(identities), None, dtype=object)
     raw = identities[column]
     if kind == "call-sign":
-        return _call_signs(raw.to_numpy(dtype=object))
+        return clean_call_signs(raw.to_numpy(dtype=object))
     checked = (clean_imos if kind == "imo" else clean_mmsis)(raw.astype(object))
     if not lenient:
         bad = np.flatnonzero(checked.status == "malformed")
@@ -314,7 +388,7 @@ def _listed_names(entries):
     return names.drop_duplicates(["epos", "form"]).drop(columns="rank").reset_index(drop=True)
 
 
-def _name_hits(names, listed, fuzzy_threshold):
+def _name_hits(names, listed, fuzzy_threshold, fuzzy_search):
     if listed.empty:
         return None
     forms = normalise_names(names)
@@ -333,7 +407,7 @@ def _name_hits(names, listed, fuzzy_threshold):
         "listed_form": exact["form"].to_numpy(), "ratio": 100.0,
     })]
     if fuzzy_threshold is not None and float(fuzzy_threshold) < 100:
-        pairs.append(_fuzzy_hits(distinct, listed, float(fuzzy_threshold)))
+        pairs.append(_fuzzy_hits(distinct, listed, float(fuzzy_threshold), fuzzy_search))
     pairs = pd.concat([p for p in pairs if p is not None and len(p)] or [pairs[0]], ignore_index=True)
     if pairs.empty:
         return None
@@ -393,13 +467,16 @@ def _signatures(keys):
     return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _fuzzy_hits(distinct, listed, threshold):
+def _fuzzy_hits(distinct, listed, threshold, fuzzy_search):
     from rapidfuzz import fuzz, process
 
     e_codes, e_keys = pd.factorize(listed["key"].to_numpy(dtype=object))
     e_keys = np.asarray(e_keys, dtype=object)
     s_keys = distinct["key"].to_numpy(dtype=object)
-    si, ej = _shared_hash_pairs(*_variant_hashes(s_keys), *_variant_hashes(e_keys))
+    if fuzzy_search == "every-name":
+        si, ej = np.repeat(np.arange(len(s_keys)), len(e_keys)), np.tile(np.arange(len(e_keys)), len(s_keys))
+    else:
+        si, ej = _shared_hash_pairs(*_variant_hashes(s_keys), *_variant_hashes(e_keys))
     if not len(si):
         return None
     keep = (s_keys[si] != e_keys[ej]) & (_signatures(s_keys)[si] == _signatures(e_keys)[ej])

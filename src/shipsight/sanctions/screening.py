@@ -26,12 +26,9 @@ import json
 import numpy as np
 import pandas as pd
 
-from shipsight.sanctions.match import MATCHED_ON, match_identities
+from shipsight.sanctions.match import MATCHED_ON, MIN_FLAG_SCORE, match_identities
 from shipsight.sanctions.records import unique
 
-#: The least score the ``sanctioned-vessel`` rule flags: a name whose identity carries
-#: a conflicting IMO (90 - 35) stays below it, an MMSI hit with one (95 - 35) reaches it.
-MIN_FLAG_SCORE = 60.0
 #: Columns of :func:`screen`'s result.
 SCREEN_COLUMNS = ("identity", "list_entry_id", "list_key", "matched_on", "score", "matched_value", "matched_kind",
                   "sighting_form", "listed_form", "match_conflict", "match_entry_id", "designations")
@@ -150,7 +147,8 @@ def screen(identities, entries, *, fuzzy_threshold=90, min_score=MIN_FLAG_SCORE,
     fuzzy_threshold, lenient
         Passed to :func:`~shipsight.sanctions.match.match_identities`.
     min_score : float, keyword-only
-        Matches scoring less are not reported (default :data:`MIN_FLAG_SCORE`).
+        Matches scoring less are not reported (default
+        :data:`~shipsight.sanctions.match.MIN_FLAG_SCORE`).
 
     Returns
     -------

@@ -94,8 +94,8 @@ def _imo_on_mmsis(runs, window):
 
 
 def _mids(runs, entries):
-    from shipsight.ais.identity import MMSI_KINDS, mmsi_kind_codes
-    from shipsight.ais.mid import mid_allocated, mid_country, mid_flag
+    from shipsight.model.identity import MMSI_KINDS, mmsi_kind_codes
+    from shipsight.model.mid import mid_allocated, mid_country, mid_flag
 
     first = runs.groupby("mmsi", sort=True).agg(start=("start", "min"), end=("end", "max")).reset_index()
     mmsi = first["mmsi"].astype(np.int64).to_numpy()
