@@ -44,7 +44,7 @@ def test_older_postgis_store_upgrades(pg_url):
         for statement in reversed([s for migration in PG_MIGRATIONS[BEFORE:] for s in migration]):
             added = re.match(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", statement)
             index = re.match(r"CREATE INDEX (\w+)", statement)
-            table = re.match(r"\s*CREATE TABLE (\w+)", statement)
+            table = re.match(r"\s*CREATE TABLE (?:IF NOT EXISTS )?(\w+)", statement)
             constraint = re.match(r"ALTER TABLE (\w+) ADD CONSTRAINT (\w+)", statement)
             optional = re.match(r"ALTER TABLE (\w+) ALTER COLUMN (\w+) DROP NOT NULL", statement)
             if added:
