@@ -67,6 +67,11 @@ class Product:
         The band of ``raster`` that holds the measurement.
     stac : dict or None
         The STAC Item the product was registered from.
+    orbit : dict or None
+        SAR products: the pass (``ascending``/``descending``), the platform
+        heading and the look geometry from the product's annotation (see
+        :func:`shipsight.imagery.products.sentinel1.orbit_facts`); stored with
+        the scene, where AIS correlation takes the azimuth shift's geometry.
     """
 
     path: str
@@ -89,6 +94,7 @@ class Product:
     fill: float | None = None
     band: int = 1
     stac: dict | None = None
+    orbit: dict | None = None
 
     @property
     def hash_path(self):
@@ -111,8 +117,11 @@ class Product:
         return Georef.from_dataset(ds, height_m=float(self.options.get("height_m", 0.0)), where=self.path)
 
     def record_options(self):
-        """JSON-able: how to reopen this product (stored with the scene)."""
-        return {"format": self.format, **self.options, "fill": _fill_text(self.fill)}
+        """JSON-able, stored with the scene: how to reopen this product, and its orbit facts when known."""
+        record = {"format": self.format, **self.options, "fill": _fill_text(self.fill)}
+        if self.orbit:
+            record["orbit"] = dict(self.orbit)
+        return record
 
 
 def _fill_text(fill):
