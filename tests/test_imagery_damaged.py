@@ -95,6 +95,46 @@ def test_corrupt_tile_read_ahead_or_in_a_worker_process_is_input_error(tmp_path,
     assert str(exc.value).startswith(f"{tif.resolve()}: ")
 
 
+def test_many_scenes_on_a_local_dask_cluster_one_damaged_is_one_line(tmp_path):
+    """Each scene is its own task and transaction: the damaged one is one line and leaves nothing.
+
+    A real process, so the Dask workers' own stderr is seen too. (Whether the intact scene was saved
+    first depends on which task finished first.)
+    """
+    import json
+    import subprocess
+    import sys
+
+    good = _scene(tmp_path / "good.tif")
+    bad = _corrupt_middle_tile(_scene(tmp_path / "bad.tif", overviews=True))
+    db = tmp_path / "log.db"
+    main = "import sys; from shipsight.cli.main import cli; sys.exit(cli())"
+    out = subprocess.run([sys.executable, "-c", main, "--db", str(db), "detect", str(good), str(bad), "--save",
+                          "--workers", "2"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.strip() == (f"Error: {bad.resolve()}: is truncated or corrupt: bad.tif, band 1: IReadBlock "
+                                  "failed at X offset 1, Y offset 1: TIFFReadEncodedTile() failed. (copy it again "
+                                  "from its source)"), out.stderr
+    listed = subprocess.run([sys.executable, "-c", main, "--db", str(db), "scenes", "list", "--json"],
+                            capture_output=True, text=True, check=True).stdout
+    assert "bad" not in {s["id"] for s in json.loads(listed)}  # the damaged scene left nothing
+
+
+def test_a_read_error_survives_pickling_as_input_error(tmp_path):
+    # What a Dask worker does with an exception: GDAL's own error must not ride along as its context.
+    import pickle
+
+    from distributed.protocol.pickle import dumps, loads
+
+    bad = _corrupt_middle_tile(_scene(tmp_path / "bad.tif", overviews=True))
+    with pytest.raises(InputError) as exc:
+        with open_dataset(bad) as ds:
+            ds.read(1)
+    assert exc.value.__context__ is None and exc.value.__cause__ is None
+    for back in (pickle.loads(pickle.dumps(exc.value)), loads(dumps(exc.value))):
+        assert type(back) is InputError and str(back) == str(exc.value)
+
+
 # 9 x 9 tiles: registration reads the corners and the overviews only, so a damaged
 # middle tile (4, 4) registers, and shows when a pixel read reaches it.
 BIG = 9 * TILE

@@ -12,12 +12,11 @@ one line and exits 2, and nothing half-done reaches the store.
 
 import os
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 from shipsight.errors import InputError
 
-__all__ = ["RasterReader", "open_dataset", "read_errors", "gdal_reason"]
+__all__ = ["RasterReader", "open_dataset", "read_or_fail", "gdal_reason"]
 
 _ADVICE = "copy it again from its source"
 
@@ -46,39 +45,44 @@ def gdal_reason(exc):
     return text.splitlines()[0].strip() if text.strip() else type(inner).__name__
 
 
-@contextmanager
-def read_errors(where):
-    """Turn a GDAL failure while reading pixels into :class:`InputError` naming ``where``.
+def read_or_fail(where, read, *args, **kwargs):
+    """``read(*args, **kwargs)``, a GDAL failure while reading pixels raised as :class:`InputError` naming ``where``.
 
     Parameters
     ----------
     where : str
         The file being read, as the analyst should see it.
+    read : callable
+        A rasterio dataset method that reads pixels (``read``, ``read_masks``...).
 
     Raises
     ------
     InputError
         ``"<where>: is truncated or corrupt: <GDAL's reason> (copy it again
         from its source)"`` for any ``rasterio.errors.RasterioError`` or
-        GDAL ``CPLE_*`` error raised inside the block.
+        GDAL ``CPLE_*`` error. It is raised after the handler, so it carries
+        no GDAL error as its context: those do not survive pickling, and a
+        Dask worker sends its exceptions to the client pickled.
 
     Examples
     --------
     >>> from rasterio.errors import RasterioIOError
+    >>> def damaged():
+    ...     raise RasterioIOError("TIFFReadEncodedTile() failed.")
     >>> try:
-    ...     with read_errors("scene.tif"):
-    ...         raise RasterioIOError("TIFFReadEncodedTile() failed.")
+    ...     read_or_fail("scene.tif", damaged)
     ... except InputError as exc:
-    ...     print(exc)
-    scene.tif: is truncated or corrupt: TIFFReadEncodedTile() failed. (copy it again from its source)
+    ...     print(exc, exc.__context__)
+    scene.tif: is truncated or corrupt: TIFFReadEncodedTile() failed. (copy it again from its source) None
     """
     from rasterio._err import CPLE_BaseError
     from rasterio.errors import RasterioError
 
     try:
-        yield
+        return read(*args, **kwargs)
     except (RasterioError, CPLE_BaseError) as exc:
-        raise InputError(f"is truncated or corrupt: {gdal_reason(exc)} ({_ADVICE})", where=str(where)) from None
+        reason = gdal_reason(exc)
+    raise InputError(f"is truncated or corrupt: {reason} ({_ADVICE})", where=str(where))
 
 
 class RasterReader:
@@ -88,7 +92,7 @@ class RasterReader:
     object (``ds.width``, ``ds.gcps``, ``ds.window_transform(w)``...);
     :meth:`read`, :meth:`read_masks` and :meth:`dataset_mask` -- where GDAL
     decodes blocks and a damaged file fails -- go through
-    :func:`read_errors`. Made by :func:`open_dataset`; ``dataset`` is the
+    :func:`read_or_fail`. Made by :func:`open_dataset`; ``dataset`` is the
     rasterio object itself, for rasterio functions that need one.
 
     Attributes
@@ -116,18 +120,15 @@ class RasterReader:
 
     def read(self, *args, **kwargs):
         """``DatasetReader.read``; a failed block read raises :class:`InputError`."""
-        with read_errors(self.where):
-            return self.dataset.read(*args, **kwargs)
+        return read_or_fail(self.where, self.dataset.read, *args, **kwargs)
 
     def read_masks(self, *args, **kwargs):
         """``DatasetReader.read_masks``; a failed block read raises :class:`InputError`."""
-        with read_errors(self.where):
-            return self.dataset.read_masks(*args, **kwargs)
+        return read_or_fail(self.where, self.dataset.read_masks, *args, **kwargs)
 
     def dataset_mask(self, *args, **kwargs):
         """``DatasetReader.dataset_mask``; a failed block read raises :class:`InputError`."""
-        with read_errors(self.where):
-            return self.dataset.dataset_mask(*args, **kwargs)
+        return read_or_fail(self.where, self.dataset.dataset_mask, *args, **kwargs)
 
 
 def open_dataset(raster):
@@ -180,15 +181,16 @@ def open_dataset(raster):
             return RasterReader(rasterio.open(raster), where)
     except RasterioIOError as exc:
         reason = gdal_reason(exc)
-        p = Path(where)
-        if not where.startswith("/vsi") and not p.exists():
-            raise InputError("no such file", where=where) from None
-        if p.is_file() and os.path.getsize(p) == 0:
-            raise InputError(f"is empty (0 bytes); {_ADVICE}", where=where) from None
-        if "not recognized as" in reason or "not recognised as" in reason:
-            raise InputError(
-                f"cannot be read as a raster (not a raster GDAL recognises: {reason}); give a GeoTIFF/COG, a "
-                f"Sentinel .SAFE folder or zip, or a STAC Item, and if it is one, {_ADVICE}",
-                where=where,
-            ) from None
-        raise InputError(f"is truncated or corrupt: {reason} ({_ADVICE})", where=where) from None
+    # Outside the except block: no GDAL error as context (see read_or_fail).
+    p = Path(where)
+    if not where.startswith("/vsi") and not p.exists():
+        raise InputError("no such file", where=where)
+    if p.is_file() and os.path.getsize(p) == 0:
+        raise InputError(f"is empty (0 bytes); {_ADVICE}", where=where)
+    if "not recognized as" in reason or "not recognised as" in reason:
+        raise InputError(
+            f"cannot be read as a raster (not a raster GDAL recognises: {reason}); give a GeoTIFF/COG, a "
+            f"Sentinel .SAFE folder or zip, or a STAC Item, and if it is one, {_ADVICE}",
+            where=where,
+        )
+    raise InputError(f"is truncated or corrupt: {reason} ({_ADVICE})", where=where)
