@@ -75,6 +75,101 @@ def test_distance_to_shore_is_geodesic():
     assert 0 < d[3] < 30_000  # just east of 180, Fiji's islands on both sides of it
 
 
+def _fake_package(folder, mtime):
+    """A roaring_landmask module folder as another virtualenv would hold it: same files, its own path and times."""
+    import os
+    from importlib.machinery import ModuleSpec
+
+    folder.mkdir(parents=True)
+    for name, size in (("__init__.py", 120), ("roaring_landmask.abi3.so", 4096)):
+        (folder / name).write_bytes(b"x" * size)
+        os.utime(folder / name, ns=(mtime, mtime))
+    spec = ModuleSpec("roaring_landmask", None, is_package=True)
+    spec.submodule_search_locations = [str(folder)]
+    return spec
+
+
+def test_cache_name_is_source_name_version_and_format_never_the_install(tmp_path, monkeypatch):
+    from importlib.metadata import version
+
+    monkeypatch.setenv("SHIPSIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    real = coast_cache.cache_path()
+    assert real.name == f"gshhg-land-roaring-landmask-{version('roaring-landmask')}-format{coast_cache.CACHE_FORMAT}.fgb"
+    # Two virtualenvs: the same release installed in two places at two times share one cache.
+    names = {}
+    for venv, mtime in (("venv-a", 1_600_000_000_000_000_000), ("venv-b", 1_700_000_000_123_456_789)):
+        spec = _fake_package(tmp_path / venv / "roaring_landmask", mtime)
+        monkeypatch.setattr(coast_cache, "find_spec", lambda name, spec=spec: spec)
+        names[venv] = coast_cache.cache_path()
+    assert names["venv-a"] == names["venv-b"] == real
+    # Another release, or another cache format, is another file.
+    monkeypatch.setattr(coast_cache, "version", lambda dist: "0.12.0")
+    assert coast_cache.cache_path().name == f"gshhg-land-roaring-landmask-0.12.0-format{coast_cache.CACHE_FORMAT}.fgb"
+    monkeypatch.setattr(coast_cache, "CACHE_FORMAT", coast_cache.CACHE_FORMAT + 1)
+    assert coast_cache.cache_path().name.endswith(f"-0.12.0-format{coast_cache.CACHE_FORMAT}.fgb")
+
+
+def test_cache_key_without_package_metadata_uses_file_names_and_sizes(tmp_path, monkeypatch):
+    from importlib.metadata import PackageNotFoundError
+
+    def no_metadata(dist):
+        raise PackageNotFoundError(dist)
+
+    monkeypatch.setattr(coast_cache, "version", no_metadata)
+    keys = []
+    for venv, mtime in (("a", 1_600_000_000_000_000_000), ("b", 1_700_000_000_000_000_000)):
+        spec = _fake_package(tmp_path / venv / "roaring_landmask", mtime)
+        monkeypatch.setattr(coast_cache, "find_spec", lambda name, spec=spec: spec)
+        keys.append(coast_cache.source_key())
+    assert keys[0] == keys[1] and keys[0].startswith("roaring-landmask-unreleased-")
+    (tmp_path / "b" / "roaring_landmask" / "roaring_landmask.abi3.so").write_bytes(b"y" * 5000)
+    assert coast_cache.source_key() != keys[0]
+
+
+def test_builders_at_once_each_write_their_own_temporary_file_and_the_cache_is_whole(tmp_path, monkeypatch):
+    """Four builders at the same moment (threads of one process: same pid) through the real build_cache."""
+    import threading
+
+    import roaring_landmask
+
+    land = [shapely.box(10.2, 40.2, 13.7, 42.9), shapely.box(-0.5, 50.1, 0.5, 50.6)]
+
+    class FakeShapes:
+        @staticmethod
+        def wkb(provider):
+            return shapely.to_wkb(shapely.MultiPolygon(land))
+
+    monkeypatch.setattr(roaring_landmask, "Shapes", FakeShapes)
+    monkeypatch.setenv("SHIPSIGHT_CACHE_DIR", str(tmp_path))
+    start, written, errors = threading.Barrier(4), threading.Barrier(4, timeout=60), []
+    real_write = pyogrio.raw.write
+
+    def write_then_wait(path, *args, **kwargs):
+        # Every builder has written its file before any renames: the moment a shared name would clash.
+        real_write(path, *args, **kwargs)
+        written.wait()
+
+    monkeypatch.setattr(pyogrio.raw, "write", write_then_wait)
+
+    def builder():
+        start.wait()
+        try:
+            coast_cache.build_cache(coast_cache.cache_path())
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=builder) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [p.name for p in tmp_path.iterdir()] == [coast_cache.cache_path().name]  # no temporary file left
+    _, _, geoms, _ = pyogrio.raw.read(coast_cache.cache_path())
+    pieces = shapely.from_wkb(geoms)
+    assert shapely.union_all(pieces).symmetric_difference(shapely.union_all(land)).area < 1e-9
+
+
 def test_cache_is_named_for_its_source_and_rebuilt_when_it_changes(tmp_path, monkeypatch):
     monkeypatch.setenv("SHIPSIGHT_CACHE_DIR", str(tmp_path))
     built = []

@@ -7,6 +7,7 @@ backscatter and ships at known lon/lat (tests/s1grd.py).
 
 import json
 import math
+import re
 import shutil
 import xml.etree.ElementTree as ET
 import zipfile
@@ -198,6 +199,45 @@ def test_s1_safe_registers_logs_and_chips(grd, run, tmp_path):
     saved = run.json("detect", "--scene", sid, "--no-landmask", "--guard-m", "2000", "--background-m", "6000",
                      "--max-length-m", "3000", "--save")
     assert len(saved["saved_ids"]) == 3 and saved["units"] == "amplitude"
+
+
+def _assert_orbit(orbit):
+    # ESA's annotation: pass Descending, platformHeading -165.651, incidence 30.7-46.0 over the swath.
+    assert orbit["pass"] == "descending" and orbit["look"] == "right"
+    assert orbit["platform_heading_deg"] == pytest.approx(-165.651, abs=1e-3)
+    assert 35 < orbit["incidence_deg"] < 42
+
+
+def test_s1_orbit_stored_at_registration_shown_and_used_by_ais_correlation(grd, run):
+    from shipsight.ais.correlate_sar import sar_geometry
+
+    safe, _, _ = grd
+    added = run.json("scenes", "add", safe)
+    _assert_orbit(added["product"]["orbit"])
+    shown = run.json("scenes", "show", added["id"])
+    assert shown["pass"] == "descending" and shown["platform_heading_deg"] == pytest.approx(-165.651, abs=1e-3)
+    _assert_orbit(shown["product"]["orbit"])
+    text = run("scenes", "show", added["id"]).stdout
+    assert re.search(r"^pass\s+descending$", text, re.M) and re.search(r"^platform_heading_deg\s+-165\.65", text, re.M)
+    # The correlation takes the stored heading: no product file needed (a team's copy of the log).
+    g = sar_geometry({"product": shown["product"], "path": "/elsewhere/" + safe.name, "stac": None})
+    assert g.heading_deg == pytest.approx(-165.651, abs=1e-3) and g.assumed == ()
+    assert g.incidence_deg == pytest.approx(shown["product"]["orbit"]["incidence_deg"])
+
+
+def test_s1_orbit_stored_when_detect_save_registers_the_product(grd, run):
+    safe, _, _ = grd
+    saved = run.json("detect", safe, "--no-landmask", "--guard-m", "2000", "--background-m", "6000",
+                     "--max-length-m", "3000", "--save")
+    assert len(saved["saved_ids"]) == 3
+    _assert_orbit(run.json("scenes", "show", saved["scene_id"])["product"]["orbit"])
+
+
+def test_optical_and_plain_scenes_have_no_orbit(run, tmp_path):
+    tif = tmp_path / "plain.tif"
+    make_scene(tif, width=256, height=256, n_ships=1, seed=2)
+    shown = run.json("scenes", "show", run.json("scenes", "add", tif, "--acquired", "2023-10-05T02:10:00Z")["id"])
+    assert "orbit" not in shown["product"] and "pass" not in shown
 
 
 # ----------------------------------------------------------------- Sentinel-2

@@ -95,8 +95,11 @@ def dask_client(scheduler=None, *, workers=1):
         finally:
             client.close()
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR) as cluster, \
+    # A task's failure reaches this process as its own exception (bad input: one line); the
+    # workers' "Compute Failed" log of it would print it again, with a traceback. The scheduler's
+    # HTTP server on any free port (":0"): its default, 8787, taken by another run warns.
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      scheduler_kwargs={"dashboard": False}, silence_logs=logging.CRITICAL) as cluster, \
             Client(cluster) as client:
         yield client
 

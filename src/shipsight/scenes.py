@@ -630,6 +630,10 @@ def scene_summary(scene, *, sightings=None, file_status=None):
     out["footprint_bounds"] = [float(v) for v in fp.bounds]
     out["footprint"] = fp.wkt
     out["stac_id"] = (scene.get("stac") or {}).get("id")
+    orbit = (scene.get("product") or {}).get("orbit")
+    if orbit:  # SAR: what the AIS correlation's azimuth shift uses
+        out["pass"] = orbit.get("pass")
+        out["platform_heading_deg"] = orbit.get("platform_heading_deg")
     if sightings is not None:
         out["sightings_inside"] = int(len(sightings))
         out["sightings_from_scene"] = int(sightings["from_scene"].sum()) if len(sightings) else 0

@@ -23,7 +23,9 @@ it with the detections, when the scene's metadata says the geometry. A
 Sentinel-1 GRD product (SAFE folder or zip) registered as the scene gives it
 in its annotation: the platform heading, the pass and the incidence angles of
 the geolocation grid (Sentinel-1 Product Specification, ``productInformation``
-and ``geolocationGrid``). Otherwise the scene's STAC Item may: the pass
+and ``geolocationGrid``), read at registration and stored with the scene
+(``product.orbit``), so a copy of the log without the product has it too.
+Otherwise the scene's STAC Item may: the pass
 (``sat:orbit_state``), the look side (``sar:observation_direction``, right for
 Sentinel-1) and the incidence angle (``view:incidence_angle``; the middle of
 the Sentinel-1 IW swath, 37 degrees, when absent, and the evidence says it
@@ -108,6 +110,24 @@ def ground_track_heading(lat, orbit_state, *, inclination_deg=S1_INCLINATION_DEG
     return float(np.degrees(np.arctan2(east, north)))
 
 
+def orbit_geometry(orbit):
+    """The :class:`SarGeometry` of a scene's stored orbit facts (``product["orbit"]`` of its record,
+    see :func:`shipsight.imagery.products.sentinel1.orbit_facts`), or None without a heading.
+
+    >>> g = orbit_geometry({"pass": "descending", "platform_heading_deg": -167.5, "look": "right",
+    ...                     "incidence_deg": None})
+    >>> g.heading_deg, g.incidence_deg, g.assumed
+    (-167.5, 37.0, ('incidence 37 deg',))
+    """
+    if not orbit or orbit.get("platform_heading_deg") is None:
+        return None
+    incidence = orbit.get("incidence_deg")
+    assumed = () if incidence is not None else (f"incidence {DEFAULT_INCIDENCE_DEG:g} deg",)
+    return SarGeometry(heading_deg=float(orbit["platform_heading_deg"]), look=orbit.get("look") or "right",
+                       incidence_deg=DEFAULT_INCIDENCE_DEG if incidence is None else float(incidence),
+                       assumed=assumed)
+
+
 def annotation_geometry(xml_bytes):
     """The :class:`SarGeometry` in a Sentinel-1 product annotation file (heading, pass, mean
     incidence of the geolocation grid), or None when it does not say.
@@ -120,20 +140,18 @@ def annotation_geometry(xml_bytes):
     >>> g = annotation_geometry(xml); g.heading_deg, g.incidence_deg, g.assumed
     (-167.5, 37.0, ())
     """
-    root = ET.fromstring(xml_bytes)
-    heading = root.findtext("generalAnnotation/productInformation/platformHeading")
-    if heading is None:
-        return None
-    angles = [float(t) for t in (p.findtext("incidenceAngle") for p in root.iter("geolocationGridPoint")) if t]
-    assumed = () if angles else (f"incidence {DEFAULT_INCIDENCE_DEG:g} deg",)
-    # Sentinel-1 looks right (Sentinel-1 User Handbook).
-    return SarGeometry(heading_deg=float(heading), look="right",
-                       incidence_deg=float(np.mean(angles)) if angles else DEFAULT_INCIDENCE_DEG, assumed=assumed)
+    from shipsight.imagery.products.sentinel1 import orbit_from_xml
+
+    return orbit_geometry(orbit_from_xml(xml_bytes))
 
 
 def _product_geometry(scene):
-    """The geometry in the annotation of a registered Sentinel-1 product, when its file is here."""
+    """The geometry stored with a registered Sentinel-1 product; for one registered before it was
+    stored, the geometry in its annotation when its file is here."""
     product = scene.get("product") or {}
+    stored = orbit_geometry(product.get("orbit"))
+    if stored is not None:
+        return stored
     if not str(product.get("format", "")).startswith("sentinel-1") or not scene.get("path"):
         return None
     from shipsight.imagery.products.safe import find_safe
@@ -150,8 +168,9 @@ def sar_geometry(scene):
     """The :class:`SarGeometry` of a registered scene (a dict of :func:`shipsight.scenes.get_scene`),
     or None when it is not SAR or its pass is not known.
 
-    A Sentinel-1 product's own annotation first (when the product is on this
-    machine); else the scene's STAC Item properties: ``sat:orbit_state``
+    A Sentinel-1 product's own annotation first: the orbit facts stored with
+    the scene at registration, or for a scene registered before they were
+    stored, its annotation file when the product is on this machine; else the scene's STAC Item properties: ``sat:orbit_state``
     (required), ``sar:observation_direction`` and ``view:incidence_angle``
     (defaults right and 37 degrees, listed in ``assumed``).
 

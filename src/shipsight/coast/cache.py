@@ -8,14 +8,20 @@ are cut once into pieces no larger than a :data:`TILE_DEG` degree tile and
 written to a FlatGeobuf file (its packed Hilbert R-tree lets a reader fetch
 only the pieces a box touches) in the user's cache folder.
 
-The file is named for the source it was built from (roaring-landmask's version
-and the size and time of its data file), so a new roaring-landmask brings a new
-cache; it is written under a temporary name and renamed, so a reader never sees
-half a file and two processes building at once do no harm.
+The file is named for what it holds: the land source's name and version and
+this module's :data:`CACHE_FORMAT`
+(``gshhg-land-roaring-landmask-0.11.0-format1.fgb``), never for where that
+source is installed, so every virtualenv with the same roaring-landmask shares
+one cache and another version, or another cutting, builds a new one. It is
+written under a temporary name of its own and renamed over the final name
+(atomic on one file system), so a reader never sees half a file and two
+processes building at once do no harm: the last rename wins, both files whole.
 """
 
 import hashlib
 import os
+import re
+import secrets
 from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
 from pathlib import Path
@@ -26,6 +32,11 @@ from shipsight.errors import InputError
 TILE_DEG = 1.0
 #: What :func:`cache_path` names the cache folder after.
 CACHE_ENV = "SHIPSIGHT_CACHE_DIR"
+#: The layout of the cache file (tiling, columns): bump it when either changes, and
+#: every install builds a new file.
+CACHE_FORMAT = 1
+#: The land source: its distribution name, and the module that holds its data.
+SOURCE = ("roaring-landmask", "roaring_landmask")
 
 
 def cache_dir():
@@ -38,28 +49,54 @@ def cache_dir():
 
 
 def source_key():
-    """What identifies the GSHHG data the cache is built from, without loading it.
+    """What identifies the land data the cache is built from, without loading it.
 
-    roaring-landmask's version and the name, size and modification time of each
-    file of its package (the polygons live in its compiled module).
+    Returns
+    -------
+    str
+        ``"<source>-<version>"``, e.g. ``"roaring-landmask-0.11.0"``: the
+        distribution's name and version from its installed metadata. Only
+        when there is no such metadata (a source checkout on ``sys.path``)
+        the names and sizes of the module's files stand in for the version --
+        never their install path or modification times, which differ in every
+        virtualenv.
+
+    Raises
+    ------
+    InputError
+        roaring-landmask is not installed.
+
+    Examples
+    --------
+    >>> source_key().startswith("roaring-landmask-")
+    True
     """
-    spec = find_spec("roaring_landmask")
+    dist, module = SOURCE
+    spec = find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise InputError("roaring-landmask is not installed; the GSHHG coastline comes from it "
-                         "(pip install roaring-landmask)")
+        raise InputError(f"{dist} is not installed; the GSHHG coastline comes from it (pip install {dist})")
     try:
-        release = version("roaring-landmask")
+        release = version(dist)
     except PackageNotFoundError:
-        release = "unknown"
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    parts = [release] + [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-                         for p in sorted(folder.iterdir()) if p.is_file()]
-    return f"roaring-landmask {release}, " + hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        files = "|".join(f"{p.name}:{p.stat().st_size}" for p in sorted(folder.iterdir()) if p.is_file())
+        release = "unreleased-" + hashlib.sha256(files.encode()).hexdigest()[:12]
+    return f"{dist}-{release}"
 
 
 def cache_path():
-    """Where the tile cache of the installed roaring-landmask lives (it may not be built yet)."""
-    return cache_dir() / f"gshhg-land-{source_key().rsplit(' ', 1)[-1]}.fgb"
+    """Where the tile cache of the installed land source lives (it may not be built yet).
+
+    ``<cache_dir()>/gshhg-land-<source_key()>-format<CACHE_FORMAT>.fgb``, the
+    key made safe for a file name.
+
+    Examples
+    --------
+    >>> cache_path().name.startswith("gshhg-land-roaring-landmask-")
+    True
+    """
+    key = re.sub(r"[^A-Za-z0-9._+-]", "_", source_key())
+    return cache_dir() / f"gshhg-land-{key}-format{CACHE_FORMAT}.fgb"
 
 
 def ensure_cache(*, progress=None):
@@ -97,8 +134,9 @@ def build_cache(path, *, progress=None):
     pieces = pieces[(shapely.get_type_id(pieces) == 3) & ~shapely.is_empty(pieces)]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # The driver needs the .fgb extension (else it writes a folder).
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.fgb")
+    # A name no other builder uses, even a thread of this process; the driver needs the
+    # .fgb extension (else it writes a folder).
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}-{secrets.token_hex(6)}.tmp.fgb")
     try:
         pyogrio.raw.write(tmp, np.asarray(shapely.to_wkb(pieces)), [], [], driver="FlatGeobuf", crs="EPSG:4326",
                           geometry_type="Polygon", layer="land", SPATIAL_INDEX="YES")

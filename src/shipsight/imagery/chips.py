@@ -42,7 +42,7 @@ import numpy as np
 
 from shipsight.errors import InputError
 from shipsight.digest import sha256_file
-from shipsight.imagery.scene import _gdal_reason, _tags, acquisition_from_tags, sensor_from_tags
+from shipsight.imagery.scene import _tags, acquisition_from_tags, sensor_from_tags
 from shipsight.model import check_lonlat
 
 __all__ = ["ChipResult", "render_chip", "MARKER_RGB"]
@@ -405,7 +405,7 @@ def render_chip(
             r0, r1 = max(row0, 0), min(row0 + nrows, ds.height)
             c0, c1 = max(col0, 0), min(col0 + ncols, ds.width)
             inner = Window(c0, r0, c1 - c0, r1 - r0)
-            part = _read(ds, bands, inner, where)
+            part = ds.read(bands, window=inner, masked=True)
             data = np.ma.masked_all((len(bands), nrows, ncols), dtype=part.dtype)
             data[:, r0 - row0 : r1 - row0, c0 - col0 : c1 - col0] = part
             mx = (col_f - col0) / ncols * out_px
@@ -427,7 +427,7 @@ def render_chip(
             else:  # pragma: no cover - the centre is on the image (checked above)
                 r0, r1, c0, c1 = int(row_f), int(row_f) + 1, int(col_f), int(col_f) + 1
             inner = Window(c0, r0, c1 - c0, r1 - r0)
-            part = _read(ds, bands, inner, where)
+            part = ds.read(bands, window=inner, masked=True)
             data = np.ma.masked_all((len(bands), n, n), dtype=part.dtype)
             data[:, ok] = part[:, ri[ok] - r0, ci[ok] - c0]
             mx = my = out_px / 2.0
@@ -499,17 +499,6 @@ def render_chip(
         caption=tuple(lines),
         sha256=sha,
     )
-
-
-def _read(ds, bands, window, where):
-    from rasterio.errors import RasterioError
-
-    try:
-        return ds.read(bands, window=window, masked=True)
-    except RasterioError as exc:
-        raise InputError(
-            f"is truncated or corrupt ({_gdal_reason(exc)}); copy it again from its source", where=where
-        ) from None
 
 
 def _north_up_sources(georef, lon, lat, n, cell_m, *, step=16):
@@ -585,9 +574,12 @@ def _write_crop(ds, window, out, *, tags, sha, lon, lat, source, fill=None):
     }
     if sha:
         extra["SHIPSIGHT_SOURCE_SHA256"] = sha
+    # Read before creating the file: a damaged source leaves no half-written crop behind.
+    pixels = ds.read(window=window)
+    mask = ds.dataset_mask(window=window) if own_mask else None
     try:
         with rasterio.open(out, "w", **profile) as dst:
-            dst.write(ds.read(window=window))
+            dst.write(pixels)
             gcps, gcp_crs = ds.gcps
             if gcps and "transform" not in profile:
                 dst.gcps = ([GroundControlPoint(row=g.row - r0, col=g.col - c0, x=g.x, y=g.y, z=g.z) for g in gcps],
@@ -597,8 +589,8 @@ def _write_crop(ds, window, out, *, tags, sha, lon, lat, source, fill=None):
                 rpcs["LINE_OFF"] = float(rpcs["LINE_OFF"]) - r0
                 rpcs["SAMP_OFF"] = float(rpcs["SAMP_OFF"]) - c0
                 dst.rpcs = rasterio.rpc.RPC.from_gdal(rpcs)
-            if own_mask:
-                dst.write_mask(ds.dataset_mask(window=window))
+            if mask is not None:
+                dst.write_mask(mask)
             dst.update_tags(**{k: v for k, v in tags.items() if not k.startswith("TIFFTAG_") or k == "TIFFTAG_DATETIME"})
             dst.update_tags(**extra)
             dst.colorinterp = ds.colorinterp

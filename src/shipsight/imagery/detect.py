@@ -59,6 +59,7 @@ from shipsight.errors import InputError
 from shipsight.imagery.detect_tile import TilePlan, process_tile, read_intensity, read_tile
 from shipsight.imagery.landmask import gshhg_cells, land_block_grid, on_land, read_mask_polygons
 from shipsight.imagery.objects import RAY_M, RAY_MIN_PX
+from shipsight.imagery.products.dataset import open_dataset
 
 __all__ = ["detect", "DETECTION_COLUMNS"]
 
@@ -353,7 +354,7 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
     if workers == 1 or total == 1:
         # Read ahead: a thread with a dataset of its own reads (and decompresses, outside
         # the GIL) the next tile while this one is processed, so reading is mostly hidden.
-        with rasterio.open(raster) as src, rasterio.open(raster) as ahead_src, ThreadPoolExecutor(1) as ahead:
+        with open_dataset(raster) as src, open_dataset(raster) as ahead_src, ThreadPoolExecutor(1) as ahead:
             pending = ahead.submit(read_tile, ahead_src, plan, specs[0])
             for i, spec in enumerate(specs):
                 x = pending.result()
@@ -475,7 +476,7 @@ def _run_tile(plan, spec):
             env = rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB)
             env.__enter__()  # for the life of this worker process
             _WORKER_SRC["_env"] = env
-        src = _WORKER_SRC[plan.path] = rasterio.open(plan.path)  # plan.path: the raster GDAL reads
+        src = _WORKER_SRC[plan.path] = open_dataset(plan.path)  # plan.path: the raster GDAL reads
     return process_tile(src, plan, spec)
 
 
@@ -531,8 +532,6 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
           land, mask_geoms, harbours, oracle, water_from_image, tile, units, offset, scale, product):
     # ndtri, not scipy.stats.norm.isf (which is -ndtri): scipy.stats takes half a second to import.
     from scipy.special import gammainccinv, ndtri
-
-    from shipsight.imagery.products import open_dataset
 
     facts = {"notes": list(product.notes), "warnings": []}
     with open_dataset(product.raster) as src:

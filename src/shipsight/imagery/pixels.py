@@ -258,23 +258,22 @@ def _field(info, name):
 def _pixel_from_file(path, options, width, height, r, c):
     """(lon, lat, valid) of a continuous pixel through the scene file's own georeferencing and mask.
 
-    Nones when the file cannot be read or is not the size registered.
+    Nones when the file is not the size registered. A file at hand that
+    cannot be read (truncated, corrupt at that pixel) raises
+    :class:`InputError` rather than falling back to the stored footprint:
+    the analyst should know the scene file is damaged.
     """
-    from rasterio.errors import RasterioError
     from rasterio.windows import Window
 
     from shipsight.imagery.products import open_dataset, reopen
     from shipsight.imagery.products.fill import valid_mask
 
-    try:
-        product = reopen(path, options)
-        with open_dataset(product.raster) as ds:
-            if ds.width != width or ds.height != height:
-                return None, None, None
-            lon, lat = product.georef(ds).lonlat(r, c)
-            valid = bool(valid_mask(ds, product.band, product.fill, window=Window(int(c), int(r), 1, 1))[0, 0])
-    except (RasterioError, InputError):
-        return None, None, None
+    product = reopen(path, options)
+    with open_dataset(product.raster) as ds:
+        if ds.width != width or ds.height != height:
+            return None, None, None
+        lon, lat = product.georef(ds).lonlat(r, c)
+        valid = bool(valid_mask(ds, product.band, product.fill, window=Window(int(c), int(r), 1, 1))[0, 0])
     return lon, lat, valid
 
 

@@ -207,25 +207,12 @@ def _crs_text(ds_crs):
     return crs.to_wkt()
 
 
-def _gdal_reason(exc):
-    """GDAL's own first line: rasterio wraps it as the cause of a vaguer error."""
-    inner = exc.__cause__ or exc.__context__ or exc
-    return (str(inner) or str(exc)).splitlines()[0]
-
-
-def _check_readable(ds, where):
-    """Read the last pixel of every band: a truncated file fails here, not later."""
-    from rasterio.errors import RasterioError
+def _check_readable(ds):
+    """Read the first and last pixel of every band: a truncated file fails here, not later."""
     from rasterio.windows import Window
 
-    try:
-        ds.read(window=Window(ds.width - 1, ds.height - 1, 1, 1))
-        ds.read(window=Window(0, 0, 1, 1))
-    except RasterioError as exc:
-        raise InputError(
-            f"is truncated or corrupt ({_gdal_reason(exc)}); copy it again from its source",
-            where=where,
-        ) from None
+    ds.read(window=Window(ds.width - 1, ds.height - 1, 1, 1))
+    ds.read(window=Window(0, 0, 1, 1))
 
 
 # -------------------------------------------------------------- footprint
@@ -234,20 +221,13 @@ def _check_readable(ds, where):
 def _footprint(ds, georef, *, band, fill, grid, where):
     """Valid-data footprint in EPSG:4326 from the decimated mask (less undeclared fill), through the georef."""
     from rasterio import features
-    from rasterio.errors import RasterioError
 
     from shipsight.imagery.products.fill import valid_mask
 
     h, w = ds.height, ds.width
     step = max(1, math.ceil(max(h, w) / grid))
     oh, ow = math.ceil(h / step), math.ceil(w / step)
-    try:
-        valid = valid_mask(ds, band, fill, out_shape=(oh, ow))
-    except RasterioError as exc:
-        raise InputError(
-            f"is truncated or corrupt ({_gdal_reason(exc)}); copy it again from its source",
-            where=where,
-        ) from None
+    valid = valid_mask(ds, band, fill, out_shape=(oh, ow))
     if not valid.any():
         raise InputError("has no valid pixels (all nodata)", where=where)
     # Polygons in continuous pixel coordinates (x = col, y = row), mapped through the georef.
@@ -461,7 +441,7 @@ def read_scene(path, *, stac=None, acquired=None, sensor=None, scene_id=None, po
         apply_item(product, item, where=str(stac))
     with open_dataset(product.raster) as ds:
         georef = product.georef(ds)
-        _check_readable(ds, where)
+        _check_readable(ds)
         if product.footprint is not None:
             footprint = product.footprint
         else:

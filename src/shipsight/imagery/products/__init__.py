@@ -15,11 +15,11 @@ rasters (:func:`describe_raster`). Undeclared fill is found by
 :mod:`.fill`.
 """
 
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipsight.errors import InputError
+from shipsight.imagery.products.dataset import open_dataset
 
 __all__ = ["Product", "open_product", "open_dataset", "describe_raster", "lonlat_bounds"]
 
@@ -67,6 +67,11 @@ class Product:
         The band of ``raster`` that holds the measurement.
     stac : dict or None
         The STAC Item the product was registered from.
+    orbit : dict or None
+        SAR products: the pass (``ascending``/``descending``), the platform
+        heading and the look geometry from the product's annotation (see
+        :func:`shipsight.imagery.products.sentinel1.orbit_facts`); stored with
+        the scene, where AIS correlation takes the azimuth shift's geometry.
     """
 
     path: str
@@ -89,6 +94,7 @@ class Product:
     fill: float | None = None
     band: int = 1
     stac: dict | None = None
+    orbit: dict | None = None
 
     @property
     def hash_path(self):
@@ -111,32 +117,17 @@ class Product:
         return Georef.from_dataset(ds, height_m=float(self.options.get("height_m", 0.0)), where=self.path)
 
     def record_options(self):
-        """JSON-able: how to reopen this product (stored with the scene)."""
-        return {"format": self.format, **self.options, "fill": _fill_text(self.fill)}
+        """JSON-able, stored with the scene: how to reopen this product, and its orbit facts when known."""
+        record = {"format": self.format, **self.options, "fill": _fill_text(self.fill)}
+        if self.orbit:
+            record["orbit"] = dict(self.orbit)
+        return record
 
 
 def _fill_text(fill):
     if fill is None:
         return None
     return "nan" if fill != fill else float(fill)
-
-
-def open_dataset(raster):
-    """Open a raster with rasterio (georeferencing warnings silenced: :class:`Georef` reports its own)."""
-    import rasterio
-    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            return rasterio.open(raster)
-    except RasterioIOError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else "unreadable"
-        raise InputError(
-            f"cannot be read as a raster (not a raster GDAL recognises: {reason}); give a GeoTIFF/COG, a Sentinel "
-            ".SAFE folder or zip, or a STAC Item, and check it copied completely",
-            where=str(raster),
-        ) from None
 
 
 def describe_raster(ds, product):
@@ -241,16 +232,8 @@ def open_product(path, *, polarisation=None, height_m=0.0, denoise=False, fill=N
     product.options.setdefault("height_m", float(height_m))
     if fill is not None:
         product.fill = float(fill)
-    from rasterio.errors import RasterioError
-
     with open_dataset(product.raster) as ds:
-        try:
-            describe_raster(ds, product)
-        except RasterioError as exc:
-            from shipsight.imagery.scene import _gdal_reason
-
-            raise InputError(f"is truncated or corrupt ({_gdal_reason(exc)}); copy it again from its source",
-                             where=product.path) from None
+        describe_raster(ds, product)
         product.georef(ds)  # refuse an image that cannot be placed on the ground now, not at first use
     return product
 

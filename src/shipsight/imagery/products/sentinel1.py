@@ -172,8 +172,11 @@ def parse_annotation(xml_bytes):
     -------
     dict
         ``mission`` (S1A...), ``polarisation``, ``start``, ``stop`` (aware
-        UTC), ``pass``, ``heading``, ``lines``, ``samples``, ``grid``: an
-        array of ``(line, pixel, lon, lat, height)`` rows.
+        UTC), ``pass`` (``Ascending``/``Descending``), ``heading`` (the
+        platform heading, degrees clockwise from north, as text),
+        ``incidence`` (the geolocation grid's incidence angles, degrees),
+        ``lines``, ``samples``, ``grid``: an array of ``(line, pixel, lon,
+        lat, height)`` rows.
     """
     from shipsight.imagery.scene import parse_tag_time
 
@@ -186,11 +189,62 @@ def parse_annotation(xml_bytes):
         "polarisation": root.findtext("adsHeader/polarisation"),
         "start": parse_tag_time(root.findtext("adsHeader/startTime") or ""),
         "stop": parse_tag_time(root.findtext("adsHeader/stopTime") or ""),
-        "pass": root.findtext("generalAnnotation/productInformation/pass"),
-        "heading": root.findtext("generalAnnotation/productInformation/platformHeading"),
+        **_orbit_fields(root),
         "lines": int(root.findtext("imageAnnotation/imageInformation/numberOfLines") or 0),
         "samples": int(root.findtext("imageAnnotation/imageInformation/numberOfSamples") or 0),
         "grid": grid,
+    }
+
+
+def _orbit_fields(root):
+    return {
+        "pass": root.findtext("generalAnnotation/productInformation/pass"),
+        "heading": root.findtext("generalAnnotation/productInformation/platformHeading"),
+        "incidence": [float(t) for t in (p.findtext("incidenceAngle") for p in root.iter("geolocationGridPoint"))
+                      if t],
+    }
+
+
+def orbit_from_xml(xml_bytes):
+    """:func:`orbit_facts` of an annotation file's bytes (only its ``productInformation`` and incidence angles).
+
+    Examples
+    --------
+    >>> orbit_from_xml(b"<product><generalAnnotation><productInformation><pass>Ascending</pass>"
+    ...                b"<platformHeading>-12.3</platformHeading></productInformation></generalAnnotation></product>")
+    {'pass': 'ascending', 'platform_heading_deg': -12.3, 'look': 'right', 'incidence_deg': None}
+    """
+    return orbit_facts(_orbit_fields(ET.fromstring(xml_bytes)))
+
+
+def orbit_facts(ann):
+    """The pass and viewing geometry of a parsed annotation (:func:`parse_annotation`), as stored with the scene.
+
+    Returns
+    -------
+    dict or None
+        ``pass`` (``"ascending"``/``"descending"``), ``platform_heading_deg``
+        (the ``platformHeading`` of ``productInformation``: the ground-track
+        heading, degrees clockwise from north), ``look`` (``"right"``:
+        Sentinel-1 looks right, Sentinel-1 User Handbook) and
+        ``incidence_deg`` (the mean incidence angle of the geolocation grid,
+        None when it has none); None when the annotation gives no heading.
+        Source: Sentinel-1 Product Specification (S1-RS-MDA-52-7441),
+        ``generalAnnotation/productInformation``.
+
+    Examples
+    --------
+    >>> orbit_facts({"pass": "Descending", "heading": "-167.52", "incidence": [30.9, 46.0]})
+    {'pass': 'descending', 'platform_heading_deg': -167.52, 'look': 'right', 'incidence_deg': 38.45}
+    """
+    if not ann.get("heading"):
+        return None
+    angles = ann.get("incidence") or []
+    return {
+        "pass": (ann.get("pass") or "").strip().lower() or None,
+        "platform_heading_deg": float(ann["heading"]),
+        "look": "right",
+        "incidence_deg": round(float(np.mean(angles)), 3) if angles else None,
     }
 
 
@@ -303,6 +357,7 @@ def read_sentinel1(safe, *, polarisation=None, denoise=False):
         gcps = [(r[0], r[1], r[2], r[3], r[4]) for r in grid]
     footprint = grid_footprint(grid) if grid is not None else None
     return Product(
+        orbit=orbit_facts(ann) if ann is not None else None,
         path=safe.source,
         raster=safe.raster(meas),
         format="sentinel-1-grd",
