@@ -1,7 +1,9 @@
 """AIS behaviour rules on synthetic tracks: each threshold just inside and just outside, midnight,
 the antimeridian, an encounter in port, two ships on one MMSI; reruns; the real MarineCadastre day."""
 
+import collections
 import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
@@ -115,7 +117,8 @@ def test_gap_across_midnight_and_days_and_the_antimeridian(tmp_path):
     d = gaps.loc["273000006"]
     assert d["lon"] > 179 and d["related_lon"] == pytest.approx(-179.5)
     assert 50_000 < d["distance_m"] < 120_000  # across the line, not around the world
-    assert result.partitions == 6  # 3 days x (vessels, encounters)
+    assert result.partitions == 3 and result.passes == {"vessels": 3, "encounters": 3}  # 3 days, two passes
+    assert result.positions == len(across) + len(dateline)  # each position counted once
 
 
 def test_gap_ends_near_shore_are_not_flagged_and_the_distance_is_an_option(tmp_path):
@@ -201,6 +204,28 @@ def test_loitering_thresholds(tmp_path):
     assert e["mean_knots"] == pytest.approx(1.5, abs=0.02) and e["hours"] >= 2 and e["shore_nm"] is None
 
 
+def test_loitering_is_never_read_across_a_silence(tmp_path):
+    # SANTIAGO (MMSI 210059000) on the real day: two pings 9.6 h apart, 12.6 kn at both ends, a few
+    # hundred metres apart; the old rule made that 9.6 h of loitering from one position.
+    two_pings = track(210059000, [0, 9.6 * 60], [OCEAN[0], OCEAN[0] + 0.005], OCEAN[1], 12.6)
+    # Just outside the step limit: pings 61 min apart at 1 kn for 4 h; just inside: 59 min apart.
+    sparse = moving(412000011, 0, 4 * 61, 61, OCEAN[0], 11.0, 1.0)
+    dense = moving(412000012, 0, 4 * 59, 59, OCEAN[0], 12.0, 1.0)
+    flags, _, _ = run(tmp_path, two_pings, sparse, dense)
+    loit = of(flags, "loitering")
+    assert loit["mmsi"].tolist() == ["412000012"]
+    assert evidence(loit.iloc[0])["positions"] >= 3
+
+
+def test_loitering_needs_its_slow_positions(tmp_path):
+    # 2 h 15 at 1.5 kn from positions every 45 min: 4 positions. Needing 5 leaves it out; 4 keeps it.
+    frame = moving(412000013, 0, 135, 45, OCEAN[0], OCEAN[1], 1.5)
+    assert len(frame) == 4
+    four, _, _ = run(tmp_path, frame, name="four", loiter_positions=4)
+    five, _, _ = run(tmp_path, frame, name="five", loiter_positions=5)
+    assert of(four, "loitering")["mmsi"].tolist() == ["412000013"] and of(five, "loitering").empty
+
+
 def test_loitering_near_shore_is_not_flagged(tmp_path):
     near = (-120.8, 34.2)
     flags, _, _ = run(tmp_path, moving(412000004, 0, 240, 5, near[0], near[1], 0.5))
@@ -234,11 +259,40 @@ def test_jump_thresholds(tmp_path):
     assert of(flags, "ais-spoofing")["mmsi"].tolist() == ["563000004"]
 
 
-def test_positions_on_land(tmp_path):
-    # Las Vegas is far from any shore.
-    flags, _, _ = run(tmp_path, track(367000001, [0, 10, 20], -115.14, 36.17, 0.0))
+def test_on_land_excursion_the_track_cannot_reach_is_spoofing(tmp_path):
+    from shipsight.ais.behaviour.shore import on_land
+
+    # At sea off Los Angeles at 10 kn, one report every minute; at minute 5 a report 5 km inland
+    # (LAX), a minute from sea fixes on both sides: about 160 kn onto land and back.
+    sea = track(367000001, np.arange(0, 11), np.linspace(-118.50, -118.47, 11), 33.90)
+    spoofed = sea.copy()
+    spoofed.loc[5, ["lon", "lat"]] = (-118.40, 33.94)
+    assert not on_land(sea["lon"].to_numpy(), sea["lat"].to_numpy()).any() and on_land([-118.40], [33.94])[0]
+    flags, _, _ = run(tmp_path, spoofed)
     spoof = of(flags, "ais-spoofing")
-    assert spoof["mmsi"].tolist() == ["367000001"] and evidence(spoof.iloc[0])["kind"] == "on-land"
+    assert spoof["mmsi"].tolist() == ["367000001"]
+    e = evidence(spoof.iloc[0])
+    assert e["kind"] == "on-land" and e["positions_on_land"] == 1 and e["excursions"] == 1
+    assert [s["step"] for s in e["unreachable_steps"]] == ["onto", "off"]
+    assert all(s["knots"] > 30 for s in e["unreachable_steps"])
+
+
+def test_tracks_over_gshhg_land_are_not_spoofing(tmp_path):
+    # GSHHG calls rivers, lakes and ship channels land. A ship that moves along them at its own speed,
+    # stays put on one, or starts its day on one and sails out is not spoofing (the real day's 4,844
+    # on-land flags were such ships: Mississippi, Houston Ship Channel, Great Lakes, SF Bay).
+    river = moving(367000002, 0, 120, 2, -115.20, 36.17, 10.0)              # 2 h "through Las Vegas"
+    moored = track(367000003, [0, 10, 20], -115.14, 36.17, 0.0)
+    slow_in = moving(367000004, 0, 60, 1, -118.40, 33.94, 4.0)                # on land, plausible steps
+    flags, _, _ = run(tmp_path, river, moored, slow_in)
+    assert of(flags, "ais-spoofing").empty
+
+
+def test_on_land_excursion_within_reach_is_not_spoofing(tmp_path):
+    # The same detour onto land, but 30 minutes either side: 10 kn, a ship could (and on a waterway does).
+    sea = track(367000005, [0, 30, 60], [-118.50, -118.40, -118.50], [33.90, 33.94, 33.90])
+    flags, _, _ = run(tmp_path, sea)
+    assert of(flags, "ais-spoofing").empty
 
 
 # -- port calls from AIS --------------------------------------------------------------------------
@@ -311,13 +365,21 @@ def test_marinecadastre_day_finds_the_mmsis_in_two_places_at_once(tmp_path):
     store = open_store(tmp_path / "mc.db")
     archive = open_archive(tmp_path / "mc.ais", create=True)
     import_ais(store, archive, [path], analyst="test")
-    run_behaviour(store, archive, analyst="test")
+    run = run_behaviour(store, archive, analyst="test")
     spoof = of(store.flags(), "ais-spoofing")
     same = {int(m) for m, e in zip(spoof["mmsi"], spoof["evidence"]) if '"simultaneous"' in e}
     # From the file itself: the MMSIs with two rows of the same second more than 1 km apart (geodesic).
     assert same == {220580000, 311000923, 316020871, 366755010, 366760680, 366764730, 366943940, 367375360,
                     367578740, 367625810, 367661930, 368084540, 371218000, 372367000, 477699100, 538002946,
                     538004586, 538006167, 538008861, 563358000}
+    kinds = collections.Counter(json.loads(e)["kind"] for e in spoof["evidence"])
+    # Before the on-land redesign: 4,844 on-land flags, ships on rivers, lakes and channels. The jump
+    # and interleaved ones are the segmenter's and stay.
+    assert kinds["simultaneous"] == 20 and kinds["jump"] == 21 and kinds["interleaved"] == 6
+    assert kinds["on-land"] <= 5
+    # SANTIAGO's two pings 9.6 h apart are no loitering; the day's positions are counted once.
+    assert "210059000" not in of(store.flags(), "loitering")["mmsi"].tolist()
+    assert run.positions == 99_720 and run.partitions == 1 and run.passes == {"vessels": 1, "encounters": 1}
 
 
 def test_encounters_searched_in_slices_of_a_day_are_the_same(tmp_path):

@@ -490,3 +490,22 @@ def test_placement_follows_a_steady_ship_anywhere(lon, lat, cog, sog, before, af
     q = place_vessels([1], [int(single * 60_000)], [x], [y], [sog], [course], at_ms=0)
     assert q["method"].iat[0] == "reckoned"
     assert distance_m(q["lon"].iat[0], q["lat"].iat[0], *truth) < 1.0
+
+
+def test_time_assumed_positions_are_left_out_of_correlation_and_said(ais, tmp_path):
+    from pyais import encode_dict
+
+    # NMEA with no time of its own, imported at the scene's time with --received-at: the ship lies
+    # exactly under the sighting, yet its time is the file's, not the report's.
+    write_scene(tmp_path / "harbour.tif", 130.0, 42.3)
+    ais("scenes", "add", tmp_path / "harbour.tif", "--acquired", T.isoformat(), "--id", "harbour")
+    lines = encode_dict({"type": 1, "mmsi": 273111110, "lon": 130.10, "lat": 42.10, "speed": 0.0})
+    (tmp_path / "feed.nmea").write_text("\n".join(lines) + "\n")
+    ais("ais", "import", tmp_path / "feed.nmea", "--received-at", T.isoformat())
+    sid = _log(ais, 130.10, 42.10)
+    result = ais("ais", "correlate", "harbour", "--json")
+    run = json.loads(result.stdout)[0]
+    assert run["time_assumed_left_out"] == 1 and run["positions"] == 0
+    assert {s["sighting_id"]: s["status"] for s in run["sightings"]}[sid] == "no-coverage"
+    assert "1 AIS positions in the window left out" in result.stderr and "--received-at" in result.stderr
+    assert ais.json("sightings", "show", sid).get("mmsi") in (None, "")

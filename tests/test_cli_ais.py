@@ -188,3 +188,71 @@ def test_copy_carries_imports_and_identities(db, tmp_path):
     assert [i["sha256"] for i in team.json("--ais", archive, "ais", "imports")] == \
         [i["sha256"] for i in home.json("ais", "imports")]
     assert "already imported" in team("--ais", archive, "ais", "import", path).stdout
+
+
+# -- the same AIS in another file ----------------------------------------------------------------
+def test_same_marinecadastre_day_unzipped_adds_nothing(ais, tmp_path):
+    import gzip
+
+    path = shared(MC_DAY)
+    ais("ais", "import", path)
+    parts = _parts(ais.folder)
+    flat = tmp_path / "AIS_2022_01_03.csv"
+    flat.write_bytes(gzip.decompress(path.read_bytes()))
+    again = ais("ais", "import", flat, "--json")
+    rec = json.loads(again.stdout)[0]
+    # Every row of the file is in the archive already (the 3 exact repeats within it too).
+    assert rec["recorded"] is False and rec["already_archived"] == 99_999 and rec["positions"] == 0
+    assert "99999 positions already in the archive" in again.stderr
+    assert _parts(ais.folder) == parts
+    assert len(json.loads(ais("ais", "imports", "--json").stdout)) == 1
+    assert "not recorded" in ais("ais", "import", flat).stdout
+    # No identity was extended by the same rows again.
+    eagle = json.loads(ais("ais", "vessels", "--imo", "8207721", "--json").stdout)
+    assert len(eagle) == 1
+
+
+def test_overlapping_files_add_only_what_is_new(ais, tmp_path):
+    rows = [f"273456780,2024-03-01T00:{m:02d}:00Z,130.{m:02d}000,42.25000,10,90,90,ANGARA,9179842,,80,120"
+            for m in range(10)]
+    (tmp_path / "a.csv").write_text("\n".join([PLAIN, *rows[:6]]) + "\n")
+    # The second file holds rows 4-9, two of them written with more decimals (the same report), and a
+    # report of the same second 30 km away (not the same report: two places at once).
+    later = [rows[4].replace("130.04000", "130.0400004"), rows[5], *rows[6:],
+             "273456780,2024-03-01T00:05:00Z,130.40000,42.25000,10,90,90,ANGARA,9179842,,80,120"]
+    (tmp_path / "b.csv").write_text("\n".join([PLAIN, *later]) + "\n")
+    ais("ais", "import", tmp_path / "a.csv")
+    rec = json.loads(ais("ais", "import", tmp_path / "b.csv", "--json").stdout)[0]
+    assert rec["already_archived"] == 2 and rec["positions"] == 5 and rec["recorded"] is True
+    track = json.loads(ais("ais", "track", "273456780", "--json").stdout)
+    assert len(track) == 11
+    ident = json.loads(ais("ais", "vessels", "--mmsi", "273456780", "--json").stdout)
+    assert len(ident) == 1
+
+
+def test_same_nmea_sentences_in_another_file_add_no_position(ais, tmp_path):
+    path = shared("ais/nmea/nmea_data_sample.txt")
+    first = json.loads(ais("ais", "import", path, "--received-at", "2024-01-01T00:00:00Z", "--json").stdout)[0]
+    copy = tmp_path / "copy.nmea"
+    copy.write_bytes(path.read_bytes() + b"\n")  # another file (another SHA-256), the same sentences
+    rec = json.loads(ais("ais", "import", copy, "--received-at", "2024-01-01T00:00:00Z", "--json").stdout)[0]
+    assert rec["positions"] == 0 and rec["already_archived"] == first["positions"] + first["duplicates"]
+    import pyarrow.parquet as pq
+
+    assert sum(pq.read_metadata(ais.folder / p).num_rows for p in _parts(ais.folder)) == first["positions"]
+
+
+def test_out_of_range_coordinates_are_not_taken_for_no_position(ais, tmp_path):
+    rows = ["273456780,2024-03-01T00:00:00Z,181,91,,,,,,,,",            # AIS "not available"
+            "273456780,2024-03-01T00:01:00Z,,,,,,,,,,",                  # blank
+            "273456780,2024-03-01T00:02:00Z,-218.0,42.2,,,,,,,,",        # wrong
+            "273456780,2024-03-01T00:03:00Z,130.0,95.0,,,,,,,,"]         # wrong
+    (tmp_path / "bad.csv").write_text("\n".join([PLAIN, *rows]) + "\n")
+    result = ais("ais", "import", tmp_path / "bad.csv", "--json")
+    rec = json.loads(result.stdout)[0]
+    assert rec["counts"]["no_position"] == 2 and rec["counts"]["invalid_position"] == 2
+    assert "2 reports whose longitude or latitude is out of range" in result.stderr
+    # Nothing was added, so nothing is recorded, and the output says so.
+    assert rec["recorded"] is False and _parts(ais.folder) == []
+    assert json.loads(ais("ais", "imports", "--json").stdout) == []
+    assert "not recorded" in ais("ais", "import", tmp_path / "bad.csv").stdout

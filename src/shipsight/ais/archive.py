@@ -292,7 +292,8 @@ def _day(day_number):
 @dataclass
 class ScanStats:
     """What a query read: parts opened, row groups read of those considered, compressed bytes
-    of the column chunks read, rows read before exact filtering, rows returned."""
+    of the column chunks read, rows read before exact filtering, rows returned, and rows left
+    out because their time was assumed (``timed_only``)."""
 
     parts: int = 0
     row_groups: int = 0
@@ -300,6 +301,7 @@ class ScanStats:
     bytes: int = 0
     rows_read: int = 0
     rows: int = 0
+    time_assumed: int = 0
 
 
 @dataclass(frozen=True)
@@ -390,7 +392,8 @@ class Archive:
         st = path.stat()
         return self._metadata(path, st.st_size, st.st_mtime_ns)
 
-    def positions(self, since, until, *, bbox=None, within=None, mmsi=None, kinds=None, columns=None, sort=True):
+    def positions(self, since, until, *, bbox=None, within=None, mmsi=None, kinds=None, columns=None, sort=True,
+                  timed_only=False):
         """Positions received in ``[since, until]``, optionally inside a box or polygon, of some MMSIs.
 
         Parameters
@@ -413,6 +416,11 @@ class Archive:
             Columns to return (default: all of :data:`POSITION_SCHEMA`).
         sort : bool
             Order by (mmsi, time), as a track needs; else in archive order.
+        timed_only : bool
+            Leave out positions whose time was assumed (NMEA imported with
+            ``--received-at``: the file's time, not the report's), as every
+            use that needs a report's own time must (correlation with an image,
+            behaviour rules); ``last_scan.time_assumed`` counts them.
 
         Returns
         -------
@@ -433,7 +441,7 @@ class Archive:
         unknown = [c for c in columns if c not in POSITION_SCHEMA.names]
         if unknown:
             raise InputError(f"no column {unknown[0]!r} in the AIS archive; columns: {', '.join(POSITION_SCHEMA.names)}")
-        read_cols = list(dict.fromkeys([*FILTER_COLUMNS, *columns]))
+        read_cols = list(dict.fromkeys([*FILTER_COLUMNS, *columns, *(["time_assumed"] if timed_only else [])]))
         stats = ScanStats()
         tables = []
         for path in self.parts(since, until):
@@ -456,6 +464,10 @@ class Archive:
             table = pq.ParquetFile(path, metadata=meta).read_row_groups(groups, columns=read_cols)
             stats.rows_read += table.num_rows
             keep = _exact(table, since_ms, until_ms, boxes, wanted, within)
+            if timed_only:
+                assumed = table.column("time_assumed").to_numpy(zero_copy_only=False)
+                stats.time_assumed += int((keep & assumed).sum())
+                keep &= ~assumed
             tables.append(table.filter(keep) if not keep.all() else table)
         out = pa.concat_tables(tables) if tables else POSITION_SCHEMA.empty_table().select(read_cols)
         if kinds is not None and out.num_rows:

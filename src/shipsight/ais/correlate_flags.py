@@ -70,7 +70,7 @@ def dark_vessel_flags(store, archive, scope, listed, *, speed_kn=12.0, reach_max
             t0 = pd.Timestamp(group["time"].iloc[0]).tz_convert("UTC")
             silent = pd.Timedelta(minutes=silent_minutes)
             pings = archive.positions((t0 - pd.Timedelta(hours=lookback_h)).to_pydatetime(),
-                                      (t0 + silent).to_pydatetime(), mmsi=mmsis,
+                                      (t0 + silent).to_pydatetime(), mmsi=mmsis, timed_only=True,
                                       columns=["mmsi", "time", "lon", "lat", "sog"]).to_pandas()
             if pings.empty:
                 continue

@@ -62,6 +62,18 @@ class SceneCorrelation:
     scan: object
     positions: int
 
+    @property
+    def time_assumed(self):
+        """Positions in the scene's window left out because their time was assumed."""
+        return self.scan.time_assumed
+
+    def warnings(self):
+        """Lines for stderr: what the correlation left out, and why."""
+        if not self.time_assumed:
+            return []
+        return [f"scene {self.scene_id}: {self.time_assumed:,} AIS positions in the window left out: their time "
+                "was assumed (NMEA imported with --received-at), too coarse to place a vessel at the image time"]
+
 
 def search_box(footprint, pad_m):
     """The footprint's bounding box grown by ``pad_m`` metres: ``(minlon, minlat, maxlon, maxlat)``,
@@ -219,7 +231,9 @@ def correlate_scene(store, archive, scene_id, *, params=CorrelationParams(), ana
     at = pd.Timestamp(scene["acquired"]).tz_convert("UTC")
     window = timedelta(minutes=params.window_minutes)
     box = search_box(scene["footprint"], params.search_pad_m)
-    positions = archive.positions(at - window, at + window, bbox=box, kinds=("ship",), columns=COLUMNS)
+    # A position whose time was assumed (--received-at) cannot be placed at the image's minute.
+    positions = archive.positions(at - window, at + window, bbox=box, kinds=("ship",), columns=COLUMNS,
+                                  timed_only=True)
     scan = archive.last_scan
     sightings = scene_sightings(store, scene)
     mmsis = np.unique(positions.column("mmsi").to_numpy()) if positions.num_rows else []
@@ -229,7 +243,7 @@ def correlate_scene(store, archive, scene_id, *, params=CorrelationParams(), ana
                        footprint=scene["footprint"], gsd_m=scene.get("gsd_m"), identities=identities,
                        params=params, geometry=geometry)
     counts = {**result.counts, "placed": result.placed, "unplaceable": result.unplaceable,
-              "ais_only_unknown_length": result.unknown_length}
+              "ais_only_unknown_length": result.unknown_length, "time_assumed_left_out": scan.time_assumed}
     saved = {}
     if save:
         stored = store.ais_matches(sighting_ids=sightings["id"].tolist()) if len(sightings) else \

@@ -19,8 +19,11 @@ Files may be ``.csv``, ``.csv.gz``, ``.csv.zst`` or a ``.zip`` holding one CSV.
 Each row is a position; a row whose file has static columns is also an
 identity statement (every field carried: a blank is "not known", not "not
 sent"). A value that does not parse as its type is a malformed file: refused
-with its row and column. Positions AIS marks unavailable (lon 181, lat 91) or
-impossible are dropped and counted (``no_position``).
+with its row and column. Positions AIS marks unavailable (blank, lon 181,
+lat 91) are dropped and counted as ``no_position``; coordinates outside
++-180 / +-90 otherwise (-218, 95) are wrong values, dropped and counted apart
+as ``invalid_position`` (and a row whose MMSI is blank or out of range as
+``invalid_mmsi``), so that the import warns of them.
 """
 
 import zipfile
@@ -141,8 +144,14 @@ def read_csv_ais(path, *, layout, tz=None, counts, block_bytes=BLOCK_BYTES):
                                             for i in np.flatnonzero(bad_time)[:20]])
             mmsi = _numbers(frame["mmsi"], n)
             lon, lat = _numbers(frame["lon"], n), _numbers(frame["lat"], n)
-            ok = (np.abs(lon) <= 180) & (np.abs(lat) <= 90) & (mmsi >= 0) & (mmsi < 2**31)
-            counts["no_position"] += int((~ok).sum())
+            good_mmsi = (mmsi >= 0) & (mmsi < 2**31)
+            # Blank, or ITU-R M.1371's "not available" (181 east, 91 north): no position. Anything else
+            # outside +-180 / +-90 is a wrong value, counted apart so that it is not taken for a gap.
+            absent = np.isnan(lon) | np.isnan(lat) | (lon == 181) | (lat == 91)
+            ok = ~absent & (np.abs(lon) <= 180) & (np.abs(lat) <= 90) & good_mmsi
+            counts["no_position"] += int((absent & good_mmsi).sum())
+            counts["invalid_position"] += int((~absent & ~ok & good_mmsi).sum())
+            counts["invalid_mmsi"] += int((~good_mmsi).sum())
             counts["timed"] += int(ok.sum())
             sel = np.flatnonzero(ok)
             kin = {k: _numbers(frame[k], n)[sel] if k in frame else None for k in ("sog", "cog", "heading")}

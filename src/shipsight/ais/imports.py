@@ -6,6 +6,13 @@ identity runs go to the store in one transaction. If anything fails before
 that commits, the parts written are removed again: nothing of the file
 remains. A file already imported (same SHA-256) adds nothing.
 
+The same AIS in another file (a day's ``.zip`` and its unzipped CSV, one NMEA
+log inside another) adds nothing either: every position the archive already
+holds (same MMSI, same second, same place: :mod:`shipsight.ais.dedup`) is
+skipped and counted ``already_archived``, and so is the static data of a CSV
+row whose position was skipped. An import that adds no position and no static
+report is not recorded at all (:attr:`AISImport.recorded` is False).
+
 Every file is checked before any is imported (it exists, its format is
 known); a file that still fails midway (a bad value in row 3,000,000) is
 refused whole, and the files before it stay imported (said in the error).
@@ -52,6 +59,7 @@ class AISImport:
     import_id: int | None = None
     positions: int = 0
     duplicates: int = 0
+    already_archived: int = 0
     statics: int = 0
     vessels: int = 0
     identities_added: int = 0
@@ -61,9 +69,14 @@ class AISImport:
     last_time: datetime | None = None
     counts: dict = field(default_factory=dict)
 
+    @property
+    def recorded(self):
+        """False when the file added nothing and so left no import record (see the module docstring)."""
+        return self.import_id is not None
+
     def as_record(self):
         """A JSON-able dict (times as ISO 8601 UTC)."""
-        out = dict(self.__dict__)
+        out = dict(self.__dict__, recorded=self.recorded)
         for k in ("first_time", "last_time"):
             out[k] = None if out[k] is None else out[k].isoformat().replace("+00:00", "Z")
         return out
@@ -77,6 +90,15 @@ class AISImport:
         if skipped:
             out.append(f"{self.file}: skipped " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in skipped.items())
                        + " (see --json for every count)")
+        if c.get("invalid_position"):
+            out.append(f"{self.file}: skipped {c['invalid_position']} reports whose longitude or latitude is out of "
+                       "range (beyond +-180 / +-90, and not AIS's 181/91 for 'not available'); the file holds wrong "
+                       "values there")
+        if c.get("invalid_mmsi"):
+            out.append(f"{self.file}: skipped {c['invalid_mmsi']} rows with a blank or out-of-range MMSI")
+        if c.get("already_archived"):
+            out.append(f"{self.file}: {c['already_archived']} positions already in the archive (same MMSI, second "
+                       "and place, from another file), skipped")
         if c.get("untimed"):
             out.append(f"{self.file}: {c['untimed']} messages had no time (no tag-block c:, no $PGHP before them) "
                        "and were left out; give --received-at TIME to keep them at that time")
@@ -125,6 +147,7 @@ def _ms_time(ms):
 def import_file(store, archive, path, *, format, received_at=None, tz=None, analyst, progress=None):
     """Import one AIS file (its ``format`` known); return an :class:`AISImport`."""
     from shipsight.ais.csvfiles import read_csv_ais
+    from shipsight.ais.dedup import ArchivedPositions
     from shipsight.ais.identities import final_runs, statement_runs
     from shipsight.model.identity import MMSI_KINDS, mmsi_kind_codes
     from shipsight.ais.nmea import read_nmea
@@ -145,8 +168,17 @@ def import_file(store, archive, path, *, format, received_at=None, tz=None, anal
     runs = []
     vessels = set()
     kinds = np.zeros(len(MMSI_KINDS), dtype=np.int64)
+    archived = ArchivedPositions(archive)
     with archive.writer(tag) as writer:
         for positions, statements in batches:
+            seen = archived.seen(positions)
+            if seen.any():
+                counts["already_archived"] += int(seen.sum())
+                if statements is not None and format != "nmea":
+                    kept = _unseen_rows(statements, positions.filter(seen))
+                    counts["statics"] -= statements.num_rows - kept.num_rows
+                    statements = kept
+                positions = positions.filter(~seen)
             writer.write(positions)
             runs.append(statement_runs(statements, counts))
             mmsi = np.unique(positions.column("mmsi").to_numpy())
@@ -163,8 +195,12 @@ def import_file(store, archive, path, *, format, received_at=None, tz=None, anal
                              "in time for correlation; give --received-at TIME (when the file was recorded) to "
                              "import it at that time", where=str(path))
         summary = writer.close()
+    identity_runs = final_runs(runs)
+    if summary.rows == 0 and len(identity_runs) == 0:
+        # Nothing new: no record, so that the imports list only what brought something.
+        return AISImport(str(path), sha, format, False, already_archived=int(counts["already_archived"]),
+                         counts=dict(counts))
     try:
-        identity_runs = final_runs(runs)
         counts.update({f"positions_{k.replace('-', '_')}": int(v) for k, v in zip(MMSI_KINDS, kinds) if v})
         counts["duplicates"] = summary.duplicates
         record = {"source": str(path), "sha256": sha, "format": format, "archive": str(archive.path), "tag": tag,
@@ -180,10 +216,24 @@ def import_file(store, archive, path, *, format, received_at=None, tz=None, anal
         return AISImport(str(path), sha, format, False, import_id=import_id, positions=summary.rows,
                          counts=dict(counts))
     return AISImport(str(path), sha, format, True, import_id=import_id, positions=summary.rows,
-                     duplicates=summary.duplicates, statics=int(counts["statics"]), vessels=len(vessels),
+                     duplicates=summary.duplicates, already_archived=int(counts["already_archived"]),
+                     statics=int(counts["statics"]), vessels=len(vessels),
                      identities_added=added, identities_extended=extended,
                      days=sorted(d.isoformat() for d in summary.days), first_time=record["first_time"],
                      last_time=record["last_time"], counts=dict(counts))
+
+
+def _unseen_rows(statements, seen_positions):
+    """The static statements of a CSV batch but those of rows whose position the archive already had
+    (a CSV row carries both: the row seen before adds no identity report)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    def index(table):
+        return pd.MultiIndex.from_arrays([table.column("mmsi").to_numpy().astype(np.int64),
+                                          table.column("time").cast(pa.int64()).to_numpy() // 1000])
+
+    return statements.filter(pa.array(~index(statements).isin(index(seen_positions))))
 
 
 def import_ais(store, archive, paths, *, format="auto", received_at=None, tz=None, analyst, progress=None):

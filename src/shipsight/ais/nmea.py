@@ -101,8 +101,11 @@ def _add(batch, msg, ms, assumed, counts):
     t = msg.msg_type
     if t in POSITION_TYPES:
         lon, lat = msg.lon, msg.lat
-        if lon is None or lat is None or not (-180 <= lon <= 180) or not (-90 <= lat <= 90):
+        if lon is None or lat is None or lon == 181 or lat == 91:
+            # ITU-R M.1371: 181 degrees east / 91 north is "not available".
             counts["no_position"] += 1
+        elif not (-180 <= lon <= 180) or not (-90 <= lat <= 90):
+            counts["invalid_position"] += 1
         else:
             p = batch.pos
             p["time"].append(ms)

@@ -15,6 +15,11 @@ of three statuses:
     broadcast with another IMO. Not a plain hit: either the listed ship
     disguised, or another ship wearing its numbers; both are what an analyst
     looks for (C4ADS, "Unmasked", 2021, on ships swapping identities).
+``matched_on`` names every identifier of the AIS identity that the listed
+vessel carries, joined by ``+`` in the order IMO, MMSI (``imo+mmsi``: a tanker
+broadcasting both of its listed numbers); ``name`` and the matcher's own
+values for a name-only match.
+
 ``name-only``
     Only a name matched. Common names (FREEDOM, PATRIOT, HERCULES...) are
     broadcast by many unrelated ships; such a coincidence is never reported as
@@ -113,14 +118,17 @@ def classify_matches(hits, identities, entries, *, fuzzy_threshold=90):
         named = set(zip(nm["identity"].tolist(), g.tolist()))
 
     on_id = hits["matched_on"].isin(_IDENTIFIER).to_numpy()
-    status, why = [], []
+    status, why, matched_on = [], [], []
     for k, ident in enumerate(hits.index):
         if not on_id[k]:
             status.append("name-only")
             why.append(None)
+            matched_on.append(hits["matched_on"].iat[k])
             continue
         name = own["name"].iat[k] if "name" in own else None
         imo, mmsi = own_imo.iat[k], own_mmsi.iat[k]
+        matched_on.append("+".join(f for f, value, listed in (("imo", imo, v_imos[k]), ("mmsi", mmsi, v_mmsis[k]))
+                                   if value and value in listed) or hits["matched_on"].iat[k])
         reasons = []
         if hits["matched_on"].iat[k] == "imo":
             if isinstance(name, str) and name.strip() and (ident, vessel.iat[k]) not in named:
@@ -134,7 +142,7 @@ def classify_matches(hits, identities, entries, *, fuzzy_threshold=90):
             head = f"broadcasts MMSI {hits['matched_value'].iat[k]} of the listed {listed_name[k]} "
         status.append("identity-mismatch" if reasons else "listed")
         why.append(head + " and ".join(reasons) if reasons else None)
-    return hits.assign(status=status, mismatch=pd.Series(why, index=hits.index, dtype=object), listed_name=listed_name, listed_imos=v_imos,
+    return hits.assign(matched_on=matched_on, status=status, mismatch=pd.Series(why, index=hits.index, dtype=object), listed_name=listed_name, listed_imos=v_imos,
                        listed_mmsis=v_mmsis)
 
 

@@ -51,12 +51,16 @@ def import_(app, files, format_, received_at, tz, analyst, as_json):
     results = import_ais(store, app.archive(create=True), files, format=format_, received_at=received_at, tz=tz,
                          analyst=analyst)
     for r in results:
-        for line in r.warnings() if r.created else []:
+        for line in r.warnings() if r.created or not r.recorded else []:
             echo_err(f"warning: {line}")
     if as_json:
         echo_json([{**r.as_record(), "archive": str(app.archive().path)} for r in results])
         return
     for r in results:
+        if not r.recorded:
+            click.echo(f"{r.file}: nothing new ({r.already_archived:,} positions already in the archive); "
+                       "not recorded as an import")
+            continue
         if not r.created:
             click.echo(f"{r.file}: already imported (import {r.import_id}); nothing added")
             continue
@@ -234,6 +238,9 @@ def correlate(app, scene, all_scenes, analyst, as_json, **options):
     store = app.store(create=False)
     runs = correlate_scenes(store, app.archive(create=True), None if all_scenes else [scene], params=params,
                             analyst=analyst)
+    for r in runs:
+        for line in r.warnings():
+            echo_err(f"warning: {line}")
     if as_json:
         echo_json([correlation_record(r) for r in runs])
         return
@@ -253,7 +260,8 @@ def correlation_record(run):
     """One scene's correlation as JSON-able data."""
     res = run.result
     return {"scene_id": run.scene_id, "counts": res.counts, "coverage": res.coverage, "placed": res.placed,
-            "unplaceable": res.unplaceable, "positions": run.positions, "sar_geometry": res.geometry,
+            "unplaceable": res.unplaceable, "positions": run.positions, "time_assumed_left_out": run.time_assumed,
+            "sar_geometry": res.geometry,
             "saved": run.saved, "bytes_read": run.scan.bytes, "row_groups": run.scan.row_groups,
             "sightings": records(res.matches), "ais_only": records(res.ais_only)}
 
@@ -312,6 +320,8 @@ _THRESHOLDS = [
     ("loiter_knots", float, "loitering: mean speed under this, knots."),
     ("loiter_hours", float, "loitering: for at least this long, hours."),
     ("loiter_shore_nm", float, "loitering: at least this far from shore on average, nm."),
+    ("loiter_gap_hours", float, "loitering: no speed is read across a silence longer than this, hours."),
+    ("loiter_positions", int, "loitering: at least this many slow positions."),
     ("identity_days", float, "identity-change: two names or IMOs within this many days."),
     ("spoof_knots", float, "ais-spoofing: a step faster than this..."),
     ("spoof_km", float, "ais-spoofing: ...and longer than this (km) is impossible."),

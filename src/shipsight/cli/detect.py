@@ -260,6 +260,9 @@ def _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_a
 
         saved_ids = sorted({s.scene_id for _, _, s in done if s is not None})
         correlated = correlate_scenes(store, app.archive(create=True), saved_ids, analyst=analyst) if saved_ids else []
+        for r in correlated:
+            for line in r.warnings():
+                echo_err(f"warning: {line}")
     written = None
     if out is not None:
         import geopandas as gpd

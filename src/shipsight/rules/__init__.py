@@ -30,6 +30,9 @@ BEHAVIOUR_DEFAULTS = {
     "resample_minutes": 10.0, "interpolate_hours": 1.0,
     # loitering: GFW loitering
     "loiter_knots": 2.0, "loiter_hours": 2.0, "loiter_shore_nm": 20.0,
+    # ...measured on steps of at most an hour (GFW never interpolates across a longer silence), from
+    # at least 3 slow positions (the fewest a 2 h run of such steps has)
+    "loiter_gap_hours": 1.0, "loiter_positions": 3,
     # identity-change
     "identity_days": 30.0,
     # ais-spoofing: GFW's segmenter speed test; same-second reports apart; positions on land

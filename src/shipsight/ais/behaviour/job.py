@@ -108,18 +108,25 @@ def port_distance_m(ports, lon, lat, *, watchlisted=False):
 
 
 def _read(archive_path, partition, since_ms, until_ms):
-    """Positions of ships of ``partition``'s vessels in ``[since_ms, until_ms)``, sorted by (mmsi, time)."""
+    """Positions of ships of ``partition``'s vessels in ``[since_ms, until_ms)``, sorted by (mmsi, time),
+    and how many were left out because their time was assumed.
+
+    Every rule reads times to the second (steps' speeds, silences, two reports of one second), so a
+    position whose time is only its file's (NMEA imported with ``--received-at``) is left out: with it,
+    every moving ship of the file would be "in two places at once".
+    """
     from shipsight.ais.archive import open_archive
 
     archive = open_archive(archive_path)
     since = datetime.fromtimestamp(since_ms / 1000, timezone.utc)
     until = datetime.fromtimestamp((until_ms - 1) / 1000, timezone.utc)
-    table = archive.positions(since, until, kinds=("ship",), columns=COLUMNS)
+    table = archive.positions(since, until, kinds=("ship",), columns=COLUMNS, timed_only=True)
+    assumed = archive.last_scan.time_assumed
     mmsi = table.column("mmsi").to_numpy().astype(np.int64)
     keep = np.ones(len(mmsi), bool) if partition.buckets == 1 else (mmsi % partition.buckets == partition.bucket)
     sog = table.column("sog").to_numpy(zero_copy_only=False).astype(float)
     return track_of(mmsi[keep], table.column("time").cast("int64").to_numpy()[keep],
-                    table.column("lon").to_numpy()[keep], table.column("lat").to_numpy()[keep], sog[keep])
+                    table.column("lon").to_numpy()[keep], table.column("lat").to_numpy()[keep], sog[keep]), assumed
 
 
 def run_work(work, *, archive, ports, params, shore=None):
@@ -130,7 +137,7 @@ def run_work(work, *, archive, ports, params, shore=None):
     start, end = work.start_ms, work.end_ms
     if work.kind == "encounters":
         return _encounter_work(work, archive=archive, ports=ports, p=params, start=start, end=end)
-    track = _read(archive, work.partition, start, end)
+    track, assumed = _read(archive, work.partition, start, end)
     p = params
     jumps = split_segments(track, max_knots=p.spoof_knots, min_jump_m=p.spoof_m, same_place_m=p.same_place_m)
     day = work.partition.day.isoformat()
@@ -152,12 +159,12 @@ def run_work(work, *, archive, ports, params, shore=None):
     return {"events": events, "gaps": gaps[~gaps.index.isin(local.index)],
             "edges": ves.vessel_edges(main, p), "runs": runs[~inner].reset_index(drop=True),
             "calls": ves.finish_calls(visits[vin], p), "visits": visits[~vin].reset_index(drop=True),
-            "positions": len(track)}
+            "positions": len(track), "time_assumed": assumed}
 
 
 def _encounter_work(work, *, archive, ports, p, start, end):
     pad = int(p.interpolate_hours * MS_PER_HOUR)
-    track = _read(archive, work.partition, start - pad, end + pad)
+    track, assumed = _read(archive, work.partition, start - pad, end + pad)
     step = int(p.resample_minutes * 60_000)
     nslots = -(-(end - start) // step)
     points = enc.resample(track, p, start_ms=start, end_ms=end)
@@ -166,7 +173,8 @@ def _encounter_work(work, *, archive, ports, p, start, end):
     runs["last"] = start + runs["last"].astype(np.int64) * step
     edge = runs["at_start"].astype(bool) | runs["at_end"].astype(bool)
     events = enc.finish_encounters(runs[~edge], p, port_distance=functools.partial(port_distance_m, ports))
-    return {"events": events, "runs": runs[edge].reset_index(drop=True), "positions": len(track)}
+    return {"events": events, "runs": runs[edge].reset_index(drop=True), "positions": len(track),
+            "time_assumed": assumed}
 
 
 class Fold:
@@ -277,10 +285,11 @@ class Fold:
                                       watch_distance=functools.partial(port_distance_m, self.ports, watchlisted=True)))
         self.edges = _merge_edges(before, edges, p)
         # Loitering and port visits still going at the boundary.
-        runs, done_runs = _join_open(self.runs, result["runs"], ves.merge_runs, p, on=["mmsi"],
-                                     t_end="end", t_start="start")
-        visits, done_visits = _join_open(self.visits, result["visits"], ves.merge_visits, p,
-                                         on=["mmsi", "port_id"], t_end="exit", t_start="entry")
+        runs, done_runs = _join_open(self.runs, result["runs"], ves.merge_runs, on=["mmsi"],
+                                     t_end="end", t_start="start", gap_ms=p.loiter_gap_s * 1000)
+        visits, done_visits = _join_open(self.visits, result["visits"], ves.merge_visits,
+                                         on=["mmsi", "port_id"], t_end="exit", t_start="entry",
+                                         gap_ms=p.break_hours * MS_PER_HOUR)
         still = runs["at_end"].astype(bool)
         events.append(ves.finish_loitering(runs[~still], p, shore=shore.distance_to_shore_m))
         self.runs = runs[still].reset_index(drop=True)
@@ -297,8 +306,9 @@ def _no_calls():
     return pd.DataFrame(columns=["mmsi", "port_id", "entry", "exit", "hours", "stopped_hours", "positions"])
 
 
-def _join_open(before, after, merge, p, *, on, t_end, t_start):
-    """Join pieces open at the end of the last partition with those open at the start of this one.
+def _join_open(before, after, merge, *, on, t_end, t_start, gap_ms):
+    """Join pieces open at the end of the last partition with those open at the start of this one
+    (when no more than ``gap_ms`` lies between them).
 
     Returns this partition's pieces (joined where they continue) and the earlier
     pieces that did not continue (complete now).
@@ -307,7 +317,7 @@ def _join_open(before, after, merge, p, *, on, t_end, t_start):
         return after.reset_index(drop=True), after.iloc[:0]
     starts = after[after["at_start"].astype(bool)]
     m = before.reset_index().merge(starts.reset_index(), on=on, suffixes=("_x", ""))
-    m = m[(m[t_start] - m[f"{t_end}_x"]) <= p.break_hours * MS_PER_HOUR]
+    m = m[(m[t_start] - m[f"{t_end}_x"]) <= gap_ms]
     m = m.drop_duplicates("index_x").drop_duplicates("index")
     merged = merge(before.loc[m["index_x"]].reset_index(drop=True), after.loc[m["index"]].reset_index(drop=True))
     rest = after[~after.index.isin(set(m["index"]))]

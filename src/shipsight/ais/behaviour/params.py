@@ -31,6 +31,8 @@ class BehaviourParams:
     loiter_knots: float = BEHAVIOUR_DEFAULTS["loiter_knots"]
     loiter_hours: float = BEHAVIOUR_DEFAULTS["loiter_hours"]
     loiter_shore_nm: float = BEHAVIOUR_DEFAULTS["loiter_shore_nm"]
+    loiter_gap_hours: float = BEHAVIOUR_DEFAULTS["loiter_gap_hours"]
+    loiter_positions: int = BEHAVIOUR_DEFAULTS["loiter_positions"]
     identity_days: float = BEHAVIOUR_DEFAULTS["identity_days"]
     spoof_knots: float = BEHAVIOUR_DEFAULTS["spoof_knots"]
     spoof_km: float = BEHAVIOUR_DEFAULTS["spoof_km"]
@@ -47,6 +49,12 @@ class BehaviourParams:
                 raise InputError(f"--{f.name.replace('_', '-')} must be a number >= 0, not {value!r}")
         if self.resample_minutes <= 0:
             raise InputError("--resample-minutes must be more than 0")
+
+    @property
+    def loiter_gap_s(self):
+        """The longest step (seconds) a loitering run is measured on: the shorter of
+        ``loiter_gap_hours`` and ``break_hours``."""
+        return min(self.loiter_gap_hours, self.break_hours) * 3600.0
 
     @property
     def spoof_m(self):

@@ -18,18 +18,24 @@ IDENTITY_RULES = ("identity-change",)
 
 @dataclass
 class BehaviourRun:
-    """What a run found and wrote: flags per rule, AIS port calls, positions read, partitions,
-    and the flag changes (new, updated, withdrawn, unchanged) summed over partitions."""
+    """What a run found and wrote: flags per rule, AIS port calls, the positions of the archive it
+    covered (each once: ``positions``), the partitions (a day and share of vessels), the work units of
+    each pass (``passes``: the vessel pass and the encounter pass each read every day, the encounter
+    pass an hour either side too), the positions left out because their time was assumed, and the
+    flag changes (new, updated, withdrawn, unchanged) summed over partitions."""
 
     found: dict = field(default_factory=dict)
     port_calls: int = 0
     positions: int = 0
     partitions: int = 0
+    passes: dict = field(default_factory=lambda: {"vessels": 0, "encounters": 0})
+    time_assumed_left_out: int = 0
     changes: dict = field(default_factory=lambda: {"new": 0, "updated": 0, "withdrawn": 0, "unchanged": 0})
 
     def as_record(self):
         return {"found": self.found, "port_calls": self.port_calls, "positions": self.positions,
-                "partitions": self.partitions, "changes": self.changes}
+                "partitions": self.partitions, "passes": self.passes,
+                "time_assumed_left_out": self.time_assumed_left_out, "changes": self.changes}
 
 
 def run_behaviour(store, archive, *, analyst, since=None, until=None, params=None, scheduler=None, workers=1,
@@ -83,7 +89,12 @@ def run_behaviour(store, archive, *, analyst, since=None, until=None, params=Non
     writer = _Writer(store, analyst, result)
 
     def write(work, found):
-        result.positions += found["positions"]
+        result.passes[work.kind] += 1
+        if work.kind == "vessels":
+            # The vessel pass reads each position of the range exactly once (the encounter pass again).
+            result.positions += found["positions"]
+            result.time_assumed_left_out += found["time_assumed"]
+            result.partitions += 1
         fold = folds.setdefault((work.kind, work.partition.bucket), Fold(work.kind, p, ports=ports, shore=shore))
         done = fold.add(work, found)
         if done is not None:
@@ -117,7 +128,6 @@ class _Writer:
         calls = None if work.kind == "encounters" else self._calls(own["calls"])
         self.flags(own["events"], rules=rules, window=window, bucket=work.partition.bucket,
                    buckets=work.partition.buckets, calls=calls)
-        self.result.partitions += 1
 
     def _calls(self, calls):
         if calls.empty:

@@ -139,8 +139,10 @@ def hourly_buckets(track, p):
     xyz = unit_vectors(track.lon, track.lat)
     metres = np.add.reduceat(track.step_m, start) if len(start) else np.zeros(0)
     seconds = np.add.reduceat(track.step_s, start) if len(start) else np.zeros(0)
-    # A step out of a silence longer than break_hours ends a run and says nothing of the speed.
-    silence = (track.step_s[start] > p.break_hours * 3600.0) & ~track.first[start]
+    # A step out of a silence longer than loiter_gap_hours ends a run and says nothing of the speed: two
+    # pings 9 h apart a few miles from each other are not 9 h of loitering. (A step over an hour is
+    # always the first of its hour, so checking the first step of each hour finds them all.)
+    silence = (track.step_s[start] > p.loiter_gap_s) & ~track.first[start]
     metres[silence] -= track.step_m[start][silence]
     seconds[silence] -= track.step_s[start][silence]
     # Near the threshold the sphere's 0.5 % matters: measure those hours' steps on the ellipsoid.
@@ -165,7 +167,7 @@ def loitering_runs(track, p):
 
     Hours with a single position and no step before it in the partition have no
     speed: they neither break nor join a run. A run breaks at a faster hour and
-    at a silence over ``break_hours``. Returns the runs with ``at_start`` /
+    at a silence over ``loiter_gap_hours`` (no speed is read across it). Returns the runs with ``at_start`` /
     ``at_end`` (they may continue into the partition before or after).
     """
     b = hourly_buckets(track, p)
@@ -211,13 +213,14 @@ def merge_runs(before, after):
 
 
 def finish_loitering(runs, p, *, shore):
-    """``loitering`` events: runs of at least ``loiter_hours`` whose mean speed is under
-    ``loiter_knots`` and whose mean position lies ``loiter_shore_nm`` or more from shore."""
+    """``loitering`` events: runs of at least ``loiter_hours`` and ``loiter_positions`` positions whose
+    mean speed is under ``loiter_knots`` and whose mean position lies ``loiter_shore_nm`` or more from
+    shore."""
     if runs.empty:
         return events_frame([])
     hours = (runs["end"] - runs["start"]).to_numpy() / MS_PER_HOUR
     knots = (runs["metres"] / runs["seconds"]).to_numpy() / KNOT_M_S
-    keep = (hours >= p.loiter_hours) & (knots < p.loiter_knots)
+    keep = (hours >= p.loiter_hours) & (knots < p.loiter_knots) & (runs["n"].to_numpy() >= p.loiter_positions)
     if not keep.any():
         return events_frame([])
     r = runs[keep]
@@ -377,34 +380,87 @@ def cross_jump(pairs, p):
 
 
 def land_events(track, p, *, on_land, in_port, day):
-    """``ais-spoofing`` events of kind ``on-land``: positions on GSHHG land that is land too
-    ``land_margin_m`` north, south, east and west of them (GSHHG's shore is good to a few hundred
-    metres, a GPS fix to tens), outside every port polygon (where GSHHG fills basins and misses
-    new quays).
+    """``ais-spoofing`` events of kind ``on-land``: excursions onto land that the vessel's own track
+    cannot make.
 
-    Each vessel is checked at its first position of every 10 minutes (a ship does not sail far
-    inland and back between); where one is on land, all of that vessel's positions are.
+    A position is *on land* when it lies on GSHHG land that is land too ``land_margin_m`` north,
+    south, east and west of it (GSHHG's shore is good to a few hundred metres, a GPS fix to tens),
+    outside every port polygon (where GSHHG fills basins and misses new quays). GSHHG land is not
+    where ships cannot be: rivers, lakes, canals and ship channels (the Mississippi, the Houston
+    Ship Channel, the Great Lakes, the Intracoastal Waterway) are land to it. So a position on land
+    is not the signal; a position on land *the track cannot reach* is. Along each segment of the
+    vessel's track (:func:`~shipsight.ais.behaviour.tracks.split_segments`), consecutive on-land
+    positions form an *excursion*; it is flagged when it lies between two positions at sea and
+    both the step onto it and the step off it are impossible for a ship (faster than
+    ``spoof_knots`` over more than ``land_margin_m``, or more than ``same_place_m`` apart in the
+    same second). A ship that sails up a river reaches every position of it at its own speed and
+    is never flagged, nor is a track that begins or ends on a waterway (one bad step beside a
+    consistent run on land says the fix at sea may be the wrong one); a report that puts a ship
+    30 km inland between two fixes at sea a minute apart is.
+
+    This is the pattern of the false positions GFW and SkyTruth describe (Bergmann, *Systematic
+    data analysis reveals false vessel tracks*, SkyTruth 2021: tracks "in impossible locations",
+    circling inland while the ship is at sea), found the way trajectory-segmentation studies find
+    spoofed reports (Ding et al. 2023, *Identification of spoofing ships from AIS data via
+    trajectory segmentation and isolation forest*, J. Mar. Sci. Eng. 11(8):1516): by positions the
+    vessel's own track cannot join at a plausible speed, not by a land mask alone.
+
+    Only vessels with a step of their whole track that is impossible by that test can have such an
+    excursion (the step onto it is one), so only their positions are tested against the land.
     """
     if not len(track):
         return events_frame([])
-    slot = track.t // 600_000
-    first = np.flatnonzero(track.first | np.r_[True, slot[1:] != slot[:-1]])
-    probe = first[~in_port[first]]
-    hit = probe[on_land(track.lon[probe], track.lat[probe])]
-    if len(hit) == 0:
+    fast = ~track.first & impossible(track.step_m, track.step_s, max_knots=p.spoof_knots,
+                                     min_jump_m=p.land_margin_m, same_place_m=p.same_place_m)
+    if not fast.any():
         return events_frame([])
-    pos = np.flatnonzero(np.isin(track.vessel, np.unique(track.vessel[hit])) & ~in_port)
-    land = pos[on_land(track.lon[pos], track.lat[pos])]
-    i = land[_inland(track.lon[land], track.lat[land], p.land_margin_m, on_land)]
+    pos = np.flatnonzero(np.isin(track.vessel, np.unique(track.vessel[fast])))
+    # Each segment's own track: by vessel, segment, time.
+    pos = pos[np.lexsort((track.t[pos], track.segment[pos], track.vessel[pos]))]
+    lon, lat, t = track.lon[pos], track.lat[pos], track.t[pos]
+    v, seg = track.vessel[pos], track.segment[pos]
+    land = np.zeros(len(pos), bool)
+    c = np.flatnonzero(~in_port[pos])
+    c = c[on_land(lon[c], lat[c])]
+    c = c[_inland(lon[c], lat[c], p.land_margin_m, on_land)]
+    land[c] = True
+    if not land.any():
+        return events_frame([])
+    new = np.r_[True, (v[1:] != v[:-1]) | (seg[1:] != seg[:-1])]
+    bad = np.zeros(len(pos), bool)  # the step onto position k (from k-1 of its segment) is impossible
+    if len(pos) > 1:
+        bad[1:] = impossible(sphere_m(lon[:-1], lat[:-1], lon[1:], lat[1:]), (t[1:] - t[:-1]) / 1000.0,
+                             max_knots=p.spoof_knots, min_jump_m=p.land_margin_m, same_place_m=p.same_place_m)
+    bad &= ~new
+    starts = np.flatnonzero(land & (new | ~np.r_[False, land[:-1]]))
+    ends = np.flatnonzero(land & np.r_[new[1:] | ~land[1:], True])
+    after = np.minimum(ends + 1, len(pos) - 1)
+    onto = bad[starts]
+    off = (ends + 1 < len(pos)) & bad[after]
+    flagged = np.flatnonzero(onto & off)
+    if len(flagged) == 0:
+        return events_frame([])
     out = []
-    for v in np.unique(track.vessel[i]):
-        k = i[track.vessel[i] == v]
-        out.append({"rule": "ais-spoofing", "mmsi": int(track.mmsi[k[0]]), "start": int(track.t[k[0]]),
-                    "end": int(track.t[k[-1]]), "lon": float(track.lon[k[0]]), "lat": float(track.lat[k[0]]),
-                    "severity": 0.5, "hours": (int(track.t[k[-1]]) - int(track.t[k[0]])) / MS_PER_HOUR,
+    run_v = v[starts[flagged]]
+    for vessel in np.unique(run_v):
+        runs = flagged[run_v == vessel]
+        k = np.concatenate([np.arange(starts[r], ends[r] + 1) for r in runs])
+        steps = []
+        for r in runs[:10]:
+            for i, kind in ((starts[r], "onto"), (ends[r] + 1, "off")):
+                if (kind == "onto" and onto[r]) or (kind == "off" and off[r]):
+                    metres = float(sphere_m(lon[i - 1], lat[i - 1], lon[i], lat[i]))
+                    seconds = (int(t[i]) - int(t[i - 1])) / 1000.0
+                    steps.append({"step": kind, "time_ms": int(t[i]), "metres": round(metres, 1),
+                                  "seconds": seconds,
+                                  "knots": None if seconds == 0 else round(metres / seconds / KNOT_M_S, 1)})
+        out.append({"rule": "ais-spoofing", "mmsi": int(track.mmsi[pos[k[0]]]), "start": int(t[k].min()),
+                    "end": int(t[k].max()), "lon": float(lon[k[0]]), "lat": float(lat[k[0]]),
+                    "severity": 0.5, "hours": (int(t[k].max()) - int(t[k].min())) / MS_PER_HOUR,
                     "evidence": {"kind": "on-land", "day": day, "positions_on_land": int(len(k)),
-                                 "positions": [[round(float(track.lon[x]), 5), round(float(track.lat[x]), 5),
-                                                int(track.t[x])] for x in k[:10]]}})
+                                 "excursions": int(len(runs)), "unreachable_steps": steps,
+                                 "positions": [[round(float(lon[x]), 5), round(float(lat[x]), 5), int(t[x])]
+                                               for x in k[:10]]}})
     return events_frame(out)
 
 
