@@ -29,6 +29,9 @@ values for a name-only match.
 import numpy as np
 import pandas as pd
 
+#: Identities screened per partition (a few seconds of matching each).
+PARTITION_IDENTITIES = 20_000
+
 #: Statuses of a screened AIS identity, strongest first.
 SCREEN_STATUSES = ("identity-mismatch", "listed", "name-only")
 _IDENTIFIER = ("imo", "mmsi")
@@ -45,6 +48,24 @@ def _vessel_sets(entries, groups, column):
     """Per vessel (group key): the union of ``column`` (a list column) over its designations."""
     e = entries[[column]].assign(group=groups.to_numpy()).explode(column).dropna()
     return e.groupby("group")[column].agg(lambda v: sorted(set(v)))
+
+
+def vessel_partitions(identities, size):
+    """Cut identities (sorted by MMSI) into runs of about ``size`` rows that never split an MMSI.
+
+    >>> ids = pd.DataFrame({"mmsi": ["1", "1", "2", "3", "3", "3"]})
+    >>> [list(p["mmsi"]) for p in vessel_partitions(ids, 2)]
+    [['1', '1'], ['2', '3', '3', '3']]
+    """
+    mmsi = identities["mmsi"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1]])  # first row of each MMSI
+    k = np.searchsorted(starts, np.arange(size, len(mmsi), size))  # the next MMSI at or after each multiple
+    cuts = np.unique(starts[k[k < len(starts)]])
+    return [identities.iloc[a:b] for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(mmsi)]) if b > a]
+
+
+def _screen_partition(identities, *, entries, fuzzy_threshold):
+    return identity_mismatches(identities, entries, fuzzy_threshold=fuzzy_threshold)
 
 
 def identity_mismatches(identities, entries, *, fuzzy_threshold=90):
@@ -151,8 +172,15 @@ def _clean(values, cleaner):
     return pd.Series(np.asarray(cleaner(values).values, dtype=object), index=values.index, dtype=object)
 
 
-def screen_ais(store, *, since=None, until=None, fuzzy_threshold=90, names=False):
+def screen_ais(store, *, since=None, until=None, fuzzy_threshold=90, names=False, scheduler=None, workers=1,
+               partition_size=PARTITION_IDENTITIES):
     """Every AIS identity in the store screened against the loaded sanctions lists.
+
+    The identities are cut into partitions of vessels (``partition_size``
+    identities, whole MMSIs, in MMSI order) screened on Dask workers
+    (:func:`shipsight.cluster.run_partitions`): in this process, on a local
+    cluster of ``workers`` processes, or on ``scheduler``. Each identity is
+    screened on its own, so the result does not depend on the partitioning.
 
     Parameters
     ----------
@@ -163,6 +191,10 @@ def screen_ais(store, *, since=None, until=None, fuzzy_threshold=90, names=False
         As :func:`~shipsight.sanctions.match.match_identities`.
     names : bool
         Also list ``name-only`` coincidences (never counted as matches).
+    scheduler, workers
+        Where to run (:func:`shipsight.cluster.dask_client`).
+    partition_size : int
+        Identities per partition.
 
     Returns
     -------
@@ -179,8 +211,14 @@ def screen_ais(store, *, since=None, until=None, fuzzy_threshold=90, names=False
     entries = screening_entries(store.list_entries(version="all"))
     if identities.empty or entries.empty:
         return _empty()
-    found = identity_mismatches(identities.set_index("id")[["name", "imo", "mmsi", "call_sign"]], entries,
-                                fuzzy_threshold=fuzzy_threshold)
+    from shipsight.cluster import run_partitions
+
+    table = identities.set_index("id")[["name", "imo", "mmsi", "call_sign"]].sort_values("mmsi", kind="stable")
+    parts = []
+    run_partitions(_screen_partition, vessel_partitions(table, partition_size),
+                   write=lambda _, found: parts.append(found), scheduler=scheduler, workers=workers,
+                   shared={"entries": entries, "fuzzy_threshold": fuzzy_threshold})
+    found = pd.concat(parts)
     if not names:
         found = found[found["status"] != "name-only"]
     if found.empty:

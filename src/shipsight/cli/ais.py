@@ -272,9 +272,11 @@ def correlation_record(run):
               help="Least similarity (0-100) of a near spelling of a name; 100 for exact names only.")
 @since_option
 @until_option
+@scheduler_option
+@workers_option
 @json_option
 @click.pass_obj
-def screen(app, names, fuzzy_threshold, since, until, as_json):
+def screen(app, names, fuzzy_threshold, since, until, scheduler, workers, as_json):
     """Screen every AIS identity against the loaded sanctions lists.
 
     The same matcher and evidence as sightings. A match on an identifier is
@@ -288,11 +290,12 @@ def screen(app, names, fuzzy_threshold, since, until, as_json):
     Example:
       shipsight ais screen
       shipsight ais screen --since 2022-01-03 --names --json
+      shipsight ais screen --workers 2
     """
     from shipsight.ais.screen import screen_ais
 
     frame = screen_ais(app.store(create=False), since=since, until=until, fuzzy_threshold=fuzzy_threshold,
-                       names=names)
+                       names=names, scheduler=scheduler, workers=workers)
     if as_json:
         echo_json(records(frame))
         return
