@@ -70,9 +70,9 @@ def cap(app, year, ports, laden, barrels_per_tonne, gt_to_dwt, cap_barrels, max_
                    + (f"cap passed in {passed}" if passed else "cap not passed"))
     echo_table(r.tankers, ["name", "imo", "calls", "capacity_t", "capacity_source", "capacity_from", *labels],
                title="Tankers counted")
-    echo_table(r.calls, ["first_seen", "name", "imo", "port", "capacity_t", *labels], title="Calls counted")
+    echo_table(r.calls, ["first_seen", "name", "imo", "port", "source", "capacity_t", *labels], title="Calls counted")
     if len(r.unknown):
-        echo_table(r.unknown, ["first_seen", "name", "imo", "vessel_type", "port", "reason"],
+        echo_table(r.unknown, ["first_seen", "name", "imo", "vessel_type", "port", "source", "reason"],
                    title="Calls not counted")
         click.echo("Enter a capacity with: shipsight vessels set --imo N --deadweight T --vessel-type tanker")
     else:
