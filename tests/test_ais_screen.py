@@ -9,6 +9,9 @@ VENEZUELA-EO13850): an identity mismatch. Some eighty other vessels share a
 listed name (FREEDOM, PATRIOT, HERCULES, DESTINY...) and are never matches.
 """
 
+import datetime as dt
+import json
+
 from tests.conftest import shared
 from tests.test_ais_correlate import T, Fleet, _log, ais, at, imo, write_scene  # noqa: F401 (ais: the fixture)
 
@@ -73,7 +76,7 @@ def test_dark_vessel_and_identity_mismatch_flags(ais, tmp_path, ports_file):
     in_port = _log(ais, 130.30, 42.245, scene="rajin", length=150)  # Rajin, watch-listed
     spoof = _log(ais, 130.40, 42.40, scene="rajin", length=120)
     ais("ais", "correlate", "rajin")
-    ais("flag")
+    assert ais("flag").stderr == ""  # no warning of a time zone numpy cannot hold
     flags = ais.json("flags", "list")
     by = {(f["rule"], f["sighting_id"]) for f in flags}
     assert ("dark-vessel", near) in by and ("dark-vessel", in_port) in by
@@ -83,6 +86,11 @@ def test_dark_vessel_and_identity_mismatch_flags(ais, tmp_path, ports_file):
     shown = ais.json("flags", "show", dark["id"])
     assert "SILENT STAR" in shown["explanation"] and 15_000 < shown["distance_m"] < 20_000
     assert abs(shown["hours_apart"] - 6.0) < 0.01 and '"reach_m": 50000' in shown["last_ping"]
+    # Every time printed is UTC with a Z: the last ping's in the evidence, the explanation, the table.
+    last_ping = (T - dt.timedelta(minutes=360)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert json.loads(shown["last_ping"])["last_ping"] == last_ping and f"{last_ping})" in shown["explanation"]
+    assert f'"last_ping": "{last_ping}"' in ais("flags", "show", dark["id"]).stdout
+    assert json.loads(dark["last_ping"])["last_ping"] == last_ping
     mism = next(f for f in flags if f["rule"] == "identity-mismatch")
     assert "IMPOSTOR" in ais.json("flags", "show", mism["id"])["explanation"]
     # The identity rules fire on detections identified by AIS, and say so; a name alone from AIS does not.
