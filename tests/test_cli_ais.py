@@ -114,6 +114,24 @@ def test_identities_over_time_across_files_and_mmsis(ais, tmp_path):
     assert "no AIS identity" in missing.stderr or "check digit" in missing.stderr
 
 
+def test_track_prints_the_precision_ais_carries(ais, tmp_path):
+    """Degrees to 5 decimals in the table (about a metre); JSON and GeoJSON as written, not float32 noise."""
+    path = tmp_path / "p.csv"
+    path.write_text("\n".join([PLAIN, "273456780,2024-03-01T00:00:00Z,130.123456,42.654321,10.3,238.6,237,A,,,80,",
+                               "273456780,2024-03-01T00:10:00Z,130.133456,42.664321,10.1,238.7,,A,,,80,"]) + "\n")
+    ais("ais", "import", path)
+    table = ais("ais", "track", "273456780").stdout
+    assert "130.12346" in table and "42.65432" in table and "238.6" in table
+    first, second = json.loads(ais("ais", "track", "273456780", "--json").stdout)
+    assert (first["lon"], first["lat"], first["sog"], first["cog"], first["heading"]) == \
+        (130.123456, 42.654321, 10.3, 238.6, 237)
+    assert (second["sog"], second["cog"], second["heading"]) == (10.1, 238.7, None)
+    features = json.loads(ais("ais", "track", "273456780", "--geojson").stdout)["features"]
+    assert features[0]["geometry"]["coordinates"] == [130.123456, 42.654321]
+    assert (features[0]["properties"]["cog"], features[1]["properties"]["sog"]) == (238.6, 10.1)
+    assert features[-1]["properties"]["positions"] == 2
+
+
 def test_marinecadastre_2025_layout_zst_and_legacy_zip(ais, tmp_path):
     header = ("mmsi,base_date_time,longitude,latitude,sog,cog,heading,vessel_name,imo,call_sign,vessel_type,status,"
               "length,width,draft,cargo,transceiver")
