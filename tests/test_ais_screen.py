@@ -30,6 +30,9 @@ def test_marinecadastre_day_screened_against_ofac(ais):
     assert mismatch["mismatch"] == "broadcasts IMO 9018464 of the listed FREEDOM under the name MAGUS"
     assert listed["matched_on"] == "imo" and listed["listed_mmsis"] == ["636015565"]
     assert listed["vessel_type"] == "tanker"
+    # Designations are data in the JSON, not JSON text inside it.
+    assert isinstance(listed["designations"], list) and listed["designations"]
+    assert all(isinstance(d, dict) for d in listed["designations"])
     # Name-only coincidences are listed only when asked, and never as matches.
     names = ais.json("ais", "screen", "--names")
     only = [r for r in names if r["status"] == "name-only"]

@@ -286,7 +286,11 @@ def screen(app, names, fuzzy_threshold, since, until, as_json):
     frame = screen_ais(app.store(create=False), since=since, until=until, fuzzy_threshold=fuzzy_threshold,
                        names=names)
     if as_json:
-        echo_json(records(frame))
+        import json
+
+        # The screening keeps designations as JSON text (as flags store them); a pipe wants them as data.
+        echo_json([{**r, "designations": json.loads(r["designations"]) if isinstance(r.get("designations"), str)
+                    else r.get("designations")} for r in records(frame)])
         return
     echo_table(frame, ["status", "mmsi", "name", "imo", "listed_name", "listed_imos", "listed_mmsis", "matched_on",
                        "mismatch", "valid_from", "valid_to"], title="AIS identities on the sanctions lists")
