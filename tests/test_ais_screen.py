@@ -9,6 +9,9 @@ VENEZUELA-EO13850): an identity mismatch. Some eighty other vessels share a
 listed name (FREEDOM, PATRIOT, HERCULES, DESTINY...) and are never matches.
 """
 
+import datetime as dt
+import json
+
 from tests.conftest import shared
 from tests.test_ais_correlate import T, Fleet, _log, ais, at, imo, write_scene  # noqa: F401 (ais: the fixture)
 
@@ -29,6 +32,9 @@ def test_marinecadastre_day_screened_against_ofac(ais, run):
     assert listed["matched_on"] == "imo+mmsi" and listed["listed_mmsis"] == ["636015565"]
     assert mismatch["matched_on"] == "imo"
     assert listed["vessel_type"] == "tanker"
+    # Designations are data in the JSON, not JSON text inside it.
+    assert isinstance(listed["designations"], list) and listed["designations"]
+    assert all(isinstance(d, dict) for d in listed["designations"])
     # Name-only coincidences are listed only when asked, and never as matches.
     names = ais.json("ais", "screen", "--names")
     only = [r for r in names if r["status"] == "name-only"]
@@ -85,7 +91,7 @@ def test_dark_vessel_and_identity_mismatch_flags(ais, tmp_path, ports_file):
     in_port = _log(ais, 130.30, 42.245, scene="rajin", length=150)  # Rajin, watch-listed
     spoof = _log(ais, 130.40, 42.40, scene="rajin", length=120)
     ais("ais", "correlate", "rajin")
-    ais("flag")
+    assert ais("flag").stderr == ""  # no warning of a time zone numpy cannot hold
     flags = ais.json("flags", "list")
     by = {(f["rule"], f["sighting_id"]) for f in flags}
     assert ("dark-vessel", near) in by and ("dark-vessel", in_port) in by
@@ -95,6 +101,11 @@ def test_dark_vessel_and_identity_mismatch_flags(ais, tmp_path, ports_file):
     shown = ais.json("flags", "show", dark["id"])
     assert "SILENT STAR" in shown["explanation"] and 15_000 < shown["distance_m"] < 20_000
     assert abs(shown["hours_apart"] - 6.0) < 0.01 and '"reach_m": 50000' in shown["last_ping"]
+    # Every time printed is UTC with a Z: the last ping's in the evidence, the explanation, the table.
+    last_ping = (T - dt.timedelta(minutes=360)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert json.loads(shown["last_ping"])["last_ping"] == last_ping and f"{last_ping})" in shown["explanation"]
+    assert f'"last_ping": "{last_ping}"' in ais("flags", "show", dark["id"]).stdout
+    assert json.loads(dark["last_ping"])["last_ping"] == last_ping
     mism = next(f for f in flags if f["rule"] == "identity-mismatch")
     assert "IMPOSTOR" in ais.json("flags", "show", mism["id"])["explanation"]
     # The identity rules fire on detections identified by AIS, and say so; a name alone from AIS does not.

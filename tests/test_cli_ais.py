@@ -114,6 +114,24 @@ def test_identities_over_time_across_files_and_mmsis(ais, tmp_path):
     assert "no AIS identity" in missing.stderr or "check digit" in missing.stderr
 
 
+def test_track_prints_the_precision_ais_carries(ais, tmp_path):
+    """Degrees to 5 decimals in the table (about a metre); JSON and GeoJSON as written, not float32 noise."""
+    path = tmp_path / "p.csv"
+    path.write_text("\n".join([PLAIN, "273456780,2024-03-01T00:00:00Z,130.123456,42.654321,10.3,238.6,237,A,,,80,",
+                               "273456780,2024-03-01T00:10:00Z,130.133456,42.664321,10.1,238.7,,A,,,80,"]) + "\n")
+    ais("ais", "import", path)
+    table = ais("ais", "track", "273456780").stdout
+    assert "130.12346" in table and "42.65432" in table and "238.6" in table
+    first, second = json.loads(ais("ais", "track", "273456780", "--json").stdout)
+    assert (first["lon"], first["lat"], first["sog"], first["cog"], first["heading"]) == \
+        (130.123456, 42.654321, 10.3, 238.6, 237)
+    assert (second["sog"], second["cog"], second["heading"]) == (10.1, 238.7, None)
+    features = json.loads(ais("ais", "track", "273456780", "--geojson").stdout)["features"]
+    assert features[0]["geometry"]["coordinates"] == [130.123456, 42.654321]
+    assert (features[0]["properties"]["cog"], features[1]["properties"]["sog"]) == (238.6, 10.1)
+    assert features[-1]["properties"]["positions"] == 2
+
+
 def test_marinecadastre_2025_layout_zst_and_legacy_zip(ais, tmp_path):
     header = ("mmsi,base_date_time,longitude,latitude,sog,cog,heading,vessel_name,imo,call_sign,vessel_type,status,"
               "length,width,draft,cargo,transceiver")
@@ -159,6 +177,45 @@ def test_bad_files_exit_2_and_write_nothing(ais, tmp_path):
     assert "neither NMEA" in result.stderr
     assert len(json.loads(ais("ais", "imports", "--json").stdout)) == 1
     assert len(_parts(ais.folder)) == 1
+
+
+@pytest.mark.parametrize("args, option", [
+    (["ais", "import", "FILE", "--received-at", "05/03/2024 14:22"], "--received-at"),
+    (["ais", "vessels", "--since", "2024-03-01 09:00"], "--since"),
+    (["ais", "screen", "--until", "yesterday"], "--until"),
+])
+def test_a_bad_time_option_says_how_to_write_it_with_no_option_the_command_lacks(ais, tmp_path, args, option):
+    path = tmp_path / "p.csv"
+    path.write_text(PLAIN + "\n")
+    err = ais(*[str(path) if a == "FILE" else a for a in args], code=2).stderr
+    assert f"Invalid value for '{option}'" in err and "Traceback" not in err
+    assert "--time-format" not in err and "--tz" not in err
+    assert "2024-03-01T09:30:00Z" in err or "2024-03-01T09:00:00Z if it is UTC" in err
+
+
+def test_wrong_columns_and_bad_rows_say_where_in_one_line(ais, tmp_path):
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("MMSI,when,x,y\n273456780,2024-03-01T00:00:00Z,130.3,42.2\n")
+    err = ais("ais", "import", wrong, "--format", "plain", code=2).stderr.strip()
+    assert len(err.splitlines()) == 1
+    assert "needs the columns mmsi, time, lon, lat" in err and "the file has MMSI, when, x, y" in err
+    mc = tmp_path / "mc.csv"
+    mc.write_text("MMSI,BaseDateTime,LAT,LON\n273456780,2024-03-01T00:00:00,42.2,130.3\n")
+    assert "use --format marinecadastre or auto" in ais("ais", "import", mc, "--format", "plain", code=2).stderr
+    one = tmp_path / "one.csv"
+    one.write_text(PLAIN + "\n273456780,2024-03-01T00:00:00Z,130.3,42.2,,,,A,,,,\n"
+                   "273456780,not a time,130.3,42.2,,,,A,,,,\n")
+    err = ais("ais", "import", one, code=2).stderr.strip()
+    assert err.splitlines() == [f"Error: {one}, row 3, field time: time 'not a time' is not ISO 8601; "
+                                "write it as 2024-03-01T09:30:00Z (nothing was written)"]
+    two = tmp_path / "two.csv"
+    two.write_text(PLAIN + "\n273456780,2024-03-01T00:00:00Z,east,42.2,,,,A,,,,\n"
+                   "273456780,2024-03-01T01:00:00Z,130.3,42.2,fast,,,A,,,,\n")
+    assert ais("ais", "import", two, code=2).stderr.strip().splitlines() == [
+        f"Error: {two}: 2 bad values; nothing was written",
+        f"  {two}, row 2, field lon: 'east' is not a number",
+        f"  {two}, row 3, field sog: 'fast' is not a number"]
+    assert _parts(ais.folder) == []
 
 
 def test_archive_beside_the_store_or_named(db, tmp_path, monkeypatch):

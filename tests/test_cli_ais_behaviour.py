@@ -3,6 +3,7 @@ flags of an MMSI over a span listed, shown, reviewed, exported and packed; AIS p
 imagery calls; partitions on a LocalCluster of two workers write what one process writes."""
 
 import json
+import socket
 
 import geopandas as gpd
 import pandas as pd
@@ -77,9 +78,23 @@ def test_behaviour_flags_through_every_command(behaviour, tmp_path):
     assert [(c["vessel"], c["source"], c["port"]) for c in calls] == [("MMSI 311000001", "ais", "Testport")]
 
 
-def test_behaviour_on_a_local_cluster_writes_what_one_process_writes(behaviour):
+@pytest.fixture
+def dashboard_port_taken():
+    """Port 8787, Dask's default dashboard port, held as another cluster on the host would hold it."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", 8787))
+            sock.listen()
+        except OSError:
+            pass  # already taken by something else: as good
+        yield
+
+
+def test_behaviour_on_a_local_cluster_writes_what_one_process_writes(behaviour, dashboard_port_taken):
     run = behaviour.run
-    behaviour("ais", "behaviour", "--workers", "2")
+    res = behaviour("ais", "behaviour", "--workers", "2")
+    # Only shipsight's own lines: no Dask port or unclosed-socket warnings.
+    assert res.stderr == "", res.stderr
     on_cluster = [(f["rule"], f["mmsi"], f["time"], f["end_time"], f["evidence"]) for f in run.json("flags", "list")]
     assert len(on_cluster) >= 3
     out = json.loads(behaviour("ais", "behaviour", "--json").stdout)

@@ -165,3 +165,24 @@ def test_vessels_import_all_or_nothing(run, tmp_path):
     good = write_csv(tmp_path / "w.csv", "imo,deadweight", ["8604917,3300", "8660313,4800"])
     assert "2 vessel records" in run("vessels", "import", good).stdout
     assert [v["deadweight"] for v in run.json("vessels", "list")] == [3300.0, 4800.0]
+
+
+def test_each_call_says_its_source(year, tmp_path):
+    """AIS calls count beside imagery calls; a call both saw is one, ``imagery+ais``."""
+    rows = []
+    for minute in range(0, 181, 10):  # 3 h stopped at Nampo: BRAVO's imagery call of Nov 10, and HOTEL's
+        t = f"2024-11-10T{1 + minute // 60:02d}:{minute % 60:02d}:00Z"
+        rows.append(f"273111111,{t},{NAMPO[0]},{NAMPO[1]},0.1,,,BRAVO,9358010,,80,")
+        rows.append(f"273222222,{t},{NAMPO[0] + 0.01},{NAMPO[1]},0.1,,,HOTEL,9247730,,80,")
+    plain = write_csv(tmp_path / "ais.csv", "mmsi,time,lon,lat,sog,cog,heading,name,imo,call_sign,ship_type,length_m",
+                      rows)
+    archive = tmp_path / "team.ais"
+    year("--ais", archive, "ais", "import", plain)
+    year("--ais", archive, "ais", "behaviour")
+    r = cap_json(year)
+    assert {(c["name"], c["first_seen"][:10], c["source"]) for c in r["calls"]} >= {
+        ("BRAVO", "2024-11-10", "imagery+ais"), ("ALPHA", "2024-01-10", "imagery")}
+    assert r["totals"]["100%"] == pytest.approx(1_040_000)  # BRAVO's call seen twice counts once
+    assert [(u["name"], u["source"]) for u in r["unknown"] if u["name"] == "HOTEL"] == [("HOTEL", "ais")]
+    out = year("cap", "--year", 2024).stdout
+    assert "source" in out and "imagery+ais" in out

@@ -135,3 +135,39 @@ def test_epoch_seconds_keep_every_microsecond(micros):
     text = f"{'-' if micros < 0 else ''}{whole}.{micro:06d}"
     got = parse_times([text], time_format="epoch").times.iat[0]
     assert got == pd.Timestamp(0, tz="UTC") + pd.Timedelta(microseconds=micros)
+
+
+@given(st.one_of(st.text(max_size=40), st.datetimes(timezones=st.none()).map(lambda d: d.isoformat()),
+                 st.datetimes(timezones=st.just(timezone.utc)).map(lambda d: d.isoformat())))
+def test_a_time_option_reads_iso_or_a_date_and_names_no_other_option(text):
+    """--since, --until, --received-at: an aware UTC time, or one line on how to write the value itself
+    (never the --tz or --time-format that only some commands have, for their files' times)."""
+    import click
+
+    from shipsight.cli.options import TimeType
+
+    try:
+        value = TimeType().convert(text, None, None)
+    except click.BadParameter as exc:
+        assert "--" not in exc.message.replace(repr(text.strip()), "") and "\n" not in exc.message
+        assert "2024-03-01T09:30:00Z" in exc.message or "has no time zone; add one, e.g." in exc.message
+    else:
+        assert value.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("values, kwargs", [
+    (["0001-01-01T00:00Z", "3000-01-01T00:00:00+02:00"], {}),
+    (["0001-01-01 00:00", "3000-01-01T00:00"], {"tz": "UTC"}),
+    (["01/01/0001 00:00", "01/01/3000 00:00"], {"tz": "UTC", "time_format": "%d/%m/%Y %H:%M"}),
+    (["01/01/0001 00:00 +0000"], {"time_format": "%d/%m/%Y %H:%M %z"}),
+])
+def test_years_beyond_nanosecond_times_are_refused_not_wrapped(values, kwargs):
+    """numpy wraps a year-1 or year-3000 time silently to some date in 1754 or 1830: refuse it, saying why."""
+    parsed = parse_times(values, **kwargs)
+    assert parsed.bad.all()
+    assert all("is not between the years 1678 and 2261" in r for r in parsed.reasons)
+
+
+def test_epoch_seconds_beyond_2262_are_refused():
+    parsed = parse_times(["99999999999", "1709648520"], time_format="epoch")
+    assert parsed.bad.tolist() == [True, False] and "too large" in parsed.reasons[0]

@@ -13,7 +13,7 @@ Where the work runs:
 
 - ``scheduler`` (or the environment variable ``SHIPSIGHT_DASK_SCHEDULER``),
   e.g. ``tcp://10.0.0.5:8786``: an existing cluster started with
-  ``dask-scheduler`` and ``dask-worker`` on hosts that reach the AIS archive
+  ``dask scheduler`` and ``dask worker`` on hosts that reach the AIS archive
   and the scene files by the same paths;
 - else ``workers`` > 1: a :class:`distributed.LocalCluster` of that many
   worker processes (one thread each) on this machine, closed at the end;
@@ -89,18 +89,19 @@ def dask_client(scheduler=None, *, workers=1):
             client = Client(address, timeout="20s")
         except (OSError, TimeoutError) as exc:
             raise InputError(f"no Dask scheduler answers at {address} ({exc.__class__.__name__}); start one with "
-                             "'dask-scheduler' and workers with 'dask-worker " + address + "'") from None
+                             "'dask scheduler' and workers with 'dask worker " + address + "'") from None
         try:
             yield client
         finally:
             client.close()
         return
     # A task's failure reaches this process as its own exception (bad input: one line); the
-    # workers' "Compute Failed" log of it would print it again, with a traceback. The scheduler's
-    # HTTP server on any free port (":0"): its default, 8787, taken by another run warns.
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      scheduler_kwargs={"dashboard": False}, silence_logs=logging.CRITICAL) as cluster, \
-            Client(cluster) as client:
+    # workers' "Compute Failed" log of it would print it again, with a traceback. No dashboard; the
+    # scheduler still serves its health routes over HTTP, on a free loopback port: its default, 8787,
+    # taken by another run warns (and leaves an unclosed socket).
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
         yield client
 
 

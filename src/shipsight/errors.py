@@ -39,11 +39,14 @@ class RowErrors(InputError):
 
     Each problem is a ``(row, field, reason)`` tuple, ``row`` counted as the
     user sees the file (the first data row of a CSV is row 2, after its header).
+    ``hint``, when the reader can go on past bad rows, says how (e.g. the
+    ``--on-invalid skip`` of the commands that have it).
     """
 
-    def __init__(self, source, problems):
+    def __init__(self, source, problems, *, hint=None):
         self.source = source
         self.problems = list(problems)
+        self.hint = hint
         row, field, reason = self.problems[0]
         more = len(self.problems) - 1
         tail = f" (and {more} more bad row{'s' * (more > 1)}; nothing was written)" if more else " (nothing was written)"

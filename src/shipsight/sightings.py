@@ -18,6 +18,9 @@ from shipsight.errors import InputError, RowErrors
 from shipsight.model.sightings import FIELDS, validate_sightings
 from shipsight.model.vocab import ON_INVALID
 
+#: How to go on past bad rows, said when an import lists more than it shows.
+SKIP_HINT = "--on-invalid skip imports the good rows and writes every bad one to a rejects file"
+
 
 
 def _point_from_wkt(fields):
@@ -150,7 +153,7 @@ def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None,
     problems.sort(key=lambda p: p[0])
     reported = [(int(rows[pos]), field, reason) for pos, field, reason in problems]
     if reported and on_invalid == "raise":
-        raise RowErrors(str(path), reported)
+        raise RowErrors(str(path), reported, hint=SKIP_HINT)
     if clean.empty:
         raise RowErrors(str(path), reported) if reported else InputError("holds no sightings", where=str(path))
     ids = store.add_sightings(clean, analyst=analyst or clean["analyst"].iat[0], source=str(path),

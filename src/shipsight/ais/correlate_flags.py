@@ -95,11 +95,13 @@ def dark_vessel_flags(store, archive, scope, listed, *, speed_kn=12.0, reach_max
             si, li, dist = si[ok], li[ok], dist[ok]
             keys = [f"{int(m):09d}" for m in last["mmsi"].to_numpy()[li]]
             match = by_mmsi.reindex(keys).reset_index()
-            ev = [json.dumps({"mmsi": k, "last_ping": t.isoformat().replace("+00:00", "Z"),
+            # UTC ISO 8601 with a Z, as every time shipsight prints.
+            stamps = [t.isoformat().replace("+00:00", "Z") for t in last["time"].dt.tz_convert("UTC").iloc[li]]
+            ev = [json.dumps({"mmsi": k, "last_ping": t,
                               "lon": round(float(x), 6), "lat": round(float(y), 6),
                               "sog": None if not np.isfinite(s) else round(float(s), 1),
                               "reach_m": round(float(r), 0), "scene_id": scene_id}, sort_keys=True)
-                  for k, t, x, y, s, r in zip(keys, last["time"].to_numpy()[li].astype("datetime64[ms]").astype(object),
+                  for k, t, x, y, s, r in zip(keys, stamps,
                                               last["lon"].to_numpy()[li], last["lat"].to_numpy()[li], sog[li],
                                               reach[li])]
             f = match.assign(rule="dark-vessel", sighting_id=group["id"].to_numpy()[si], port_id=pd.NA,

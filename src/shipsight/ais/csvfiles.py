@@ -191,12 +191,17 @@ def _numbers(column, n):
 
 
 def _refuse_times(path, values, bad, row0, tz):
+    from shipsight.model.times import to_utc_series
+
+    rows = np.flatnonzero(bad)[:20]
+    # A time that reads once given a zone lacks only the zone; any other is unreadable.
+    zoneless = ~np.asarray(to_utc_series(values.iloc[rows], tz="UTC")[1]) if tz is None else np.zeros(len(rows), bool)
     problems = []
-    for i in np.flatnonzero(bad)[:20]:
+    for i, no_zone in zip(rows, zoneless):
         text = values.iloc[i]
         reason = ("blank time" if text is None or not str(text).strip() else
-                  f"time {text!r} has no zone; add one (2024-03-01T09:30:00Z) or say which with --tz"
-                  if tz is None else f"time {text!r} is not ISO 8601")
+                  f"time {text!r} has no zone; add one (2024-03-01T09:30:00Z) or say which with --tz" if no_zone
+                  else f"time {text!r} is not ISO 8601; write it as 2024-03-01T09:30:00Z")
         problems.append((row0 + int(i), "time", reason))
     raise RowErrors(str(path), problems)
 

@@ -129,14 +129,21 @@ def detect_format(path, format="auto"):
         return found[0] if found[0] == "nmea" else found[1]
     if format == "nmea":
         return format
-    if found is None or found[0] != "csv":
-        raise InputError(f"--format {format} needs a CSV with its columns", where=str(path))
-    from shipsight.ais.csvfiles import LAYOUTS, REQUIRED, header_of
+    if found is not None and found[0] == "nmea":
+        raise InputError(f"--format {format} reads a CSV and this file is NMEA; use --format nmea or auto",
+                         where=str(path))
+    from shipsight.ais.csvfiles import LAYOUTS, REQUIRED, csv_layout, header_of
 
-    header = set(header_of(path))
-    missing = [LAYOUTS[format][c] for c in REQUIRED if LAYOUTS[format][c] not in header]
+    header = header_of(path)
+    needed = [LAYOUTS[format][c] for c in REQUIRED]
+    missing = [c for c in needed if c not in header]
     if missing:
-        raise InputError(f"--format {format} needs the columns {', '.join(missing)}", where=str(path))
+        other = csv_layout(header)
+        mend = (f"; it is the {other} layout: use --format {other} or auto" if other else
+                f"; rename the columns (optional ones: {', '.join(c for c in LAYOUTS[format].values() if c not in needed)})")
+        raise InputError(f"--format {format} needs the columns {', '.join(needed)}; the file has "
+                         f"{', '.join(header[:20]) or 'no header'}{' ...' if len(header) > 20 else ''}, "
+                         f"lacking {', '.join(missing)}{mend}", where=str(path))
     return format
 
 

@@ -4,7 +4,7 @@ import click
 
 from shipsight.cli.options import (TimeType, analyst_option, json_option, scheduler_option, since_option, tz_option,
                                    until_option, workers_option)
-from shipsight.cli.output import echo_err, echo_json, echo_table, records
+from shipsight.cli.output import echo_err, echo_json, echo_table, fixed, records, rounded
 from shipsight.rules import BEHAVIOUR_DEFAULTS
 
 FORMATS = ("auto", "nmea", "marinecadastre", "marinecadastre2025", "plain")
@@ -132,7 +132,7 @@ def track(app, vessel, since, until, as_json, as_geojson):
     """
     from shipsight.ais.tracks import track_lines, vessel_track
 
-    frame = vessel_track(app.store(create=False), app.archive(), vessel, since=since, until=until)
+    frame = rounded(vessel_track(app.store(create=False), app.archive(), vessel, since=since, until=until))
     if as_geojson:
         import geopandas as gpd
         import pandas as pd
@@ -142,12 +142,12 @@ def track(app, vessel, since, until, as_json, as_geojson):
                                   crs="EPSG:4326")
         from shipsight.cli.output import echo_geojson
 
-        echo_geojson(pd.concat([points, track_lines(frame)], ignore_index=True))
+        echo_geojson(rounded(pd.concat([points, track_lines(frame)], ignore_index=True)))
     elif as_json:
         echo_json(records(frame))
     else:
-        echo_table(frame, ["mmsi", "time", "lon", "lat", "sog", "cog", "heading", "name", "imo"],
-                   title=f"AIS track of {vessel}")
+        echo_table(fixed(frame, {"lon": 5, "lat": 5}), ["mmsi", "time", "lon", "lat", "sog", "cog", "heading", "name",
+                                                        "imo"], title=f"AIS track of {vessel}")
 
 
 @ais.command("imports")
@@ -250,7 +250,7 @@ def correlate(app, scene, all_scenes, analyst, as_json, **options):
         echo_table(show, ["sighting_id", "status", "mmsi", "name", "imo", "distance_m", "gate_m", "candidates"],
                    title=f"AIS correlation of scene {r.scene_id}")
         if len(r.result.ais_only):
-            echo_table(r.result.ais_only, ["mmsi", "name", "imo", "vessel_type", "length_m", "lon", "lat", "method"],
+            echo_table(fixed(r.result.ais_only, {"lon": 5, "lat": 5}), ["mmsi", "name", "imo", "vessel_type", "length_m", "lon", "lat", "method"],
                        title="AIS-only: placed in the footprint, no detection in the gate")
     for line in correlation_lines(runs):
         click.echo(line)
@@ -263,7 +263,7 @@ def correlation_record(run):
             "unplaceable": res.unplaceable, "positions": run.positions, "time_assumed_left_out": run.time_assumed,
             "sar_geometry": res.geometry,
             "saved": run.saved, "bytes_read": run.scan.bytes, "row_groups": run.scan.row_groups,
-            "sightings": records(res.matches), "ais_only": records(res.ais_only)}
+            "sightings": records(rounded(res.matches)), "ais_only": records(rounded(res.ais_only))}
 
 
 @ais.command("screen")
@@ -297,7 +297,11 @@ def screen(app, names, fuzzy_threshold, since, until, scheduler, workers, as_jso
     frame = screen_ais(app.store(create=False), since=since, until=until, fuzzy_threshold=fuzzy_threshold,
                        names=names, scheduler=scheduler, workers=workers)
     if as_json:
-        echo_json(records(frame))
+        import json
+
+        # The screening keeps designations as JSON text (as flags store them); a pipe wants them as data.
+        echo_json([{**r, "designations": json.loads(r["designations"]) if isinstance(r.get("designations"), str)
+                    else r.get("designations")} for r in records(frame)])
         return
     echo_table(frame, ["status", "mmsi", "name", "imo", "listed_name", "listed_imos", "listed_mmsis", "matched_on",
                        "mismatch", "valid_from", "valid_to"], title="AIS identities on the sanctions lists")

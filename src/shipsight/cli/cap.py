@@ -30,7 +30,7 @@ def _fractions(ctx, param, value):
 @click.option("--cap-barrels", type=float, default=500_000, show_default=True,
               help="The annual cap (UNSC resolution 2397).")
 @click.option("--max-gap-h", type=float, default=DEFAULT_MAX_GAP_H, show_default=True,
-              help="A longer gap between sightings in a port starts a new call.")
+              help="Imagery calls: a longer gap between sightings in a port starts a new call.")
 @click.option("--chart", type=click.Path(dir_okay=False), help="Also write a PNG chart of cumulative barrels.")
 @overwrite_option
 @json_option
@@ -38,7 +38,8 @@ def _fractions(ctx, param, value):
 def cap(app, year, ports, laden, barrels_per_tonne, gt_to_dwt, cap_barrels, max_gap_h, chart, overwrite, as_json):
     """Estimate refined-product deliveries from tanker port calls, after the UN Panel of Experts.
 
-    Each call of a tanker at the chosen ports counts once: its capacity
+    Each call of a tanker at the chosen ports, from imagery or AIS (column
+    source: imagery, ais, or imagery+ais for one call both saw), counts once: its capacity
     (deadweight, else gross tonnage x --gt-to-dwt; from the sanctions lists,
     else 'shipsight vessels') x --barrels-per-tonne x the laden fraction.
     Per scenario: total barrels, the month the cap was passed, the tankers
@@ -70,9 +71,9 @@ def cap(app, year, ports, laden, barrels_per_tonne, gt_to_dwt, cap_barrels, max_
                    + (f"cap passed in {passed}" if passed else "cap not passed"))
     echo_table(r.tankers, ["name", "imo", "calls", "capacity_t", "capacity_source", "capacity_from", *labels],
                title="Tankers counted")
-    echo_table(r.calls, ["first_seen", "name", "imo", "port", "capacity_t", *labels], title="Calls counted")
+    echo_table(r.calls, ["first_seen", "name", "imo", "port", "source", "capacity_t", *labels], title="Calls counted")
     if len(r.unknown):
-        echo_table(r.unknown, ["first_seen", "name", "imo", "vessel_type", "port", "reason"],
+        echo_table(r.unknown, ["first_seen", "name", "imo", "vessel_type", "port", "source", "reason"],
                    title="Calls not counted")
         click.echo("Enter a capacity with: shipsight vessels set --imo N --deadweight T --vessel-type tanker")
     else:

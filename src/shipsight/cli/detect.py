@@ -7,7 +7,7 @@ import click
 from shipsight.cli.ais import correlation_lines, correlation_record
 from shipsight.cli.options import (analyst_option, height_option, json_option, overwrite_option, polarisation_option,
                                    scheduler_option)
-from shipsight.cli.output import echo_err, echo_json, echo_table, records
+from shipsight.cli.output import echo_err, echo_json, echo_table, fixed, records
 from shipsight.cli.progress import prepare_coast, progress_bar
 
 TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axis_deg", "score", "confidence"]
@@ -201,11 +201,8 @@ def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, 
                    "ais": None if correlated is None else correlation_record(correlated),
                    "detections": records(shown)})
         return
-    show = shown.copy()
     # Degrees to 5 decimals (about a metre), pixels to a tenth: what a person can use.
-    for c, fmt in (("lon", "{:.5f}"), ("lat", "{:.5f}"), ("row", "{:.1f}"), ("col", "{:.1f}")):
-        show[c] = show[c].map(fmt.format)
-    show["confidence"] = show["confidence"].map("{:.2f}".format)
+    show = fixed(shown, {"lon": 5, "lat": 5, "row": 1, "col": 1, "confidence": 2})
     echo_table(show, TABLE_COLUMNS + (SUPPRESSED_COLUMNS if show_suppressed else []), title="detections")
     click.echo(f"{len(ships)} ship{'s' * (len(ships) != 1)} in {a['source']} ({a['kind']}, {a['radiometry']}"
                f"{', units ' + a['units_source'] if a.get('units_source') else ''}, "

@@ -29,19 +29,22 @@ class BadInput(click.ClickException):
     exit_code = 2
 
 
-#: Bad values listed one a line before the rest are summed up (--on-invalid skip writes them all).
+#: Bad values listed one a line before the rest are summed up (with the reader's hint, e.g. --on-invalid skip).
 MAX_LISTED = 100
 
 
 def describe(exc):
     """The message for a user error; bad rows of an import get one line each."""
     if isinstance(exc, RowErrors):
-        head = f"{exc.source}: {len(exc.problems)} bad value{'s' * (len(exc.problems) > 1)}; nothing was written"
-        lines = [f"  row {row}, field {field}: {reason}" for row, field, reason in exc.problems[:MAX_LISTED]]
+        if len(exc.problems) == 1:
+            return str(exc)
+        # One line per bad value, each saying the file, row and field, so a line grepped out still says where.
+        head = f"{exc.source}: {len(exc.problems)} bad values; nothing was written"
+        lines = [f"  {exc.source}, row {row}, field {field}: {reason}"
+                 for row, field, reason in exc.problems[:MAX_LISTED]]
         more = len(exc.problems) - MAX_LISTED
         if more > 0:
-            lines.append(f"  ... and {more} more; --on-invalid skip imports the good rows and writes every bad one "
-                         "to a rejects file")
+            lines.append(f"  ... and {more} more" + (f"; {exc.hint}" if exc.hint else ""))
         return "\n".join([head, *lines])
     return str(exc)
 

@@ -27,7 +27,11 @@ from shipsight.model.vocab import CONFIDENCE, ON_INVALID
 
 
 class TimeType(click.ParamType):
-    """An ISO 8601 time with a zone, or a bare date taken as a UTC day."""
+    """An ISO 8601 time with a zone, or a bare date taken as a UTC day.
+
+    An option's own value: its errors say how to write it, never name the
+    --tz or --time-format a command may have for the times in its files.
+    """
 
     name = "TIME"
 
@@ -38,19 +42,25 @@ class TimeType(click.ParamType):
         if isinstance(value, datetime):
             return value
         text = str(value).strip()
-        if len(text) == 10:
+        forms = "an ISO 8601 time with a zone (2024-03-01T09:30:00Z, 2024-03-01T18:30:00+09:00) or a date (YYYY-MM-DD)"
+        if len(text) == 10 and text[4:5] == "-":
             try:
                 day = datetime.strptime(text, "%Y-%m-%d").date()
             except ValueError:
-                self.fail(f"{value!r} is not a date (YYYY-MM-DD) or ISO 8601 time", param, ctx)
+                self.fail(f"{value!r} is not a real date; give {forms}", param, ctx)
             start = datetime.combine(day, time(), tzinfo=timezone.utc)
             return start + timedelta(days=1, microseconds=-1) if self.end_of_day else start
         from shipsight.model.times import parse_time
 
         try:
             return parse_time(text)
-        except InputError as exc:
-            self.fail(exc.message, param, ctx)
+        except InputError:
+            pass
+        try:
+            as_utc = parse_time(text, tz="UTC")
+        except InputError:
+            self.fail(f"{value!r} is not a time; give {forms}", param, ctx)
+        self.fail(f"{value!r} has no time zone; add one, e.g. {as_utc:%Y-%m-%dT%H:%M:%S}Z if it is UTC", param, ctx)
 
 
 class BBoxType(click.ParamType):

@@ -39,6 +39,45 @@ def _plain_converter():
     return plain
 
 
+#: Decimals that carry meaning in the fields shipsight prints: degrees to 1e-6 (about 0.1 m; AIS
+#: reports positions to 1/10,000 minute, ITU-R M.1371), speed and course over ground to a tenth (their
+#: AIS resolution), metres to a tenth; 0 makes a whole number (heading, counts, codes).
+DECIMALS = {"lon": 6, "lat": 6, "sog": 1, "cog": 1, "heading": 0, "nav_status": 0, "msg_type": 0,
+            "length_m": 1, "distance_m": 1, "gate_m": 1, "positions": 0}
+
+
+def rounded(df, decimals=None):
+    """``df`` with its float columns named in ``decimals`` (default :data:`DECIMALS`) as float64 rounded.
+
+    A float32 column then prints as it was written (238.6, not 238.60000610351562);
+    a column rounded to 0 decimals becomes a nullable integer.
+
+    >>> import numpy as np, pandas as pd
+    >>> out = rounded(pd.DataFrame({"cog": np.float32([238.6]), "heading": [237.0]}))
+    >>> float(out["cog"].iat[0]), str(out["heading"].dtype)
+    (238.6, 'Int64')
+    """
+    decimals = {c: d for c, d in (DECIMALS if decimals is None else decimals).items()
+                if c in df.columns and df[c].dtype.kind == "f"}
+    if not decimals:
+        return df
+    out = df.astype({c: "float64" for c in decimals}).round(decimals)
+    return out.astype({c: "Int64" for c, d in decimals.items() if d == 0})
+
+
+def fixed(df, decimals):
+    """A copy of ``df`` with the named columns as text of fixed decimals, for a table.
+
+    >>> import pandas as pd
+    >>> fixed(pd.DataFrame({"lon": [130.123456]}), {"lon": 5})["lon"].tolist()
+    ['130.12346']
+    """
+    out = df.copy()
+    for c, d in decimals.items():
+        out[c] = out[c].map(f"{{:.{d}f}}".format, na_action="ignore")
+    return out
+
+
 def records(df):
     """Rows of a frame as JSON-able dicts (geometry dropped; times as ISO 8601 UTC)."""
     plain = _plain_converter()

@@ -1,4 +1,4 @@
-"""``shipsight port-calls``: when identified vessels were in which port."""
+"""``shipsight port-calls``: when identified vessels were in which port, from imagery and from AIS."""
 
 import click
 
@@ -13,15 +13,24 @@ from shipsight.model.vocab import DEFAULT_MAX_GAP_H
 @since_option
 @until_option
 @click.option("--max-gap-h", type=click.FloatRange(min=0), default=DEFAULT_MAX_GAP_H, show_default=True,
-              help="A longer gap between sightings in one port starts a new call.")
+              help="Imagery calls: a longer gap between sightings in one port starts a new call.")
 @json_option
 @click.pass_obj
 def port_calls(app, port, vessel, since, until, max_gap_h, as_json):
-    """List port calls: consecutive sightings of one identified vessel inside one port.
+    """List port calls, from imagery and from AIS, each saying its source.
+
+    An imagery call is consecutive sightings of one identified vessel inside
+    one port (a sighting elsewhere or a gap over --max-gap-h ends it). An AIS
+    call is a vessel's positions stopped inside a port polygon, found by
+    'shipsight ais behaviour'. The source column says which: imagery, ais, or
+    imagery+ais for one call both saw (same port, the vessel by IMO, else
+    MMSI, overlapping in time), which counts once. n_sightings counts the
+    imagery sightings; AIS calls have none.
 
     \b
     Example:
       shipsight port-calls --port Rajin --json
+      shipsight port-calls --vessel 9179842 --since 2024-01-01
     """
     from shipsight.portcalls import store_port_calls
 

@@ -189,7 +189,7 @@ def keep_good_features(frame, rows, problems, *, on_invalid, path):
     """
     problems.sort(key=lambda p: p[0])
     if problems and on_invalid == "raise":
-        raise RowErrors(str(path), problems)
+        raise RowErrors(str(path), problems, hint="--on-invalid skip imports the good features and lists the bad")
     if problems:
         frame = frame[~np.isin(rows, [p[0] for p in problems])].reset_index(drop=True)
         if frame.empty:

@@ -38,8 +38,9 @@ _HAS_ZONE = r"[T\s]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s?(?:Z|[+-]\d{2}(?::?\d{2})
 _SUB_MICRO = r"[.,]\d{6}\d*[1-9]"
 # Spreadsheet display forms such as 05/03/2024 14:22, where day and month cannot be told apart.
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b")
-# Unix seconds past this are surely milliseconds (it is the year 5138).
-_EPOCH_MAX_S = 1e11
+# Unix seconds past this are beyond nanosecond times (2262-04-11), where numpy would wrap them
+# silently; milliseconds (1.7e12 today) are far past it.
+_EPOCH_MAX_S = 9_223_372_036
 
 
 def zone_of(tz):
@@ -183,6 +184,10 @@ def _dst_reason(value, tz):
             "write it with its UTC offset")
 
 
+def _range_reason(value):
+    return f"time {str(value)!r} is not between the years {_MIN_YEAR} and {_MAX_YEAR}"
+
+
 def _no_zone_reason(value):
     return f"time {value!r} has no time zone; add one ({EXAMPLE}) or say which with --tz"
 
@@ -205,13 +210,22 @@ def _utc(parsed):
     """A parsed Series as naive UTC ``datetime64[ns]`` values."""
     if parsed.dt.tz is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    return parsed.to_numpy(dtype="datetime64[ns]")
+    return _in_range(parsed).to_numpy(dtype="datetime64[ns]")
+
+
+def _in_range(parsed):
+    """Parsed times (Series) with those beyond nanosecond times as NaT: numpy would wrap them silently
+    to another date; NaT sends them to the one-by-one pass, which refuses them with a reason."""
+    return parsed.where(parsed.isna() | parsed.dt.year.between(_MIN_YEAR, _MAX_YEAR))
 
 
 def _localize(parsed, zone, tz, text, positions, reasons):
     """Zone-less parsed times (Series) read in ``zone``: UTC values; DST gaps and overlaps refused."""
-    local = parsed.astype("datetime64[ns]").dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-    for i in positions[(local.isna() & parsed.notna()).to_numpy()]:
+    inside = _in_range(parsed)
+    local = inside.astype("datetime64[ns]").dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    for i in positions[(inside.isna() & parsed.notna()).to_numpy()]:
+        reasons[i] = _range_reason(text.iat[i])
+    for i in positions[(local.isna() & inside.notna()).to_numpy()]:
         reasons[i] = _dst_reason(text.iat[i], tz)
     return _utc(local)
 
@@ -244,6 +258,8 @@ def _parse_iso(text, zone, tz, out, reasons):
         when = _isoparse(value)
         if when is None:
             reasons[i] = _unreadable_reason(value)
+        elif not _MIN_YEAR <= when.year <= _MAX_YEAR:
+            reasons[i] = _range_reason(value)
         elif when.tzinfo is None and zone is None:
             reasons[i] = _no_zone_reason(value)
         elif when.tzinfo is None:
@@ -251,6 +267,10 @@ def _parse_iso(text, zone, tz, out, reasons):
                                      np.array([i]), reasons)
         else:
             out[i] = np.datetime64(when.astimezone(timezone.utc).replace(tzinfo=None), "ns")
+
+
+#: Years a time may have: those of pandas' nanosecond times (1677-09-21 to 2262-04-11), whole years.
+_MIN_YEAR, _MAX_YEAR = 1678, 2261
 
 
 def _isoparse(value):
@@ -325,6 +345,8 @@ def _parse_layout(text, layout, zone, tz, out, reasons):
                          where="--time-format") from None
     if has_zone:
         out[:] = _utc(parsed)
+        for i in np.flatnonzero(parsed.notna().to_numpy() & np.isnat(out)):
+            reasons[i] = _range_reason(text.iat[i])
     else:
         out[:] = _localize(parsed, zone, tz, text, np.arange(len(text)), reasons)
     for i in np.flatnonzero(text.notna().to_numpy() & parsed.isna().to_numpy()):

@@ -49,7 +49,9 @@ class CapResult:
         Label (``"33%"``) -> laden fraction.
     calls : pandas.DataFrame
         The counted calls: vessel, name, imo, mmsi, port, first_seen, month,
-        capacity_t, capacity_source, and one barrels column per scenario.
+        capacity_t, capacity_source, and one barrels column per scenario;
+        ``last_seen`` and ``source`` (imagery, ais, imagery+ais) when the
+        port calls have them.
     unknown : pandas.DataFrame
         Calls in the year that could not be counted, with ``reason``.
     monthly : pandas.DataFrame
@@ -226,7 +228,7 @@ def cap_tracker(
     reason[capacity.isna() & reason.isna()] = "capacity unknown (no deadweight or gross tonnage)"
 
     base_cols = ["vessel", "name", "imo", "mmsi", "vessel_type", "port", "first_seen"]
-    base_cols += [c for c in ("last_seen",) if c in calls.columns]
+    base_cols += [c for c in ("last_seen", "source") if c in calls.columns]
     unknown = calls.loc[reason.notna(), base_cols + ["deadweight_t", "gross_tonnage"]].copy()
     unknown["reason"] = reason[reason.notna()]
     counted = calls.loc[reason.isna(), base_cols + ["capacity_t", "capacity_source"]].copy()
