@@ -3,6 +3,7 @@ flags of an MMSI over a span listed, shown, reviewed, exported and packed; AIS p
 imagery calls; partitions on a LocalCluster of two workers write what one process writes."""
 
 import json
+import re
 import socket
 
 import geopandas as gpd
@@ -53,6 +54,7 @@ def test_behaviour_flags_through_every_command(behaviour, tmp_path):
     gap = by_rule["ais-gap"]
     assert gap["sighting_id"] is None and gap["mmsi"] == "273000001"
     assert gap["time"] < gap["end_time"] and gap["explanation"].startswith("MMSI 273000001 sent no AIS for 13.0 h")
+    assert re.search(r"went silent (over )?[\d.]+ nm and came back (over )?[\d.]+ nm from shore", gap["explanation"])
     enc = by_rule["ais-encounter"]
     assert (enc["mmsi"], enc["related_mmsi"]) == ("538000001", "538000002")
     assert json.loads(enc["evidence"])["hours"] >= 2

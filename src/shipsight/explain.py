@@ -178,7 +178,7 @@ def _gap(f):
     return (_mmsi_who(f) + " sent no AIS for " + f["hours_apart"].round(1).astype(str) + " h" + _span(f)
             + ", from " + _at(f) + " to " + _at(f, "related_") + " ("
             + ev.map(lambda e: f"{_at_least(e)} positions in the {e.get('lookback_hours', 12):g} h before; "
-                               f"{_shore(e.get('start_shore_nm'))} and {_shore(e.get('end_shore_nm'))} nm from shore")
+                               f"{_shores(e.get('start_shore_nm'), e.get('end_shore_nm'))} from shore")
             + ").")
 
 
@@ -190,6 +190,11 @@ def _at_least(e):
 def _shore(nm):
     """A distance to shore in nm; None means beyond the 100 km the distance looks (54 nm)."""
     return "over 54" if nm is None else f"{nm:g}"
+
+
+def _shores(start, end):
+    """The distances to shore where a silence began and ended: ``went silent 3 nm and came back over 54 nm``."""
+    return f"went silent {_shore(start)} nm and came back {_shore(end)} nm"
 
 
 def _gap_watchlist(f):
