@@ -172,7 +172,7 @@ def test_on_invalid_skip_writes_rejects_beside_input(run, tmp_path):
         "not a time,130.2985,42.2452,",
     ])
     out = run("sightings", "import", csv, "--on-invalid", "skip")
-    assert "imported 1 sightings" in out.stdout and "2 bad rows skipped" in out.stderr
+    assert "imported 1 sighting from" in out.stdout and "2 bad rows skipped" in out.stderr
     rejects = (tmp_path / "feed.rejects.csv").read_text().splitlines()
     assert rejects[0].startswith("row,field,reason,time")
     assert rejects[1].startswith("3,mmsi,") and rejects[2].startswith("4,time,")
@@ -333,3 +333,23 @@ def test_list_as_table_or_json_needs_no_geopandas(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == [130.3, False, True]
+
+
+def test_counts_agree_with_their_nouns(run, tmp_path, ports_file):
+    # "imported 1 sightings" (issue 11 user test): one of a thing is singular, everywhere a count is printed.
+    one = tmp_path / "one.csv"
+    write_csv(one, "time,lon,lat,name", ["2024-03-05T14:22:00Z,130.3,42.24,A"])
+    assert run("sightings", "import", one).stdout.startswith(f"imported 1 sighting from {one} (ids 1-1)")
+    again = run("sightings", "import", one)
+    assert "1 row already in the log" in again.stderr
+    assert run("export", "--layer", "sightings", tmp_path / "s.csv").stdout.startswith("wrote 1 sighting to")
+    bad = tmp_path / "bad.csv"
+    write_csv(bad, "time,lon,lat", ["2024-03-05T14:22:00Z,400,42.24"])
+    assert f"{bad}: 1 bad value; nothing was written" in run("sightings", "import", bad, code=2).stderr
+    one_port = tmp_path / "port.csv"
+    write_csv(one_port, "name,lon,lat", ["Solo,131.0,43.0"])
+    assert run("ports", "import", one_port, "--buffer-m", 1000).stdout.strip() == f"imported 1 port from {one_port}"
+    two = tmp_path / "two.csv"
+    write_csv(two, "time,lon,lat,name", ["2024-03-06T14:22:00Z,130.3,42.24,B",
+                                         "2024-03-07T14:22:00Z,130.3,42.24,C"])
+    assert run("sightings", "import", two).stdout.startswith("imported 2 sightings")

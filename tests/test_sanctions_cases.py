@@ -214,7 +214,7 @@ def same_as_search(run, flags):
 
 def test_11_uk_sanctions_list_xml(run, tmp_path):
     folder = case("11-uk-sanctions-list-xml")
-    assert "UK Sanctions List version 1: 1 vessels" in run("sanctions", "import", folder / "UK_Sanctions_List.xml").stdout
+    assert "UK Sanctions List version 1: 1 vessel" in run("sanctions", "import", folder / "UK_Sanctions_List.xml").stdout
     (ship,) = run.json("sanctions", "list")
     assert (ship["name"], ship["imo"], ship["aliases"], ship["flag"]) == ("ANGARA", "9179842", ["EXAMPLE FORMER NAME"],
                                                                           "Russia")

@@ -3,7 +3,7 @@
 import click
 
 from shipsight.cli.options import analyst_option, encoding_option, json_option, layer_option, on_invalid_features_option
-from shipsight.cli.output import echo_err, echo_json, echo_table, records
+from shipsight.cli.output import count, echo_err, echo_json, echo_table, records
 from shipsight.model.vocab import PORT_KINDS
 
 
@@ -62,7 +62,7 @@ def import_(app, file, name_field, kind_field, watchlist_field, reason_field, ki
     if as_json:
         echo_json({"imported": len(ids), "ids": [int(i) for i in ids]})
     else:
-        click.echo(f"imported {len(ids)} port{'s' * (len(ids) != 1)} from {file}")
+        click.echo(f"imported {count(len(ids), 'port')} from {file}")
 
 
 @ports.command("list")

@@ -69,14 +69,14 @@ def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, al
                                   analyst=analyst, layer=layer, encoding=encoding, time_format=time_format,
                                   allow_duplicates=allow_duplicates, progress=progress)
     if result.rejected:
-        echo_err(f"warning: {result.rejected} bad row{'s' * (result.rejected > 1)} skipped; "
+        echo_err(f"warning: {count(result.rejected, 'bad row')} skipped; "
                  f"see {result.rejects_path}")
     unknown = result.unknown_identifiers
     for kind, what in (("imo", "IMO numbers (0, 0000000, 1, ...)"), ("mmsi", "MMSIs (000000000, 123456789, non-ship)")):
         if unknown.get(kind):
             echo_err(f"note: {unknown[kind]} placeholder {what} read as unknown and stored empty")
     if result.duplicates:
-        echo_err(f"{result.duplicates} row{'s' * (result.duplicates > 1)} already in the log (same time, position, "
+        echo_err(f"{count(result.duplicates, 'row')} already in the log (same time, position, "
                  "identity and source): skipped; --allow-duplicates writes them again")
     ids = result.ids
     if as_json:
@@ -86,10 +86,10 @@ def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, al
                    "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None,
                    "skipped_not_vessel": result.skipped})
     else:
-        skipped = f"; {result.skipped} row{'s' * (result.skipped != 1)} with is_vessel false skipped" \
+        skipped = f"; {count(result.skipped, 'row')} with is_vessel false skipped" \
             if result.skipped else ""
         if ids:
-            click.echo(f"imported {len(ids)} sightings from {file} (ids {ids[0]}-{ids[-1]}){skipped}")
+            click.echo(f"imported {count(len(ids), 'sighting')} from {file} (ids {ids[0]}-{ids[-1]}){skipped}")
         else:
             click.echo(f"imported 0 sightings from {file}: every row is already in the log{skipped}")
 
