@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+import pandas as pd
 import shapely
 
 from shipsight.store.convert import nullable
@@ -25,6 +27,69 @@ def port_audit_values(ports, areas):
                         "area_m2": float(area), "geometry": geom})
             for name, kind, watch, reason, area, geom, *ident in zip(
                 ports["name"], ports["kind"], ports["watchlist"], ports["reason"], areas, wkt, *identity)]
+
+
+#: What must be equal for an imported port to be one already stored: every field and the polygon.
+_SAME_PORT = ("name", "kind", "watchlist", "reason", *PORT_IDENTITY)
+#: Polygons whose vertices agree to this many degrees (about a centimetre) are the same polygon.
+_GEOMETRY_TOLERANCE = 1e-7
+
+
+def _port_keys(ports):
+    keys = {}
+    for c in _SAME_PORT:
+        values = ports[c] if c in ports.columns else pd.Series([None] * len(ports), index=ports.index)
+        if c == "kind":
+            values = values.where(values.notna(), "port")  # the store's default kind
+        elif c == "watchlist":
+            values = values.fillna(False).astype(bool)
+        # One marker for "no value": None, NaN and NA alike.
+        keys[c] = pd.Series(values, dtype=object).where(pd.notna(values), "\x00").astype(str).to_numpy()
+    return pd.DataFrame(keys)
+
+
+def stored_already(ports, stored):
+    """True for each port of ``ports`` identical to one of ``stored``.
+
+    Identical means the same name, kind, watch-listing, reason, country,
+    UN/LOCODE, WPI number and alternate name, and the same polygon (vertices
+    within 1e-7 degree, after :func:`shapely.normalize`): what a second import
+    of the same file gives. A port that differs in any of these is not
+    identical, so an edited file adds the edited ports beside the old ones.
+
+    Parameters
+    ----------
+    ports, stored : geopandas.GeoDataFrame
+        Ports to import, and the store's ports (:meth:`Store.ports`).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (len(ports),)
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> box = shapely.box(130.0, 42.0, 130.1, 42.1)
+    >>> stored = gpd.GeoDataFrame({"name": ["Rajin"], "kind": ["port"], "watchlist": [True], "reason": [None]},
+    ...                           geometry=[box], crs=4326)
+    >>> new = gpd.GeoDataFrame({"name": ["Rajin", "Rajin"], "kind": ["port", "port"], "watchlist": [True, False],
+    ...                         "reason": [None, None]}, geometry=[box, box], crs=4326)
+    >>> stored_already(new, stored).tolist()
+    [True, False]
+    """
+    if len(stored) == 0 or len(ports) == 0:
+        return np.zeros(len(ports), dtype=bool)
+    new = _port_keys(ports).assign(_new=np.arange(len(ports)))
+    old = _port_keys(stored).assign(_old=np.arange(len(stored)))
+    pairs = new.merge(old, on=list(_SAME_PORT))[["_new", "_old"]]
+    if pairs.empty:
+        return np.zeros(len(ports), dtype=bool)
+    a = shapely.normalize(np.asarray(ports.geometry.values, dtype=object)[pairs["_new"].to_numpy()])
+    b = shapely.normalize(np.asarray(stored.geometry.values, dtype=object)[pairs["_old"].to_numpy()])
+    same = shapely.equals_exact(a, b, tolerance=_GEOMETRY_TOLERANCE)
+    out = np.zeros(len(ports), dtype=bool)
+    out[pairs["_new"].to_numpy()[same]] = True
+    return out
 
 
 def _locode_key(text):
