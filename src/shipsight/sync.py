@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from shipsight.errors import InputError, RowErrors
+from shipsight.errors import InputError, RowErrors, names_the_file
 from shipsight.model.sightings import FIELDS, validate_sightings
 
 #: Fields validation fills in when a file leaves them blank: blank there means "as before".
@@ -86,6 +86,7 @@ def _base_values(store, sighting_id, mark):
     return base, later
 
 
+@names_the_file
 def sync_sightings(store, path, *, analyst, layer=None, encoding=None, tz=None, time_format=None,
                    allow_duplicates=False):
     """Apply a file of exported (and edited) sightings to the store, in one transaction.
