@@ -353,3 +353,19 @@ def test_counts_agree_with_their_nouns(run, tmp_path, ports_file):
     write_csv(two, "time,lon,lat,name", ["2024-03-06T14:22:00Z,130.3,42.24,B",
                                          "2024-03-07T14:22:00Z,130.3,42.24,C"])
     assert run("sightings", "import", two).stdout.startswith("imported 2 sightings")
+
+
+def test_bad_rows_print_as_the_readme_says(run, tmp_path):
+    # README "Commands": a summary line, one line per bad value, at most 100, then one line saying how many more.
+    path = tmp_path / "bad.csv"
+    write_csv(path, "time,lon,lat", [f"2024-03-05T14:22:00Z,{200 + i},42.24" for i in range(103)]
+              + ["2024-03-05T14:22:00,400,42.24"])
+    lines = run("sightings", "import", path, code=2).stderr.splitlines()
+    assert lines[0] == f"Error: {path}: 105 bad values; nothing was written"
+    assert lines[1] == "  row 2, field lon: lon 200 is outside [-180, 180]" and len(lines) == 1 + 100 + 1
+    assert all(line.startswith("  row ") for line in lines[1:101])
+    assert lines[-1].startswith("  ... and 5 more; --on-invalid skip imports the good rows")
+    one = tmp_path / "one.csv"
+    write_csv(one, "time,lon,lat", ["2024-03-05T14:22:00Z,130.3"])
+    assert len(run("sightings", "import", one, code=2).stderr.splitlines()) == 2
+    assert run.json("sightings", "list") == []
