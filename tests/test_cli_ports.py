@@ -143,8 +143,11 @@ def test_reimporting_the_same_ports_adds_nothing(run, tmp_path):
     wpi = case_files("gis/11-wpi-layouts-duplicate-names", tmp_path) / "UpdatedPub150_test.csv"
     assert json.loads(run("ports", "import", wpi, "--json").stdout)["imported"] == 3
     assert json.loads(run("ports", "import", wpi, "--json").stdout) == {"imported": 0, "ids": [], "duplicates": 3}
-    changed = json.loads(run("ports", "import", wpi, "--watchlist", "--json").stdout)
-    assert changed["imported"] == 3 and changed["duplicates"] == 0
+    changed = run("ports", "import", wpi, "--watchlist", "--json")
+    assert json.loads(changed.stdout)["imported"] == 3 and json.loads(changed.stdout)["duplicates"] == 0
+    # Not silent: each port now sharing its name, country and UN/LOCODE with a stored one is named.
+    assert f"warning: {wpi}: port 'Victoria' differs from the stored port of that name (id " in changed.stderr
+    assert "give --port the id or UN/LOCODE" in changed.stderr
     # --allow-duplicates writes them again, audited as every import.
     forced = json.loads(run("ports", "import", SAMPLES / "ports.geojson", "--allow-duplicates", "--json").stdout)
     assert forced["imported"] == len(stored)

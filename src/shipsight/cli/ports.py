@@ -69,6 +69,14 @@ def import_(app, file, name_field, kind_field, watchlist_field, reason_field, ki
     if duplicates:
         echo_err(f"{count(duplicates, 'port')} already stored (same name, identity, fields and polygon): skipped; "
                  "--allow-duplicates adds them again")
+    if len(ids):
+        from shipsight.store.portrows import namesakes
+
+        stored = app.store().ports()
+        new = stored["id"].isin(ids)
+        for name, same in namesakes(stored[new], stored[~new]):
+            echo_err(f"warning: {file}: port {name!r} differs from the stored port{'s' * (len(same) > 1)} of that "
+                     f"name (id {', '.join(map(str, same))}); added beside it: give --port the id or UN/LOCODE")
     for name in frame.loc[frame["repaired"], "name"]:
         echo_err(f"warning: {file}: port {name!r} had an invalid polygon and was repaired")
     for row, field, reason in frame.attrs["skipped"]:

@@ -35,9 +35,10 @@ def _report_lines(result, file):
     if r.get("company_imos"):
         lines.append(f"note: {count(r['company_imos'], 'non-vessel entry', 'non-vessel entries')} carry an IMO company number; not read as ships")
     placeholders = r.get("placeholders") or {}
-    for kind, what in (("imo", "IMO numbers (0, 0000000, ...)"), ("mmsi", "MMSIs (000000000, non-ship MIDs...)")):
+    for kind, noun, what in (("imo", "IMO number", "0, 0000000, ..."), ("mmsi", "MMSI", "000000000, non-ship MIDs...")):
         if placeholders.get(kind):
-            lines.append(f"note: {placeholders[kind]} placeholder {what} read as unknown; never matched")
+            lines.append(f"note: {count(placeholders[kind], 'placeholder ' + noun)} ({what}) read as unknown; "
+                         "never matched")
     for item in r.get("left_out") or []:
         lines.append(f"warning: entry {item['entry']}: {item['field'].upper()} {item['value']!r} left out "
                      f"({item['why']})")

@@ -72,9 +72,10 @@ def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, al
         echo_err(f"warning: {count(result.rejected, 'bad row')} skipped; "
                  f"see {result.rejects_path}")
     unknown = result.unknown_identifiers
-    for kind, what in (("imo", "IMO numbers (0, 0000000, 1, ...)"), ("mmsi", "MMSIs (000000000, 123456789, non-ship)")):
+    for kind, noun, what in (("imo", "IMO number", "0, 0000000, 1, ..."),
+                             ("mmsi", "MMSI", "000000000, 123456789, non-ship")):
         if unknown.get(kind):
-            echo_err(f"note: {unknown[kind]} placeholder {what} read as unknown and stored empty")
+            echo_err(f"note: {count(unknown[kind], 'placeholder ' + noun)} ({what}) read as unknown and stored empty")
     if result.duplicates:
         echo_err(f"{count(result.duplicates, 'row')} already in the log (same time, position, "
                  "identity and source): skipped; --allow-duplicates writes them again")

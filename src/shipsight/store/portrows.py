@@ -92,6 +92,40 @@ def stored_already(ports, stored):
     return out
 
 
+def namesakes(added, before):
+    """Ports just added that share name (any case), country and UN/LOCODE with a port stored before.
+
+    Such a port differs from the stored one (else :func:`stored_already` would
+    have skipped it), so a name now picks two ports: the import says so.
+
+    Returns
+    -------
+    list of (str, list of int)
+        The added port's name and the ids of the stored ports it shares them with.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> before = pd.DataFrame({"id": [1], "name": ["Rajin"], "country": [None], "locode": [None]})
+    >>> added = pd.DataFrame({"id": [2, 3], "name": ["RAJIN", "Najin"], "country": [None, None], "locode": [None, None]})
+    >>> namesakes(added, before)
+    [('RAJIN', [1])]
+    """
+    def keys(ports):
+        out = pd.DataFrame({"key_name": ports["name"].astype(str).str.lower().to_numpy()})
+        for c in ("country", "locode"):
+            values = ports[c] if c in ports.columns else pd.Series([None] * len(ports))
+            out[c] = pd.Series(values, dtype=object).where(pd.notna(values), "\x00").astype(str).to_numpy()
+        return out
+
+    if len(added) == 0 or len(before) == 0:
+        return []
+    pairs = keys(added).assign(name=added["name"].to_numpy(), added=added["id"].to_numpy()).merge(
+        keys(before).assign(stored=before["id"].to_numpy()), on=["key_name", "country", "locode"])
+    return [(group["name"].iat[0], sorted(int(i) for i in group["stored"]))
+            for _, group in pairs.groupby("added", sort=True)]
+
+
 def _locode_key(text):
     return "".join(str(text).split()).upper()
 
