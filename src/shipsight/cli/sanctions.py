@@ -31,9 +31,9 @@ def _report_lines(result, file):
     lines = []
     if r.get("kept_out"):
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(r["kept_out"].items(), key=lambda kv: -kv[1]))
-        lines.append(f"note: {kinds} {'row' if sum(r['kept_out'].values()) == 1 else 'rows'} in {file} are not vessels; kept out of vessel screening")
+        lines.append(f"note: {kinds} {'row' if sum(r['kept_out'].values()) == 1 else 'rows'} in {file} {'is' if sum(r['kept_out'].values()) == 1 else 'are'} not {'a vessel' if sum(r['kept_out'].values()) == 1 else 'vessels'}; kept out of vessel screening")
     if r.get("company_imos"):
-        lines.append(f"note: {count(r['company_imos'], 'non-vessel entry', 'non-vessel entries')} carry an IMO company number; not read as ships")
+        lines.append(f"note: {count(r['company_imos'], 'non-vessel entry', 'non-vessel entries')} {'carries' if r['company_imos'] == 1 else 'carry'} an IMO company number; not read as ships")
     placeholders = r.get("placeholders") or {}
     for kind, noun, what in (("imo", "IMO number", "0, 0000000, ..."), ("mmsi", "MMSI", "000000000, non-ship MIDs...")):
         if placeholders.get(kind):
