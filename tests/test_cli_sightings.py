@@ -345,7 +345,8 @@ def test_counts_agree_with_their_nouns(run, tmp_path, ports_file):
     assert run("export", "--layer", "sightings", tmp_path / "s.csv").stdout.startswith("wrote 1 sighting to")
     bad = tmp_path / "bad.csv"
     write_csv(bad, "time,lon,lat", ["2024-03-05T14:22:00Z,400,42.24"])
-    assert f"{bad}: 1 bad value; nothing was written" in run("sightings", "import", bad, code=2).stderr
+    assert run("sightings", "import", bad, code=2).stderr == (
+        f"Error: {bad}, row 2, field lon: lon 400 is outside [-180, 180] (nothing was written)\n")
     one_port = tmp_path / "port.csv"
     write_csv(one_port, "name,lon,lat", ["Solo,131.0,43.0"])
     assert run("ports", "import", one_port, "--buffer-m", 1000).stdout.strip() == f"imported 1 port from {one_port}"
@@ -356,16 +357,17 @@ def test_counts_agree_with_their_nouns(run, tmp_path, ports_file):
 
 
 def test_bad_rows_print_as_the_readme_says(run, tmp_path):
-    # README "Commands": a summary line, one line per bad value, at most 100, then one line saying how many more.
+    # README "Commands": one bad value is one line; several are a summary line and one line per bad value naming
+    # the file, at most 100, then one line saying how many more.
     path = tmp_path / "bad.csv"
     write_csv(path, "time,lon,lat", [f"2024-03-05T14:22:00Z,{200 + i},42.24" for i in range(103)]
               + ["2024-03-05T14:22:00,400,42.24"])
     lines = run("sightings", "import", path, code=2).stderr.splitlines()
     assert lines[0] == f"Error: {path}: 105 bad values; nothing was written"
-    assert lines[1] == "  row 2, field lon: lon 200 is outside [-180, 180]" and len(lines) == 1 + 100 + 1
-    assert all(line.startswith("  row ") for line in lines[1:101])
+    assert lines[1] == f"  {path}, row 2, field lon: lon 200 is outside [-180, 180]" and len(lines) == 1 + 100 + 1
+    assert all(line.startswith(f"  {path}, row ") for line in lines[1:101])
     assert lines[-1].startswith("  ... and 5 more; --on-invalid skip imports the good rows")
     one = tmp_path / "one.csv"
     write_csv(one, "time,lon,lat", ["2024-03-05T14:22:00Z,130.3"])
-    assert len(run("sightings", "import", one, code=2).stderr.splitlines()) == 2
+    assert len(run("sightings", "import", one, code=2).stderr.splitlines()) == 1  # one bad value: one line
     assert run.json("sightings", "list") == []
