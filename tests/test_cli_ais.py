@@ -170,7 +170,7 @@ def test_bad_files_exit_2_and_write_nothing(ais, tmp_path):
         == "2024-03-01T00:00:00Z"
     gps = tmp_path / "gps.nmea"
     gps.write_text("$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D\n")
-    assert "no AIS message in 1 lines" in ais("ais", "import", gps, code=2).stderr
+    assert "no AIS message in 1 line (" in ais("ais", "import", gps, code=2).stderr
     other = tmp_path / "notes.txt"
     other.write_text("just some notes\n")
     result = ais("ais", "import", other, code=2)

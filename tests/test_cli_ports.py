@@ -122,3 +122,34 @@ def test_osm_port_of_los_angeles(run):
     port = run.json("ports", "list")[0]
     assert shapely.from_wkt(port["wkt"]).contains(shapely.Point(-118.27, 33.73))
     assert json.dumps(port)  # JSON-able
+
+
+def test_reimporting_the_same_ports_adds_nothing(run, tmp_path):
+    # The user test: a second 'ports import' of one file doubled every port, then '--port Rajin' was ambiguous.
+    from conftest import SAMPLES, case_files
+
+    first = run("ports", "import", SAMPLES / "ports.geojson", "--json")
+    stored = run.json("ports", "list")
+    audit = run.json("history")
+    again = run("ports", "import", SAMPLES / "ports.geojson")
+    assert again.stdout.strip() == f"imported 0 ports from {SAMPLES / 'ports.geojson'}"
+    assert f"{len(stored)} ports already stored" in again.stderr and "skipped" in again.stderr
+    assert run.json("ports", "list") == stored
+    assert run.json("history") == audit  # nothing written, nothing audited
+    run("sightings", "list", "--port", "Rajin")  # not ambiguous
+    assert json.loads(first.stdout)["duplicates"] == 0
+
+    # Identity fields count: a WPI file again adds nothing; one port changed (watch-listed) is added beside it.
+    wpi = case_files("gis/11-wpi-layouts-duplicate-names", tmp_path) / "UpdatedPub150_test.csv"
+    assert json.loads(run("ports", "import", wpi, "--json").stdout)["imported"] == 3
+    assert json.loads(run("ports", "import", wpi, "--json").stdout) == {"imported": 0, "ids": [], "duplicates": 3}
+    changed = run("ports", "import", wpi, "--watchlist", "--json")
+    assert json.loads(changed.stdout)["imported"] == 3 and json.loads(changed.stdout)["duplicates"] == 0
+    # Not silent: each port now sharing its name, country and UN/LOCODE with a stored one is named.
+    assert f"warning: {wpi}: port 'Victoria' differs from the stored port of that name (id " in changed.stderr
+    assert "give --port the id or UN/LOCODE" in changed.stderr
+    # --allow-duplicates writes them again, audited as every import.
+    forced = json.loads(run("ports", "import", SAMPLES / "ports.geojson", "--allow-duplicates", "--json").stdout)
+    assert forced["imported"] == len(stored)
+    inserts = [a for a in run.json("history") if a["action"] == "insert" and a["entity"] == "port"]
+    assert {int(a["entity_id"]) for a in inserts} >= set(forced["ids"])

@@ -63,7 +63,7 @@ def test_report_filters_and_overwrite(log, tmp_path):
     out = tmp_path / "sts.html"
     res = log("report", out, "--rule", "ship-to-ship", "--since", "2023-11-01", "--until", "2023-11-30",
               "--bbox", "129,41,133,44")
-    assert res.stdout.strip() == f"wrote {out}: 2 sightings, 1 flags, 2 ports"
+    assert res.stdout.strip() == f"wrote {out}: 2 sightings, 1 flag, 2 ports"
     assert "--overwrite" in log("report", out, "--port", "Rajin", code=2).stderr  # kept
     res = log("report", out, "--port", "Rajin", "--overwrite")
     assert res.stdout.strip() == f"wrote {out}: 3 sightings, {len(log.json('flags', 'list')) - 1} flags, 2 ports"

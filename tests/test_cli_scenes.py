@@ -404,3 +404,32 @@ def test_sentinel1_san_pedro_bay_registers_with_its_footprint(run):
     # The swath edge cuts the north-east corner: the footprint is smaller than its frame, and pixel logging refuses it.
     assert footprint.area < 0.99 * frame.area
     assert "nodata" in one_line_error(run("log", "--scene", rec["id"], "--pixel", 2, 753, code=2))
+
+
+def test_the_time_advice_of_scenes_add_works(run, tmp_path):
+    # The user test: the zone-less --acquired advised a --tz that scenes add did not have, and a STAC Item with a
+    # zone-less datetime stayed refused after following its advice (--acquired ...Z).
+    t = from_origin(500000.0, 4000000.0, 10.0, 10.0)
+    tif = write_tif(tmp_path / "scene.tif", crs="EPSG:32652", transform=t)
+    err = one_line_error(run("scenes", "add", tif, "--acquired", "2023-10-05 02:10", code=2))
+    assert "--tz" in err
+    run("scenes", "add", tif, "--acquired", "2023-10-05 02:10", "--tz", "UTC")
+    assert run.json("scenes", "show", "scene")["acquired"] == "2023-10-05T02:10:00Z"
+    run("scenes", "add", tif, "--id", "seoul", "--acquired", "2023-10-05 11:10", "--tz", "Asia/Seoul")
+    assert run.json("scenes", "show", "seoul")["acquired"] == "2023-10-05T02:10:00Z"
+
+    lon, lat = centre_lonlat(t, "EPSG:32652", 24, 32)
+    item = {"type": "Feature", "stac_version": "1.0.0", "id": "zoneless",
+            "geometry": shapely.geometry.mapping(shapely.Point(lon, lat).buffer(0.01)),
+            "properties": {"datetime": "2023-10-05T02:10:00"}, "links": [], "assets": {}}
+    (tmp_path / "item.json").write_text(json.dumps(item))
+    err = one_line_error(run("scenes", "add", tif, "--stac", tmp_path / "item.json", code=2))
+    assert "--acquired 2023-10-05T02:10:00Z" in err and "--tz" in err and str(tmp_path / "item.json") in err
+    # Following either piece of advice registers it.
+    run("scenes", "add", tif, "--stac", tmp_path / "item.json", "--acquired", "2023-10-05T02:10Z")
+    shown = run.json("scenes", "show", "zoneless")
+    assert shown["acquired"] == "2023-10-05T02:10:00Z" and shown["stac_id"] == "zoneless"
+    item["id"] = "zoneless-seoul"
+    (tmp_path / "item2.json").write_text(json.dumps(item))
+    run("scenes", "add", tif, "--stac", tmp_path / "item2.json", "--tz", "Asia/Seoul")
+    assert run.json("scenes", "show", "zoneless-seoul")["acquired"] == "2023-10-04T17:10:00Z"

@@ -172,7 +172,7 @@ def test_on_invalid_skip_writes_rejects_beside_input(run, tmp_path):
         "not a time,130.2985,42.2452,",
     ])
     out = run("sightings", "import", csv, "--on-invalid", "skip")
-    assert "imported 1 sightings" in out.stdout and "2 bad rows skipped" in out.stderr
+    assert "imported 1 sighting from" in out.stdout and "2 bad rows skipped" in out.stderr
     rejects = (tmp_path / "feed.rejects.csv").read_text().splitlines()
     assert rejects[0].startswith("row,field,reason,time")
     assert rejects[1].startswith("3,mmsi,") and rejects[2].startswith("4,time,")
@@ -333,3 +333,41 @@ def test_list_as_table_or_json_needs_no_geopandas(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == [130.3, False, True]
+
+
+def test_counts_agree_with_their_nouns(run, tmp_path, ports_file):
+    # "imported 1 sightings" (issue 11 user test): one of a thing is singular, everywhere a count is printed.
+    one = tmp_path / "one.csv"
+    write_csv(one, "time,lon,lat,name", ["2024-03-05T14:22:00Z,130.3,42.24,A"])
+    assert run("sightings", "import", one).stdout.startswith(f"imported 1 sighting from {one} (ids 1-1)")
+    again = run("sightings", "import", one)
+    assert "1 row already in the log" in again.stderr
+    assert run("export", "--layer", "sightings", tmp_path / "s.csv").stdout.startswith("wrote 1 sighting to")
+    bad = tmp_path / "bad.csv"
+    write_csv(bad, "time,lon,lat", ["2024-03-05T14:22:00Z,400,42.24"])
+    assert run("sightings", "import", bad, code=2).stderr == (
+        f"Error: {bad}, row 2, field lon: lon 400 is outside [-180, 180] (nothing was written)\n")
+    one_port = tmp_path / "port.csv"
+    write_csv(one_port, "name,lon,lat", ["Solo,131.0,43.0"])
+    assert run("ports", "import", one_port, "--buffer-m", 1000).stdout.strip() == f"imported 1 port from {one_port}"
+    two = tmp_path / "two.csv"
+    write_csv(two, "time,lon,lat,name", ["2024-03-06T14:22:00Z,130.3,42.24,B",
+                                         "2024-03-07T14:22:00Z,130.3,42.24,C"])
+    assert run("sightings", "import", two).stdout.startswith("imported 2 sightings")
+
+
+def test_bad_rows_print_as_the_readme_says(run, tmp_path):
+    # README "Commands": one bad value is one line; several are a summary line and one line per bad value naming
+    # the file, at most 100, then one line saying how many more.
+    path = tmp_path / "bad.csv"
+    write_csv(path, "time,lon,lat", [f"2024-03-05T14:22:00Z,{200 + i},42.24" for i in range(103)]
+              + ["2024-03-05T14:22:00,400,42.24"])
+    lines = run("sightings", "import", path, code=2).stderr.splitlines()
+    assert lines[0] == f"Error: {path}: 105 bad values; nothing was written"
+    assert lines[1] == f"  {path}, row 2, field lon: lon 200 is outside [-180, 180]" and len(lines) == 1 + 100 + 1
+    assert all(line.startswith(f"  {path}, row ") for line in lines[1:101])
+    assert lines[-1].startswith("  ... and 5 more; --on-invalid skip imports the good rows")
+    one = tmp_path / "one.csv"
+    write_csv(one, "time,lon,lat", ["2024-03-05T14:22:00Z,130.3"])
+    assert len(run("sightings", "import", one, code=2).stderr.splitlines()) == 1  # one bad value: one line
+    assert run.json("sightings", "list") == []

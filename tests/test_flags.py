@@ -25,7 +25,7 @@ def listed(run, tmp_path):
         "NOIMO TANKER,,273111222,DPRK4,,NT,5000",
     ])
     out = run("sanctions", "import", path, "--list", "test list")
-    assert "1 IMO number in" in out.stderr and "fail the check digit" in out.stderr
+    assert "1 IMO number in" in out.stderr and "fails the check digit" in out.stderr
     return path
 
 

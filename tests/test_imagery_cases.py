@@ -264,11 +264,15 @@ SAFE_ID = "S1A_IW_GRDH_1SDV_20231005T093012_20231005T093037_050612_0618AB_1C2D.S
 
 def test_case08_nothing_registered(run):
     base = "imagery/08-xview3-ai2-csv-variants/inputs"
-    err = run("sightings", "import", "--format", "xview3", case(f"{base}/xview3_reference_pred.csv"), code=2).stderr
+    pred = case(f"{base}/xview3_reference_pred.csv")
+    err = run("sightings", "import", "--format", "xview3", pred, code=2).stderr
     assert len(err.strip().splitlines()) == 1 and "7e3f2a9c41d08b55v" in err and "register" in err
     assert "lon" not in err.split("(no lon/lat)")[-1]  # not "missing lon/lat columns"
-    err = run("sightings", "import", "--format", "xview3", case(f"{base}/xview3_labels.csv"), code=2).stderr
+    assert err.startswith(f"Error: {pred}: ")  # the error names the file it came from (issue 11 user test)
+    labels = case(f"{base}/xview3_labels.csv")
+    err = run("sightings", "import", "--format", "xview3", labels, code=2).stderr
     assert "scene 7e3f2a9c41d08b55v carries no time" in err and "--id 7e3f2a9c41d08b55v --acquired" in err
+    assert err.startswith(f"Error: {labels}: ")
     run("sightings", "import", "--format", "xview3", case(f"{base}/ai2_predictions.csv"))
     rows = run.json("sightings", "list")
     assert len(rows) == 3 and all(r["time"] == "2023-10-05T09:30:12Z" for r in rows)

@@ -129,3 +129,26 @@ def test_duplicates_checked_on_postgis_as_on_sqlite(db, tmp_path):
         assert (again.ids, again.duplicates) == ([], 3)
         kind = "postgis" if is_postgis(db) else "sqlite"
         assert store.kind == kind
+
+
+def test_every_import_error_names_its_file(run, tmp_path):
+    # Errors found deep inside an import (not by the reader) named no file (issue 11 user test); an option's error
+    # names the option.
+    from shipsight.errors import InputError, names_the_file
+
+    @names_the_file
+    def reader(store, path, *, where=None):
+        raise InputError("deep reason", where=where)
+
+    with pytest.raises(InputError, match=r"^in\.csv, row 3: deep reason$"):
+        reader(None, "in.csv", where="row 3")
+    with pytest.raises(InputError, match=r"^--tz: deep reason$"):
+        reader(None, "in.csv", where="--tz")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("detect_scene_row,detect_scene_column,scene_id,is_vessel\n10,20,nosuchscene,True\n")
+    err = run("sightings", "import", "--format", "xview3", labels, code=2).stderr
+    assert err.startswith(f"Error: {labels}: ") and len(err.strip().splitlines()) == 1
+    # The option stays the option.
+    good = tmp_path / "good.csv"
+    good.write_text("time,lon,lat\n2024-03-05 14:22,130.3,42.24\n")
+    assert run("sightings", "import", good, "--tz", "Mars/Base", code=2).stderr.startswith("Error: --tz: ")

@@ -46,7 +46,8 @@ def test_round_trip_move_rename_add(run, tmp_path):
     result = run("sightings", "sync", out, "--json", "--analyst", "lee")
     assert "warning:" in result.stderr and "geometry is the position" in result.stderr
     summary = json.loads(result.stdout)
-    assert summary == {"edited": {"1": ["lat", "lon"], "2": ["name"]}, "added": [38], "unchanged": 35}
+    assert summary == {"edited": {"1": ["lat", "lon"], "2": ["name"]}, "added": [38], "unchanged": 35,
+                       "duplicates": 0}
 
     after = {s["id"]: s for s in run.json("sightings", "list")}
     assert (after[1]["lon"], after[1]["lat"]) == (131.89, 43.11)
@@ -66,10 +67,39 @@ def test_round_trip_move_rename_add(run, tmp_path):
     renamed = [a for a in run.json("history", "2") if a["action"] == "edit"][-1]
     assert renamed["old"] == {"name": before[2]["name"]}
 
-    # Synced again, the same file changes nothing more (the new feature has no id, so it would be added again:
-    # a second sync is of a fresh export).
-    again = _export(run, tmp_path, "again.gpkg")
-    assert json.loads(run("sightings", "sync", again, "--json").stdout) == {"edited": {}, "added": [], "unchanged": 38}
+    # The same file synced again changes nothing and says so: its id-less feature is already in the log by the
+    # import's duplicate rule (same time, position, identity, source), so it is not added a second time.
+    audit_before = run.json("history")
+    again = run("sightings", "sync", out)
+    assert again.stdout.strip() == f"synced {out}: nothing changed (0 edited, 0 new, 37 unchanged, 1 already in the log)"
+    assert "1 new feature already in the log" in again.stderr and "--allow-duplicates" in again.stderr
+    assert len(run.json("sightings", "list")) == 38
+    assert run.json("history") == audit_before  # nothing written, not even an empty import
+    # A fresh export syncs back as unchanged.
+    fresh = _export(run, tmp_path, "again.gpkg")
+    assert json.loads(run("sightings", "sync", fresh, "--json").stdout) == {
+        "edited": {}, "added": [], "unchanged": 38, "duplicates": 0}
+    # --allow-duplicates adds the feature again, as 'sightings import --allow-duplicates' would.
+    assert json.loads(run("sightings", "sync", out, "--allow-duplicates", "--json").stdout)["added"] == [39]
+
+
+def test_new_features_of_a_csv_synced_twice_are_added_once(run, tmp_path):
+    # A file of only new features (no id in any row): the second sync adds nothing.
+    run("ports", "import", SAMPLES / "ports.geojson")
+    run("log", "--lon", "130.3", "--lat", "42.24", "--time", "2024-01-05T03:00:00Z", "--name", "A")
+    out = tmp_path / "s.csv"
+    run("export", "--layer", "sightings", out)
+    text = out.read_text().splitlines()
+    header = text[0].split(",")
+    new = dict(zip(header, text[1].split(",")))
+    new.update(id="", name="NEW ONE", time="2024-01-06T03:00:00Z")
+    out.write_text("\n".join([text[0], text[1], ",".join(new[h] for h in header), ",".join(
+        {**new, "name": "NEW TWO", "lon": "130.31"}[h] for h in header)]) + "\n")
+    first = run("sightings", "sync", out)
+    assert first.stdout.splitlines()[0] == "added 2 sightings (ids 2-3)"
+    second = run("sightings", "sync", out)
+    assert "nothing changed" in second.stdout and "2 new features already in the log" in second.stderr
+    assert [s["name"] for s in run.json("sightings", "list")] == ["A", "NEW ONE", "NEW TWO"]
 
 
 def test_edit_made_in_the_store_since_the_export_is_a_conflict(run, tmp_path):

@@ -1,5 +1,6 @@
 """Times as exports write them: every zoned ISO 8601 / RFC 3339 form, layouts, epoch seconds, zones."""
 
+import json
 import warnings
 from datetime import datetime, timedelta, timezone
 
@@ -171,3 +172,31 @@ def test_years_beyond_nanosecond_times_are_refused_not_wrapped(values, kwargs):
 def test_epoch_seconds_beyond_2262_are_refused():
     parsed = parse_times(["99999999999", "1709648520"], time_format="epoch")
     assert parsed.bad.tolist() == [True, False] and "too large" in parsed.reasons[0]
+
+
+@given(written_times(), st.sampled_from(["hours", "minutes", "seconds"]), st.booleans())
+def test_a_time_cut_short_is_malformed_not_zoneless(case, field, with_tz):
+    # The user test's 2024-03-05T14:2 was reported as "no time zone". Cut one field of an extended-format
+    # time to its first digit, with the zone (if any) kept or dropped: always "malformed", naming the field.
+    text, _ = case
+    date, clock = text[:10], text[11:]
+    if not clock[:8].count(":") == 2 or date.count("-") != 2:
+        return  # the basic format (20240305T052200) has no field boundaries to cut at
+    hh, mm, ss = clock[:2], clock[3:5], clock[6:8]
+    cut = {"hours": f"{hh[0]}", "minutes": f"{hh}:{mm[0]}", "seconds": f"{hh}:{mm}:{ss[0]}"}[field]
+    bad = f"{date}T{cut}{'Z' if with_tz else ''}"
+    for tz in (None, "UTC"):
+        parsed = parse_times([bad], tz=tz)
+        assert parsed.bad[0]
+        assert f"time {bad!r} is malformed or truncated: its {field}" in parsed.reasons[0]
+        assert "time zone" not in parsed.reasons[0]
+
+
+def test_truncated_time_names_the_row_and_field(run, tmp_path):
+    path = tmp_path / "cut.csv"
+    path.write_text("time,lon,lat,name\n2024-03-05T14:22:00Z,130.3,42.24,A\n2024-03-05T14:2,130.3,42.24,B\n")
+    result = run("sightings", "import", str(path), code=2)
+    assert f"{path}" in result.stderr
+    assert "row 3, field time: time '2024-03-05T14:2' is malformed or truncated: its minutes ('2')" in result.stderr
+    assert "time zone" not in result.stderr
+    assert json.loads(run("sightings", "list", "--json").stdout) == []

@@ -12,6 +12,9 @@ Example
 row 3, field imo: IMO 1234567 fails its check digit
 """
 
+import functools
+import inspect
+
 
 class ShipsightError(Exception):
     """Root of every error shipsight raises on purpose."""
@@ -65,3 +68,39 @@ class ShipsightWarning(UserWarning):
     """Something shipsight guessed or changed and the user should know: a time zone, an
     encoding, digits dropped. Library code raises it with :func:`warnings.warn`; the CLI
     prints each as one ``warning: ...`` line on stderr."""
+
+
+def names_the_file(func):
+    """Make each :class:`InputError` a file-reading function raises name its ``path`` argument.
+
+    Errors found deep inside an import (a scene the rows refer to, a reader's
+    own refusal) do not always know the file; the user must still be told
+    which file is wrong. An error that names the file already, or an option
+    (``where`` starting with ``--``), is left as it is.
+
+    Examples
+    --------
+    >>> @names_the_file
+    ... def read(path):
+    ...     raise InputError("scene S1 carries no time")
+    >>> read("feed.csv")
+    Traceback (most recent call last):
+    ...
+    shipsight.errors.InputError: feed.csv: scene S1 carries no time
+    """
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except RowErrors:
+            raise  # names its source already
+        except InputError as exc:
+            path = str(signature.bind(*args, **kwargs).arguments["path"])
+            where = exc.where or ""
+            if path in str(exc) or where.startswith("--"):
+                raise
+            raise type(exc)(exc.message, where=f"{path}, {where}" if where else path) from None
+
+    return wrapper

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from shipsight.digest import sha256_file
-from shipsight.errors import InputError, NotFoundError
+from shipsight.errors import InputError, NotFoundError, names_the_file
 from shipsight.sanctions import read_list
 
 #: List names given when none is said, by the format the file was read as.
@@ -39,6 +39,7 @@ class ListImport:
     report: dict
 
 
+@names_the_file
 def import_list(store, path, *, format="auto", list_name=None, analyst):
     """Import a list file as the next dated version of a named list.
 

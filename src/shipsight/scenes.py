@@ -59,7 +59,7 @@ __all__ = [
 
 
 def add_scene(store, path, *, stac=None, acquired=None, sensor=None, scene_id=None, analyst=None, polarisation=None,
-              height_m=0.0):
+              height_m=0.0, tz=None):
     """Register a raster product as a scene and return what was read from it.
 
     Parameters
@@ -74,7 +74,9 @@ def add_scene(store, path, *, stac=None, acquired=None, sensor=None, scene_id=No
     stac : str, Path or dict, optional, keyword-only
         The scene's STAC Item: id, acquisition time (or range) and sensor.
     acquired : str or datetime, optional, keyword-only
-        Acquisition time with a zone; overrides the STAC Item and the file's tags.
+        Acquisition time with a zone (or ``tz``); overrides the STAC Item and the file's tags.
+    tz : str, optional, keyword-only
+        Zone of ``acquired`` or of a STAC Item time written without one.
     sensor : str, optional, keyword-only
         Sensor or platform; overrides the STAC Item and the tags.
     scene_id : str, optional, keyword-only
@@ -110,7 +112,7 @@ def add_scene(store, path, *, stac=None, acquired=None, sensor=None, scene_id=No
     if scene_id is not None and not str(scene_id).strip():
         raise InputError("a scene id cannot be blank", where="--id")
     info = read_scene(path, stac=stac, acquired=acquired, sensor=sensor, polarisation=polarisation,
-                      height_m=height_m, scene_id=None if scene_id is None else str(scene_id).strip())
+                      height_m=height_m, scene_id=None if scene_id is None else str(scene_id).strip(), tz=tz)
     record = {
         "id": info.id,
         "path": info.path,

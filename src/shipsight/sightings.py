@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from shipsight.digest import sha256_file
-from shipsight.errors import InputError, RowErrors
+from shipsight.errors import InputError, RowErrors, names_the_file
 from shipsight.model.sightings import FIELDS, validate_sightings
 from shipsight.model.vocab import ON_INVALID
 
@@ -105,6 +105,7 @@ def rejects_path_for(path):
     return path.with_name(f"{path.stem}.rejects.csv")
 
 
+@names_the_file
 def import_sightings(store, path, *, format="auto", on_invalid="raise", tz=None, analyst=None, layer=None,
                      encoding=None, time_format=None, allow_duplicates=False, progress=None):
     """Import a file of sightings in one transaction.

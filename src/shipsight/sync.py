@@ -6,6 +6,11 @@ matched on ``id``: a changed field becomes an audited edit (a moved point is
 re-attributed to its port), a feature without an id becomes a new sighting,
 and nothing is deleted or retracted by leaving a feature out.
 
+A feature without an id that is already in the log by the rule
+``sightings import`` uses for duplicates (same time, position, identity and
+source: :meth:`shipsight.store.base.Store.add_sightings`) is not added again,
+so syncing the same file twice changes nothing the second time.
+
 Conflicts are found as a three-way merge whose base is the sighting as it was
 exported. The export writes ``revision``, the store's audit position at that
 moment; the audit log then tells each field's value at export time (the old
@@ -22,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from shipsight.errors import InputError, RowErrors
+from shipsight.errors import InputError, RowErrors, names_the_file
 from shipsight.model.sightings import FIELDS, validate_sightings
 
 #: Fields validation fills in when a file leaves them blank: blank there means "as before".
@@ -35,11 +40,18 @@ _FLOAT_TOLERANCE = 1e-9
 
 @dataclass
 class SyncResult:
-    """What a sync did: ``edited`` maps sighting id to the fields changed, ``added`` the new ids."""
+    """What a sync did: ``edited`` maps sighting id to the fields changed, ``added`` the new ids,
+    ``duplicates`` counts the features without an id that were already in the log (not added)."""
 
     edited: dict = field(default_factory=dict)
     added: list = field(default_factory=list)
     unchanged: int = 0
+    duplicates: int = 0
+
+    @property
+    def changed(self):
+        """Whether the sync wrote anything."""
+        return bool(self.edited or self.added)
 
 
 def _same(a, b):
@@ -74,7 +86,9 @@ def _base_values(store, sighting_id, mark):
     return base, later
 
 
-def sync_sightings(store, path, *, analyst, layer=None, encoding=None, tz=None, time_format=None):
+@names_the_file
+def sync_sightings(store, path, *, analyst, layer=None, encoding=None, tz=None, time_format=None,
+                   allow_duplicates=False):
     """Apply a file of exported (and edited) sightings to the store, in one transaction.
 
     Parameters
@@ -86,8 +100,10 @@ def sync_sightings(store, path, *, analyst, layer=None, encoding=None, tz=None, 
         features have no id.
     analyst : str
         Who syncs; the edits and new sightings are audited under this name.
-    layer, encoding, tz, time_format
-        As for :func:`shipsight.sightings.import_sightings`.
+    layer, encoding, tz, time_format, allow_duplicates
+        As for :func:`shipsight.sightings.import_sightings`: features without
+        an id that are already in the log are skipped and counted unless
+        ``allow_duplicates``.
 
     Returns
     -------
@@ -115,6 +131,8 @@ def sync_sightings(store, path, *, analyst, layer=None, encoding=None, tz=None, 
     >>> _ = open(out, "w").write(text)
     >>> sync_sightings(store, out, analyst="lee").edited
     {1: ['name']}
+    >>> sync_sightings(store, out, analyst="lee").changed  # the same file again
+    False
     """
     from shipsight.digest import sha256_file
     from shipsight.io.sightings import read_sightings_file
@@ -204,8 +222,10 @@ def sync_sightings(store, path, *, analyst, layer=None, encoding=None, tz=None, 
             store.edit_sighting(sid, typed, reason=reason, analyst=analyst)
             result.edited[sid] = sorted(changed)
         if new_rows:
-            added = store.add_sightings(clean.loc[new_rows], analyst=analyst, source=str(path), sha256=sha256_file(path))
+            added = store.add_sightings(clean.loc[new_rows], analyst=analyst, source=str(path),
+                                        sha256=sha256_file(path), duplicates="keep" if allow_duplicates else "skip")
             result.added = [int(i) for i in added]
+            result.duplicates = len(new_rows) - len(added)
     return result
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from shipsight.errors import InputError, RowErrors
+from shipsight.errors import InputError, RowErrors, names_the_file
 from shipsight.model import parse_imo, parse_mmsi
 
 #: Columns of a vessels CSV (``imo`` required; the others optional, blank = unknown).
@@ -93,6 +93,7 @@ def set_vessel(store, imo, *, analyst, mmsi=None, name=None, vessel_type=None, d
     return store.set_vessel(imo, analyst=analyst, **fields)
 
 
+@names_the_file
 def import_vessels(store, path, *, analyst):
     """Import a CSV of vessel particulars (columns :data:`VESSEL_FIELDS`) in one transaction.
 

@@ -194,7 +194,7 @@ def import_file(store, archive, path, *, format, received_at=None, tz=None, anal
             if progress:
                 progress(counts)
         if format == "nmea" and not counts["messages"]:
-            raise InputError(f"no AIS message in {counts['lines']} lines ({counts['other']} not AIS, "
+            raise InputError(f"no AIS message in {counts['lines']} line{'s' * (counts['lines'] != 1)} ({counts['other']} not AIS, "
                              f"{counts['broken']} broken, {counts['empty']} empty); is it an AIS NMEA file?",
                              where=str(path))
         if format == "nmea" and not counts["timed"] and not counts["time_assumed"]:

@@ -4,7 +4,7 @@ import click
 
 from shipsight.cli.options import (TimeType, analyst_option, json_option, scheduler_option, since_option, tz_option,
                                    until_option, workers_option)
-from shipsight.cli.output import echo_err, echo_json, echo_table, fixed, records, rounded
+from shipsight.cli.output import count, echo_err, echo_json, echo_table, fixed, records, rounded
 from shipsight.rules import BEHAVIOUR_DEFAULTS
 
 FORMATS = ("auto", "nmea", "marinecadastre", "marinecadastre2025", "plain")
@@ -65,8 +65,10 @@ def import_(app, files, format_, received_at, tz, analyst, as_json):
             click.echo(f"{r.file}: already imported (import {r.import_id}); nothing added")
             continue
         span = f" from {r.first_time:%Y-%m-%d %H:%M} to {r.last_time:%Y-%m-%d %H:%M} UTC" if r.first_time else ""
-        click.echo(f"{r.file} ({r.format}): {r.positions:,} positions of {r.vessels:,} MMSIs{span} into "
-                   f"{app.archive().path}; {r.statics:,} static reports -> {r.identities_added:,} new identities, "
+        click.echo(f"{r.file} ({r.format}): {count(r.positions, 'position', thousands=True)} of "
+                   f"{count(r.vessels, 'MMSI', thousands=True)}{span} into {app.archive().path}; "
+                   f"{count(r.statics, 'static report', thousands=True)} -> "
+                   f"{count(r.identities_added, 'new identity', 'new identities', thousands=True)}, "
                    f"{r.identities_extended:,} extended")
 
 
@@ -197,11 +199,12 @@ def correlation_lines(runs):
         shift = " (SAR azimuth shift applied)" if r.result.geometry else ""
         lines.append(
             f"scene {r.scene_id}: {c['matched']} matched, {c['ambiguous']} ambiguous, {c['dark']} dark, "
-            f"{c['no-coverage']} no coverage; {c['ais-only']} AIS-only; {r.result.placed:,} vessels placed from "
-            f"{r.positions:,} positions, coverage {r.result.coverage} vessels{shift}; "
-            f"{s.get('identities_written', 0)} identities written, "
+            f"{c['no-coverage']} no coverage; {c['ais-only']} AIS-only; "
+            f"{count(r.result.placed, 'vessel', thousands=True)} placed from "
+            f"{count(r.positions, 'position', thousands=True)}, coverage {count(r.result.coverage, 'vessel')}{shift}; "
+            f"{count(s.get('identities_written', 0), 'identity', 'identities')} written, "
             f"{s.get('matches_new', 0) + s.get('matches_changed', 0)} changed; "
-            f"read {r.scan.bytes / 1e6:.2f} MB in {r.scan.row_groups} row groups")
+            f"read {r.scan.bytes / 1e6:.2f} MB in {count(r.scan.row_groups, 'row group')}")
     return lines
 
 
@@ -397,7 +400,7 @@ def behaviour(app, since, until, scheduler, workers, vessel_buckets, encounter_c
         echo_json(run.as_record())
         return
     found = ", ".join(f"{rule} {n}" for rule, n in run.found.items())
-    click.echo(f"{run.positions:,} positions in {run.partitions} partitions; flags found: {found}; "
+    click.echo(f"{count(run.positions, 'position', thousands=True)} in {count(run.partitions, 'partition')}; flags found: {found}; "
                f"AIS port calls: {run.port_calls}")
     c = run.changes
     click.echo(f"flags: {c['new']} new, {c['updated']} updated, {c['withdrawn']} withdrawn, {c['unchanged']} unchanged")

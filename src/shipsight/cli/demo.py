@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from shipsight.cli.output import echo_table
+from shipsight.cli.output import count, echo_table
 
 
 @click.command()
@@ -26,15 +26,15 @@ def demo(out, samples):
     stem = "shipsight-demo" if is_server_url(out) else str(Path(out).with_suffix(""))
     result = build_demo(out, samples=samples, report=f"{stem}.html", chart=f"{stem}-cap-{DEMO_CAP_YEAR}.png")
     ports = result.ports
-    click.echo(f"Built {result.db}: {len(ports)} ports ({int(ports['watchlist'].sum())} watch-listed), "
-               f"{len(result.sightings)} sightings.")
+    click.echo(f"Built {result.db}: {count(len(ports), 'port')} ({int(ports['watchlist'].sum())} watch-listed), "
+               f"{count(len(result.sightings), 'sighting')}.")
     counts = result.sightings.groupby("port", dropna=False).size().rename("sightings").reset_index()
     counts["port"] = counts["port"].fillna("(at sea)")
     echo_table(counts, ["port", "sightings"], title="Sightings per port")
     echo_table(result.port_calls, ["vessel", "name", "port", "first_seen", "last_seen", "n_sightings"],
                title="Port calls")
     for listed in result.lists:
-        click.echo(f"Sanctions list {listed.list} v{listed.version}: {listed.entries} vessels.")
+        click.echo(f"Sanctions list {listed.list} v{listed.version}: {count(listed.entries, 'vessel')}.")
     found = ", ".join(f"{n} {rule}" for rule, n in result.flag_run.found.items())
     click.echo(f"Flags: {found}.")
     flags = result.flags.sort_values(["severity", "id"], ascending=[False, True])
@@ -47,8 +47,8 @@ def demo(out, samples):
             if len(some) > 6:
                 click.echo(f"  ... and {len(some) - 6} more: shipsight --db {result.db} flags list --rule {rule}")
     cap = result.cap.result
-    click.echo(f"\nOil-cap tracker {cap.year} at watch-listed ports ({result.vessels} tanker deadweights from "
-               f"samples/vessels.csv, illustrative): {len(cap.calls)} tanker calls counted, {len(cap.unknown)} not.")
+    click.echo(f"\nOil-cap tracker {cap.year} at watch-listed ports ({count(result.vessels, 'tanker deadweight')} from "
+               f"samples/vessels.csv, illustrative): {count(len(cap.calls), 'tanker call')} counted, {len(cap.unknown)} not.")
     totals = cap.totals()
     for label in cap.scenarios:
         passed = cap.passed[label]

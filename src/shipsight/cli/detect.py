@@ -7,7 +7,7 @@ import click
 from shipsight.cli.ais import correlation_lines, correlation_record
 from shipsight.cli.options import (analyst_option, height_option, json_option, overwrite_option, polarisation_option,
                                    scheduler_option)
-from shipsight.cli.output import echo_err, echo_json, echo_table, fixed, records
+from shipsight.cli.output import count, echo_err, echo_json, echo_table, fixed, records
 from shipsight.cli.progress import prepare_coast, progress_bar
 
 TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axis_deg", "score", "confidence"]
@@ -204,11 +204,11 @@ def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, 
     # Degrees to 5 decimals (about a metre), pixels to a tenth: what a person can use.
     show = fixed(shown, {"lon": 5, "lat": 5, "row": 1, "col": 1, "confidence": 2})
     echo_table(show, TABLE_COLUMNS + (SUPPRESSED_COLUMNS if show_suppressed else []), title="detections")
-    click.echo(f"{len(ships)} ship{'s' * (len(ships) != 1)} in {a['source']} ({a['kind']}, {a['radiometry']}"
+    click.echo(f"{count(len(ships), 'ship')} in {a['source']} ({a['kind']}, {a['radiometry']}"
                f"{', units ' + a['units_source'] if a.get('units_source') else ''}, "
                f"{a['pixel_m']:.1f} m pixels) in {seconds:.1f} s; "
-               f"GSHHG {a['gshhg']}, {a['ports_used']} port polygon{'s' * (a['ports_used'] != 1)} as harbours, "
-               f"{a['structures_used']} known structure{'s' * (a['structures_used'] != 1)}")
+               f"GSHHG {a['gshhg']}, {count(a['ports_used'], 'port polygon')} as harbours, "
+               f"{count(a['structures_used'], 'known structure')}")
     if a["suppressed"]:
         click.echo(_suppressed_line(a["suppressed"], show_suppressed))
     if written is not None:
@@ -216,7 +216,7 @@ def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, 
     if saved is not None:
         ids = saved.new_ids
         span = "" if not ids else f" (ids {ids[0]}-{ids[-1]})" if len(ids) > 1 else f" (id {ids[0]})"
-        click.echo(f"saved {len(ids)} candidate sighting{'s' * (len(ids) != 1)}{span} of scene {saved.scene_id}; "
+        click.echo(f"saved {count(len(ids), 'candidate sighting')}{span} of scene {saved.scene_id}; "
                    f"{saved.already} already in the log")
     if correlated is not None:
         click.echo("AIS: " + correlation_lines([correlated])[0])
@@ -239,8 +239,7 @@ def _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_a
         if not as_json:
             name = saved.scene_id if saved else (job.scene_id or job.path)
             tail = f"; saved {len(saved.new_ids)}, {saved.already} already in the log" if saved else ""
-            n = ship_count(found)
-            click.echo(f"{name}: {n} ship{'s' * (n != 1)}{tail}")
+            click.echo(f"{name}: {count(ship_count(found), 'ship')}{tail}")
             if found.attrs.get("suppressed"):
                 click.echo(f"  {_suppressed_line(found.attrs['suppressed'], show_suppressed)}")
             if show_suppressed:
@@ -283,7 +282,7 @@ def _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_a
                    for j, f, s in done])
         return
     total = sum(ship_count(f) for _, f, _ in done)
-    click.echo(f"{total} ship{'s' * (total != 1)} in {len(done)} scene{'s' * (len(done) != 1)}")
+    click.echo(f"{count(total, 'ship')} in {count(len(done), 'scene')}")
     if written is not None:
         click.echo(f"wrote {written}")
     for line in correlation_lines(correlated):

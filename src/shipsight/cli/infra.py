@@ -3,7 +3,7 @@
 import click
 
 from shipsight.cli.options import analyst_option, json_option, layer_option, on_invalid_features_option
-from shipsight.cli.output import echo_err, echo_geojson, echo_json, echo_table, records
+from shipsight.cli.output import count, echo_err, echo_geojson, echo_json, echo_table, records
 from shipsight.model.vocab import STRUCTURE_KINDS, STRUCTURE_RADIUS_M, STRUCTURE_STATUS
 
 _RADIUS = click.FloatRange(min=0)
@@ -133,7 +133,7 @@ def learn(app, scenes, min_scenes, tolerance_px, radius_sar_m, radius_optical_m,
         echo_json({"scenes": result.scenes, "candidates": result.new_ids, "already_known": result.known})
         return
     ids = result.new_ids
-    click.echo(f"{len(ids)} new candidate structure{'s' * (len(ids) != 1)} from {result.scenes} scenes"
+    click.echo(f"{count(len(ids), 'new candidate structure')} from {count(result.scenes, 'scene')}"
                f"{' (ids ' + ', '.join(map(str, ids)) + ')' if ids else ''}; {result.known} already in the layer")
     if ids:
         click.echo("review them with 'shipsight infra list --status candidate', then infra accept / infra reject")

@@ -101,6 +101,14 @@ def sighting_file_options(func):
                             time_format_option, encoding_option]):
         func = option(func)
     return func
+
+
+allow_duplicates_option = click.option(
+    "--allow-duplicates", is_flag=True,
+    help="Also write what is already in the store (by default it is skipped and counted): for sightings, rows "
+         "whose time, position, identity and source are in the log.")
+
+
 def _os_user():
     from shipsight.model.sightings import default_analyst
 

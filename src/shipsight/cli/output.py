@@ -147,5 +147,15 @@ def echo_record(record, *, as_json=False):
         click.echo(f"{key:<{width}}  {'' if value is None else value}")
 
 
+def count(n, singular, plural=None, *, thousands=False):
+    """``n`` and the noun agreeing with it, for messages: ``1 sighting``, ``2 sightings``, ``0 entries``.
+
+    >>> count(1, "sighting"), count(3, "row"), count(0, "entry", "entries"), count(12345, "position", thousands=True)
+    ('1 sighting', '3 rows', '0 entries', '12,345 positions')
+    """
+    number = f"{n:,}" if thousands else f"{n}"
+    return f"{number} {singular if n == 1 else plural or singular + 's'}"
+
+
 def echo_err(message):
     click.echo(message, err=True)

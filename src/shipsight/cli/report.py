@@ -2,6 +2,7 @@
 
 import click
 
+from shipsight.cli.output import count
 from shipsight.cli.options import bbox_option, since_option, until_option
 from shipsight.cli.progress import prepare_coast, progress_bar
 from shipsight.rules import RULES
@@ -48,5 +49,5 @@ def report(app, out_html, since, until, bbox, port, rule, title, overwrite):
         path, layers = write_report(app.store(create=False), out_html, since=since, until=until, bbox=bbox,
                                     port=port, rule=rule, title=title, overwrite=overwrite, progress=progress,
                                     archive=archive)
-    click.echo(f"wrote {path}: {len(layers['sightings'])} sightings, {len(layers['flags'])} flags, "
-               f"{len(layers['ports'])} ports")
+    click.echo(f"wrote {path}: {count(len(layers['sightings']), 'sighting')}, {count(len(layers['flags']), 'flag')}, "
+               f"{count(len(layers['ports']), 'port')}")

@@ -3,7 +3,7 @@
 import click
 
 from shipsight.cli.options import analyst_option, json_option
-from shipsight.cli.output import echo_err, echo_json, echo_table, records
+from shipsight.cli.output import count, echo_err, echo_json, echo_table, records
 from shipsight.io.formats import LIST_FORMAT_NAMES, LIST_FORMATS
 
 ENTRY_COLUMNS = ["list", "entry_id", "name", "imos", "mmsis", "program", "flag", "vessel_type"]
@@ -31,13 +31,14 @@ def _report_lines(result, file):
     lines = []
     if r.get("kept_out"):
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(r["kept_out"].items(), key=lambda kv: -kv[1]))
-        lines.append(f"note: {kinds} row(s) in {file} are not vessels; kept out of vessel screening")
+        lines.append(f"note: {kinds} {'row' if sum(r['kept_out'].values()) == 1 else 'rows'} in {file} {'is' if sum(r['kept_out'].values()) == 1 else 'are'} not {'a vessel' if sum(r['kept_out'].values()) == 1 else 'vessels'}; kept out of vessel screening")
     if r.get("company_imos"):
-        lines.append(f"note: {r['company_imos']} non-vessel entries carry an IMO company number; not read as ships")
+        lines.append(f"note: {count(r['company_imos'], 'non-vessel entry', 'non-vessel entries')} {'carries' if r['company_imos'] == 1 else 'carry'} an IMO company number; not read as ships")
     placeholders = r.get("placeholders") or {}
-    for kind, what in (("imo", "IMO numbers (0, 0000000, ...)"), ("mmsi", "MMSIs (000000000, non-ship MIDs...)")):
+    for kind, noun, what in (("imo", "IMO number", "0, 0000000, ..."), ("mmsi", "MMSI", "000000000, non-ship MIDs...")):
         if placeholders.get(kind):
-            lines.append(f"note: {placeholders[kind]} placeholder {what} read as unknown; never matched")
+            lines.append(f"note: {count(placeholders[kind], 'placeholder ' + noun)} ({what}) read as unknown; "
+                         "never matched")
     for item in r.get("left_out") or []:
         lines.append(f"warning: entry {item['entry']}: {item['field'].upper()} {item['value']!r} left out "
                      f"({item['why']})")
@@ -75,14 +76,14 @@ def import_(app, file, format_, list_name, analyst, as_json):
     for line in _report_lines(result, file):
         echo_err(line)
     if result.bad_imos:
-        echo_err(f"warning: {result.bad_imos} IMO number{'s' * (result.bad_imos > 1)} in {file} fail the check "
+        echo_err(f"warning: {count(result.bad_imos, 'IMO number')} in {file} {'fails' if result.bad_imos == 1 else 'fail'} the check "
                  "digit; kept and marked imo_valid=false")
     if as_json:
         echo_json(result.__dict__)
     elif result.created:
-        click.echo(f"{result.list} version {result.version}: {result.entries} vessels "
+        click.echo(f"{result.list} version {result.version}: {count(result.entries, 'vessel')} "
                    f"(+{result.added} added, -{result.removed} removed, {result.changed} changed); "
-                   f"{result.bad_imos} bad IMO check digits")
+                   f"{count(result.bad_imos, 'bad IMO check digit')}")
     else:
         click.echo(f"{result.list}: unchanged (same as version {result.version}); nothing imported")
 

@@ -2,7 +2,7 @@
 
 import click
 
-from shipsight.cli.options import analyst_option, height_option, json_option, polarisation_option
+from shipsight.cli.options import analyst_option, height_option, json_option, polarisation_option, tz_option
 from shipsight.cli.output import echo_err, echo_geojson, echo_json, echo_table, records
 from shipsight.errors import InputError
 
@@ -19,7 +19,9 @@ def scenes():
 @scenes.command("add")
 @click.argument("image", type=click.Path(exists=False))
 @click.option("--stac", type=click.Path(dir_okay=False), help="The scene's STAC Item (JSON): id, time or range, sensor.")
-@click.option("--acquired", help="Acquisition time, ISO 8601 with a zone; overrides the product, STAC and file tags.")
+@click.option("--acquired", help="Acquisition time, ISO 8601 with a zone (or --tz); overrides the product, STAC and "
+                                 "file tags.")
+@tz_option
 @click.option("--sensor", help="Sensor or platform, e.g. sentinel-2b, WV03; overrides the product, STAC and tags.")
 @click.option("--id", "scene_id",
               help="Scene id (default: the STAC Item id, else the product name, else the file name without extension).")
@@ -28,7 +30,7 @@ def scenes():
 @analyst_option
 @json_option
 @click.pass_obj
-def add(app, image, stac, acquired, sensor, scene_id, polarisation, height_m, analyst, as_json):
+def add(app, image, stac, acquired, tz, sensor, scene_id, polarisation, height_m, analyst, as_json):
     """Register a scene: a GeoTIFF/COG, a Sentinel-1/2 SAFE folder or zip, a GCP- or RPC-only image, a STAC Item.
 
     Records CRS or georeferencing (geotransform, GCPs, RPCs), size, bands,
@@ -41,20 +43,23 @@ def add(app, image, stac, acquired, sensor, scene_id, polarisation, height_m, an
     --acquired, else the STAC Item (an instant, or a range up to an hour;
     a longer range is kept as a range and sightings from it need --time),
     else the product's metadata or tags, else TIFFTAG_DATETIME (a warning
-    says so). The file's SHA-256 is kept, so a file changed later is
+    says so). --tz names the zone of an --acquired or STAC time written
+    without one (as for 'sightings import'); --acquired also overrides a
+    STAC Item whose own time has no zone. The file's SHA-256 is kept, so a file changed later is
     refused when the scene is used.
 
     \b
     Example:
       shipsight scenes add S2B_20230414_sf.tif --acquired 2023-04-14T18:59:19Z --sensor sentinel-2b
       shipsight scenes add scene.tif --stac scene_item.json
+      shipsight scenes add scene.tif --acquired "2023-10-05 11:10" --tz Asia/Seoul
       shipsight scenes add S1A_IW_GRDH_1SDV_20231005T093012_..._1C2D.SAFE --polarisation VH
       shipsight scenes add item.json
     """
     from shipsight.scenes import add_scene
 
     info = add_scene(app.store(), image, stac=stac, acquired=acquired, sensor=sensor, scene_id=scene_id,
-                     analyst=analyst, polarisation=polarisation, height_m=height_m)
+                     analyst=analyst, polarisation=polarisation, height_m=height_m, tz=tz)
     for note in info.notes:
         echo_err(f"note: {note}")
     if info.acquired is None and info.time_start is not None:

@@ -3,10 +3,10 @@
 import click
 
 from shipsight.cli.options import (
-    analyst_option, bbox_option, field_values, json_option, since_option, sighting_fields, sighting_file_options,
+    allow_duplicates_option, analyst_option, bbox_option, field_values, json_option, since_option, sighting_fields, sighting_file_options,
     tz_option, until_option,
 )
-from shipsight.cli.output import echo_err, echo_geojson, echo_json, echo_record, echo_table, records
+from shipsight.cli.output import count, echo_err, echo_geojson, echo_json, echo_record, echo_table, records
 from shipsight.cli.progress import progress_bar
 from shipsight.io.formats import SIGHTING_FORMATS
 from shipsight.model.vocab import ON_INVALID
@@ -27,9 +27,7 @@ def sightings():
 @click.option("--on-invalid", type=click.Choice(ON_INVALID), default="raise", show_default=True,
               help="raise: any bad row stops the import; skip: import good rows, write bad ones to FILE.rejects.csv.")
 @sighting_file_options
-@click.option("--allow-duplicates", is_flag=True,
-              help="Also write rows whose time, position, identity and source are already in the log "
-                   "(by default they are skipped and counted).")
+@allow_duplicates_option
 @analyst_option
 @json_option
 @click.pass_obj
@@ -71,14 +69,15 @@ def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, al
                                   analyst=analyst, layer=layer, encoding=encoding, time_format=time_format,
                                   allow_duplicates=allow_duplicates, progress=progress)
     if result.rejected:
-        echo_err(f"warning: {result.rejected} bad row{'s' * (result.rejected > 1)} skipped; "
+        echo_err(f"warning: {count(result.rejected, 'bad row')} skipped; "
                  f"see {result.rejects_path}")
     unknown = result.unknown_identifiers
-    for kind, what in (("imo", "IMO numbers (0, 0000000, 1, ...)"), ("mmsi", "MMSIs (000000000, 123456789, non-ship)")):
+    for kind, noun, what in (("imo", "IMO number", "0, 0000000, 1, ..."),
+                             ("mmsi", "MMSI", "000000000, 123456789, non-ship")):
         if unknown.get(kind):
-            echo_err(f"note: {unknown[kind]} placeholder {what} read as unknown and stored empty")
+            echo_err(f"note: {count(unknown[kind], 'placeholder ' + noun)} ({what}) read as unknown and stored empty")
     if result.duplicates:
-        echo_err(f"{result.duplicates} row{'s' * (result.duplicates > 1)} already in the log (same time, position, "
+        echo_err(f"{count(result.duplicates, 'row')} already in the log (same time, position, "
                  "identity and source): skipped; --allow-duplicates writes them again")
     ids = result.ids
     if as_json:
@@ -88,10 +87,10 @@ def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, al
                    "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None,
                    "skipped_not_vessel": result.skipped})
     else:
-        skipped = f"; {result.skipped} row{'s' * (result.skipped != 1)} with is_vessel false skipped" \
+        skipped = f"; {count(result.skipped, 'row')} with is_vessel false skipped" \
             if result.skipped else ""
         if ids:
-            click.echo(f"imported {len(ids)} sightings from {file} (ids {ids[0]}-{ids[-1]}){skipped}")
+            click.echo(f"imported {count(len(ids), 'sighting')} from {file} (ids {ids[0]}-{ids[-1]}){skipped}")
         else:
             click.echo(f"imported 0 sightings from {file}: every row is already in the log{skipped}")
 
@@ -99,16 +98,20 @@ def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, al
 @sightings.command("sync")
 @click.argument("file", type=click.Path(dir_okay=False))
 @sighting_file_options
+@allow_duplicates_option
 @analyst_option
 @json_option
 @click.pass_obj
-def sync(app, file, layer, tz, time_format, encoding, analyst, as_json):
+def sync(app, file, layer, tz, time_format, encoding, allow_duplicates, analyst, as_json):
     """Bring back sightings exported and edited in a GIS (QGIS, Google Earth).
 
     Features are matched on id: changed fields become audited edits (a moved
     point is attributed to its port afresh), features without an id become
-    new sightings, and nothing is deleted. A field also changed in the store
-    since the export is a conflict: the sync is refused and each listed.
+    new sightings, and nothing is deleted. A feature without an id whose
+    time, position, identity and source are already in the log (the rule
+    of 'sightings import') is not added again: syncing the same file twice
+    changes nothing. A field also changed in the store since the export is
+    a conflict: the sync is refused and each listed.
 
     \b
     Example:
@@ -118,16 +121,24 @@ def sync(app, file, layer, tz, time_format, encoding, analyst, as_json):
     from shipsight.sync import sync_sightings
 
     result = sync_sightings(app.store(), file, analyst=analyst, layer=layer, encoding=encoding, tz=tz,
-                            time_format=time_format)
+                            time_format=time_format, allow_duplicates=allow_duplicates)
+    if result.duplicates:
+        echo_err(f"{count(result.duplicates, 'new feature')} already in the log (same time, position, identity and "
+                 "source): not added again; --allow-duplicates adds them")
     if as_json:
         echo_json({"edited": {str(k): v for k, v in result.edited.items()}, "added": result.added,
-                   "unchanged": result.unchanged})
+                   "unchanged": result.unchanged, "duplicates": result.duplicates})
         return
     for sid, fields in result.edited.items():
         click.echo(f"edited sighting {sid}: {', '.join(fields)}")
     if result.added:
-        click.echo(f"added {len(result.added)} sightings (ids {result.added[0]}-{result.added[-1]})")
-    click.echo(f"synced {file}: {len(result.edited)} edited, {len(result.added)} new, {result.unchanged} unchanged")
+        click.echo(f"added {count(len(result.added), 'sighting')} (ids {result.added[0]}-{result.added[-1]})")
+    summary = (f"{len(result.edited)} edited, {len(result.added)} new, {result.unchanged} unchanged, "
+               f"{result.duplicates} already in the log")
+    if result.changed:
+        click.echo(f"synced {file}: {summary}")
+    else:
+        click.echo(f"synced {file}: nothing changed ({summary})")
 
 
 @sightings.command("list")

@@ -3,7 +3,7 @@
 import click
 
 from shipsight.cli.options import analyst_option, json_option
-from shipsight.cli.output import echo_json, echo_table, records
+from shipsight.cli.output import count, echo_json, echo_table, records
 
 
 @click.group()
@@ -60,7 +60,7 @@ def import_(app, file, analyst):
     from shipsight.vessels import import_vessels
 
     n = import_vessels(app.store(), file, analyst=analyst)
-    click.echo(f"{n} vessel record{'s' * (n != 1)} read from {file}")
+    click.echo(f"{count(n, 'vessel record')} read from {file}")
 
 
 @vessels.command("list")

@@ -387,7 +387,7 @@ def sensor_from_tags(tags):
 
 
 def read_scene(path, *, stac=None, acquired=None, sensor=None, scene_id=None, polarisation=None, height_m=0.0,
-               footprint_grid=1024):
+               footprint_grid=1024, tz=None):
     """Register a raster product: metadata, ground sample distance, footprint, time, sha256.
 
     Parameters
@@ -400,7 +400,10 @@ def read_scene(path, *, stac=None, acquired=None, sensor=None, scene_id=None, po
         The scene's STAC Item: gives the id, acquisition time (or range) and
         sensor (``platform``, else ``constellation``, else ``instruments``).
     acquired : str or datetime, optional, keyword-only
-        Acquisition time, with a zone; overrides the product, STAC and tags.
+        Acquisition time, with a zone (or ``tz``); overrides the product, STAC
+        and tags, so a STAC Item's zone-less time is then not refused.
+    tz : str, optional, keyword-only
+        Zone of an ``acquired`` or STAC Item time written without one (e.g. ``UTC``).
     sensor : str, optional, keyword-only
         Sensor name; overrides the product, STAC and tags.
     scene_id : str, optional, keyword-only
@@ -434,11 +437,14 @@ def read_scene(path, *, stac=None, acquired=None, sensor=None, scene_id=None, po
 
     if int(footprint_grid) < 8:
         raise InputError(f"footprint_grid must be at least 8, not {footprint_grid}")
-    product = open_product(path, polarisation=polarisation, height_m=height_m)
+    # The analyst's time first: a bad one is refused before any file is read.
+    given = parse_time(acquired, tz=tz) if acquired is not None else None
+    product = open_product(path, polarisation=polarisation, height_m=height_m, tz=tz,
+                           acquired_given=given is not None)
     where = product.path
     if stac is not None:
         item = load_item(stac)
-        apply_item(product, item, where=str(stac))
+        apply_item(product, item, where=str(stac), tz=tz, acquired_given=given is not None)
     with open_dataset(product.raster) as ds:
         georef = product.georef(ds)
         _check_readable(ds)
@@ -466,8 +472,8 @@ def read_scene(path, *, stac=None, acquired=None, sensor=None, scene_id=None, po
             )
 
     when, source = product.acquired, product.acquired_source
-    if acquired is not None:
-        when, source = parse_time(acquired), "argument"
+    if given is not None:
+        when, source = given, "argument"
     start, end = product.time_range or (None, None)
     return SceneInfo(
         id=str(scene_id or product.scene_id or Path(product.path).stem),

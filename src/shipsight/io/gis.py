@@ -39,6 +39,18 @@ def _is_shapefile(path):
     return path.suffix.lower() in (".shp", ".zip")
 
 
+def _first_of_several_layers(layers, path):
+    """The first layer's name when a file has several (said in a warning naming --layer), else None."""
+    if len(layers) < 2:
+        return None
+    names = [str(name) for name in layers[:, 0]]
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    # pyogrio's own warning ("Specify layer parameter") speaks to programmers; this names the option.
+    warnings.warn(f"{path}: has {len(names)} layers ({shown}); read the first, {names[0]!r}; choose another with "
+                  "--layer NAME", ShipsightWarning, stacklevel=3)
+    return names[0]
+
+
 def read_gis(path, *, layer=None, encoding=None):
     """Read a GIS file with pyogrio, reprojected to EPSG:4326.
 
@@ -47,7 +59,8 @@ def read_gis(path, *, layer=None, encoding=None):
     path : path
         A file of one of :data:`GIS_SUFFIXES`.
     layer : str, optional
-        Layer of a multi-layer file; KML reads every folder unless one is named.
+        Layer of a multi-layer file (default the first, with a warning that
+        names the others); KML reads every folder unless one is named.
     encoding : str, optional
         Encoding of a Shapefile's text, over its ``.cpg``.
 
@@ -84,6 +97,8 @@ def read_gis(path, *, layer=None, encoding=None):
     kml = path.suffix.lower() in (".kml", ".kmz")
     options = {"encoding": check_encoding(encoding)} if encoding else {}
     try:
+        if layer is None and not kml:
+            layer = _first_of_several_layers(pyogrio.list_layers(source), path)
         info = pyogrio.read_info(source, layer=layer) if not kml else None
         if kml:
             gdf = _read_kml(source, layer)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from shipsight.errors import InputError, RowErrors, ShipsightWarning
+from shipsight.errors import InputError, RowErrors, ShipsightWarning, names_the_file
 from shipsight.geodesy import PolarRingError, geodesic_circle, split_antimeridian, unwrap_antimeridian, widest_part_deg
 from shipsight.io.gis import GIS_SUFFIXES, read_gis
 from shipsight.model.vocab import PORT_KINDS, parse_bool
@@ -62,6 +62,7 @@ def _pick(columns, wanted, given=None, *, path, what):
     return None
 
 
+@names_the_file
 def read_ports(path, *, name_field=None, kind_field=None, watchlist_field=None, reason_field=None,
                kind=None, watchlist=None, reason=None, buffer_m=None, layer=None, on_invalid="raise",
                encoding=None, allow_large=False):

@@ -41,6 +41,12 @@ _DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b")
 # Unix seconds past this are beyond nanosecond times (2262-04-11), where numpy would wrap them
 # silently; milliseconds (1.7e12 today) are far past it.
 _EPOCH_MAX_S = 9_223_372_036
+# A year-first date and a time whose hours, minutes or seconds have one digit: cut short
+# (2024-03-05T14:2) or mistyped, never a zone question. RE2 has no look-ahead, hence (?:$|\D).
+_ISO_DATE = r"^[+-]?\d{4}-?\d{1,2}-?\d{1,2}[T\s]"
+_SHORT_FIELDS = (("hours", _ISO_DATE + r"(\d)(?:$|\D)"),
+                 ("minutes", _ISO_DATE + r"\d{2}:(\d)(?:$|\D)"),
+                 ("seconds", _ISO_DATE + r"\d{2}:\d{2}:(\d)(?:$|\D)"))
 
 
 def zone_of(tz):
@@ -188,6 +194,19 @@ def _range_reason(value):
     return f"time {str(value)!r} is not between the years {_MIN_YEAR} and {_MAX_YEAR}"
 
 
+def _short_fields(upper, text, reasons):
+    """Mark values whose hours, minutes or seconds have one digit as malformed; True where marked."""
+    marked = np.zeros(len(upper), dtype=bool)
+    for name, pattern in _SHORT_FIELDS:
+        hit = _matches(upper, pattern) & ~marked
+        for i in np.flatnonzero(hit):
+            digit = re.match(pattern, upper.iat[i]).group(1)
+            reasons[i] = (f"time {text.iat[i]!r} is malformed or truncated: its {name} ({digit!r}) need two "
+                          f"digits; write it as {EXAMPLE}")
+        marked |= hit
+    return marked
+
+
 def _no_zone_reason(value):
     return f"time {value!r} has no time zone; add one ({EXAMPLE}) or say which with --tz"
 
@@ -237,8 +256,9 @@ def _parse_iso(text, zone, tz, out, reasons):
     comma = _matches(upper, ",")
     if comma.any():
         upper = upper.where(~comma, upper.str.replace(r"(\d),(\d)", r"\1.\2", regex=True))
-    zoned = _matches(upper, _HAS_ZONE)
-    given = upper.notna().to_numpy()
+    malformed = _short_fields(upper, text, reasons)
+    zoned = _matches(upper, _HAS_ZONE) & ~malformed
+    given = upper.notna().to_numpy() & ~malformed
     if zoned.all():
         out[:] = _utc(pd.to_datetime(upper, format="ISO8601", utc=True, errors="coerce"))
     elif zoned.any():

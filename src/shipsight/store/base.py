@@ -90,10 +90,12 @@ class Store(ABC):
 
     # ports
     @abstractmethod
-    def add_ports(self, ports, *, analyst, source=None):
+    def add_ports(self, ports, *, analyst, source=None, duplicates="keep"):
         """Insert validated port polygons (GeoDataFrame: name, kind, watchlist, reason, geometry,
         and optionally country, locode, wpi_number, alternate_name) and re-attribute the
-        sightings they touch; return the new ids."""
+        sightings they touch; return the new ids (in frame order). ``duplicates="skip"``
+        leaves out ports identical to a stored one (see
+        :func:`shipsight.store.portrows.stored_already`): re-importing a file adds nothing."""
 
     @abstractmethod
     def ports(self):

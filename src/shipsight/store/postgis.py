@@ -352,9 +352,7 @@ class PostgisStore(SQLStore):
         clause = "(" + " OR ".join(["geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"] * len(boxes)) + ")"
         return clause, [v for box in boxes for v in box]
 
-    def add_ports(self, ports, *, analyst, source=None):
-        if len(ports) == 0:
-            return np.array([], dtype=np.int64)
+    def _write_ports(self, ports, *, analyst, source):
         from shipsight.geodesy import geodesic_area_m2
         from shipsight.store.portrows import PORT_IDENTITY, port_audit_values, port_identity_values
 

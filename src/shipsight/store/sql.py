@@ -23,7 +23,7 @@ from shipsight.store.base import EDITABLE, SCHEMA_VERSION, SightingQuery, Store
 from shipsight.store.convert import nullable, now_utc, plain, text_times, time_text, times_text
 from shipsight.store.flagsync import FLAG_EVIDENCE, plan_flag_sync, typed_flags
 from shipsight.store.lists import ENTRY_COLUMNS, entry_rows, same_entries, typed_entries
-from shipsight.store.portrows import PORT_IDENTITY
+from shipsight.store.portrows import PORT_IDENTITY, stored_already
 
 #: The analyst-entered particulars of a vessel (table ``vessels``), beside id and updated_at.
 VESSEL_COLUMNS = ("imo", "mmsi", "name", "vessel_type", "deadweight", "gross_tonnage", "note")
@@ -196,6 +196,21 @@ class SQLStore(AISRows, AISMatchRows, Store):
             self.conn.execute(f"UPDATE schema_version SET version = {p}", (SCHEMA_VERSION,))
 
     # -- ports ---------------------------------------------------------------
+    @abstractmethod
+    def _write_ports(self, ports, *, analyst, source):
+        """Insert ports (at least one), audit each and re-attribute sightings; return the new ids."""
+
+    def add_ports(self, ports, *, analyst, source=None, duplicates="keep"):
+        if duplicates not in DUPLICATES:
+            raise InputError(f"duplicates must be one of {', '.join(DUPLICATES)}, not {duplicates!r}")
+        with self.transaction():
+            if duplicates == "skip" and len(ports):
+                # Under the write lock, as for sightings: a concurrent import of the same file is seen.
+                ports = ports[~stored_already(ports, self.ports())]
+            if len(ports) == 0:
+                return np.array([], dtype=np.int64)
+            return self._write_ports(ports, analyst=analyst, source=source)
+
     def ports(self):
         df = self._query(f"SELECT id, name, kind, watchlist, reason, {', '.join(PORT_IDENTITY)}, area_m2, source,"
                          f" {self._wkb('geom')} AS geom FROM ports ORDER BY id")

@@ -194,9 +194,7 @@ class SQLiteStore(SQLStore):
         clause = ("id IN (SELECT r.id FROM structures_rtree r WHERE " + " OR ".join([one] * len(boxes)) + ")")
         return clause, [v for minx, miny, maxx, maxy in boxes for v in (maxx, minx, maxy, miny)]
 
-    def add_ports(self, ports, *, analyst, source=None):
-        if len(ports) == 0:
-            return np.array([], dtype=np.int64)
+    def _write_ports(self, ports, *, analyst, source):
         from shipsight.geodesy import geodesic_area_m2
 
         geoms = np.asarray(ports.geometry.values, dtype=object)

@@ -163,7 +163,8 @@ def describe_raster(ds, product):
     return product
 
 
-def open_product(path, *, polarisation=None, height_m=0.0, denoise=False, fill=None, band_name=None):
+def open_product(path, *, polarisation=None, height_m=0.0, denoise=False, fill=None, band_name=None, tz=None,
+                 acquired_given=False):
     """Read a product: what it is, how it is georeferenced, what its values mean.
 
     Parameters
@@ -183,6 +184,9 @@ def open_product(path, *, polarisation=None, height_m=0.0, denoise=False, fill=N
         A fill value known already (stored with a scene): skips detection.
     band_name : str, optional
         Sentinel-2: the band to read from a SAFE (default ``B08``).
+    tz, acquired_given
+        A STAC Item: the zone of its zone-less times, and whether the
+        analyst gave the time (see :func:`shipsight.imagery.products.stac.item_times`).
 
     Returns
     -------
@@ -209,7 +213,8 @@ def open_product(path, *, polarisation=None, height_m=0.0, denoise=False, fill=N
     if p.is_file() and p.suffix.lower() in (".json", ".geojson"):
         from shipsight.imagery.products.stac import product_from_item
 
-        return product_from_item(p, polarisation=polarisation, height_m=height_m, denoise=denoise)
+        return product_from_item(p, polarisation=polarisation, height_m=height_m, denoise=denoise, tz=tz,
+                                 acquired_given=acquired_given)
     safe = find_safe(p)
     if safe is not None:
         name = safe.name.upper()

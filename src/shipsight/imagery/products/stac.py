@@ -61,34 +61,47 @@ def load_item(stac):
     return doc
 
 
-def _zoned(text, name, item_id, where):
+def _zoned(text, name, item_id, where, tz=None, acquired_given=False):
+    """An Item's time, aware; a zone-less one read in ``tz``, or None when the analyst gave
+    the time (``acquired_given``: it overrides the Item's), else refused with the remedies."""
     from shipsight.imagery.scene import parse_tag_time
     from shipsight.model import parse_time
 
     try:
-        return parse_time(text)
+        return parse_time(text, tz=tz)
     except InputError:
         pass
     bare = parse_tag_time(text)
     if bare is not None:
+        if acquired_given:
+            return None
         shown = bare.strftime("%Y-%m-%dT%H:%M:%S")
         raise InputError(f"STAC Item {item_id}: {name} {text!r} has no time zone; give the time with "
-                         f"--acquired {shown}Z if it is UTC, or with its offset (e.g. {shown}+09:00)", where=where)
+                         f"--acquired {shown}Z if it is UTC, or with its offset (e.g. {shown}+09:00), or say "
+                         "the Item's zone with --tz (e.g. --tz UTC)", where=where)
     raise InputError(f"STAC Item {item_id}: {name} {text!r} is not a time", where=where)
 
 
-def item_times(item, *, where="stac"):
-    """``(acquired, start, end)`` of an Item, aware UTC (each may be None); see the module docstring."""
+def item_times(item, *, where="stac", tz=None, acquired_given=False):
+    """``(acquired, start, end)`` of an Item, aware UTC (each may be None); see the module docstring.
+
+    Zone-less times are read in ``tz`` when given; with ``acquired_given`` (the
+    analyst gave the time, which overrides the Item's) they are left out rather
+    than refused.
+    """
     props = item.get("properties", {})
     iid = item.get("id")
     when = props.get("datetime")
     start, end = props.get("start_datetime"), props.get("end_datetime")
-    start = _zoned(start, "start_datetime", iid, where) if start else None
-    end = _zoned(end, "end_datetime", iid, where) if end else None
+    zoned = dict(tz=tz, acquired_given=acquired_given)
+    start = _zoned(start, "start_datetime", iid, where, **zoned) if start else None
+    end = _zoned(end, "end_datetime", iid, where, **zoned) if end else None
     if start and end and end < start:
         raise InputError(f"STAC Item {iid}: end_datetime is before start_datetime", where=where)
     if when:
-        return _zoned(when, "datetime", iid, where).astimezone(timezone.utc), start, end
+        when = _zoned(when, "datetime", iid, where, **zoned)
+        if when is not None:
+            return when.astimezone(timezone.utc), start, end
     if start is None:
         return None, None, end
     if end is not None and end - start > SHORT_RANGE:
@@ -137,20 +150,21 @@ def item_asset(item, item_path, *, asset=None):
     return p
 
 
-def product_from_item(item_path, *, asset=None, **options):
-    """Open the raster asset of a STAC Item file as a product carrying the Item's facts."""
+def product_from_item(item_path, *, asset=None, tz=None, acquired_given=False, **options):
+    """Open the raster asset of a STAC Item file as a product carrying the Item's facts
+    (``tz``, ``acquired_given`` as for :func:`item_times`)."""
     from shipsight.imagery.products import open_product
 
     item = load_item(item_path)
     path = item_asset(item, item_path, asset=asset)
     product = open_product(path, **options)
-    apply_item(product, item, where=str(item_path))
+    apply_item(product, item, where=str(item_path), tz=tz, acquired_given=acquired_given)
     return product
 
 
-def apply_item(product, item, *, where):
+def apply_item(product, item, *, where, tz=None, acquired_given=False):
     """Give a product the Item's id, times and sensor (the Item is the scene's own metadata)."""
-    acquired, start, end = item_times(item, where=where)
+    acquired, start, end = item_times(item, where=where, tz=tz, acquired_given=acquired_given)
     product.stac = item
     product.scene_id = item.get("id") or product.scene_id
     if acquired is not None or start is not None:
