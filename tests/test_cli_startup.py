@@ -44,3 +44,22 @@ def test_every_registered_command_is_listed_in_help():
     out = CliRunner().invoke(cli, ["--help"]).output
     for name in COMMANDS:
         assert f"  {name} " in out
+
+
+def test_help_lists_each_command_with_its_own_summary_without_importing_it():
+    import subprocess
+    import sys
+
+    import click
+
+    from shipsight.cli.main import SUMMARIES, cli
+
+    ctx = click.Context(cli)
+    assert set(SUMMARIES) == set(COMMANDS)
+    for name in COMMANDS:
+        assert cli.get_command(ctx, name).get_short_help_str(500) == SUMMARIES[name], name
+    loaded = subprocess.run([sys.executable, "-c", "import sys\nfrom shipsight.cli.main import cli\n"
+                             "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
+                             "print(sorted(m for m in sys.modules if m.startswith('shipsight.cli.') and m != "
+                             "'shipsight.cli.main'))"], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip().splitlines()[-1] == "[]"

@@ -12,7 +12,6 @@ stderr, once per message, without Python's source path and line.
 """
 
 import importlib
-import logging
 import warnings
 from contextlib import contextmanager
 
@@ -49,17 +48,6 @@ def describe(exc):
     return str(exc)
 
 
-class _WarningLines(logging.Handler):
-    """Library log records of WARNING and above (rasterio logs GDAL's warnings) as warning lines."""
-
-    def __init__(self, emit_line):
-        super().__init__(level=logging.WARNING)
-        self.emit_line = emit_line
-
-    def emit(self, record):
-        self.emit_line(record.getMessage())
-
-
 @contextmanager
 def warning_lines():
     """Show every warning raised or logged inside as ``warning: MESSAGE`` on stderr, once each.
@@ -75,8 +63,17 @@ def warning_lines():
             seen.add(text)
             click.echo(f"warning: {text}", err=True)
 
+    # Imported here, not at the top: logging costs --help (which never gets here) a tenth of its start-up.
+    import logging
+
+    class WarningLines(logging.Handler):
+        """Library log records of WARNING and above (rasterio logs GDAL's warnings) as warning lines."""
+
+        def emit(self, record):
+            emit_line(record.getMessage())
+
     root = logging.getLogger()
-    handler = _WarningLines(emit_line)
+    handler = WarningLines(level=logging.WARNING)
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
@@ -116,11 +113,45 @@ COMMANDS = {
 }
 
 
+#: The one-line help of each command as ``shipsight --help`` lists it, so that listing imports no
+#: command module (tests/test_cli_startup.py checks each against its command's own help).
+SUMMARIES = {
+    "ais": "AIS: positions in a columnar archive beside the store, identities over time in the store.",
+    "cap": "Estimate refined-product deliveries from tanker port calls, after the UN Panel of Experts.",
+    "chip": "Write an evidence chip (PNG) of a sighting, cut from its scene.",
+    "copy": "Copy a whole log (ports, scenes, sightings, lists, flags, audit) into another store.",
+    "demo": "Build a store from samples/ and print what the log finds.",
+    "detect": "Find ships in a SAR or optical product with a CFAR detector; print, write or save them.",
+    "evidence": "Write the evidence pack of a flag to OUT (a new folder, or a file ending in .zip).",
+    "export": "Export a layer of the log to a GIS file in EPSG:4326.",
+    "flag": "Run the flag rules over the store (or a time window / box); safe to re-run.",
+    "flags": "Flags raised by the rules: list and review.",
+    "history": "Show the audit log: who changed what, when, old and new values.",
+    "infra": "Fixed structures (breakwaters, piers, platforms, wind turbines, buoys) that detection suppresses.",
+    "init": "Create the store, or upgrade it to the newest schema.",
+    "log": "Log one sighting and print its id.",
+    "port-calls": "List port calls, from imagery and from AIS, each saying its source.",
+    "ports": "Port areas: ports, terminals, anchorages, shipyards, berths.",
+    "report": "Write the map report: ONE self-contained HTML file that needs no network.",
+    "sanctions": "Sanctions lists: OFAC (sdn.csv, SDN.XML, advanced XML), UN, UK, EU, OpenSanctions, plain CSV.",
+    "scenes": "Satellite scenes: register GeoTIFF/COG files, list, show, find coverage.",
+    "sightings": "Sightings of ships: import, sync, list, show, edit, retract.",
+    "vessels": "Vessel particulars entered by analysts (used by 'shipsight cap' when lists lack them).",
+}
+
+
 class ShipsightGroup(click.Group):
     """Loads each sub-command on use and translates user errors into exit code 2."""
 
     def list_commands(self, ctx):
         return sorted(COMMANDS)
+
+    def format_commands(self, ctx, formatter):
+        from click.utils import make_default_short_help
+
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, make_default_short_help(SUMMARIES[name], limit)) for name in sorted(COMMANDS)])
 
     def get_command(self, ctx, name):
         module = COMMANDS.get(name)
