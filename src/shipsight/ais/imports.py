@@ -192,7 +192,7 @@ def import_file(store, archive, path, *, format, received_at=None, tz=None, anal
             vessels.update(mmsi.tolist())
             kinds += np.bincount(mmsi_kind_codes(positions.column("mmsi").to_numpy())[0], minlength=len(MMSI_KINDS))
             if progress:
-                progress(counts)
+                progress(counts["positions"], None)  # how many a file holds is known only at its end
         if format == "nmea" and not counts["messages"]:
             raise InputError(f"no AIS message in {counts['lines']} line{'s' * (counts['lines'] != 1)} ({counts['other']} not AIS, "
                              f"{counts['broken']} broken, {counts['empty']} empty); is it an AIS NMEA file?",
@@ -259,6 +259,8 @@ def import_ais(store, archive, paths, *, format="auto", received_at=None, tz=Non
     tz : str, optional
         Zone of a plain CSV's times written without one.
     analyst : str
+    progress : callable, optional
+        ``progress(positions_read, None)`` after each batch of a file (its total is unknown until read).
 
     Returns
     -------

@@ -5,6 +5,7 @@ import click
 from shipsight.cli.options import (TimeType, analyst_option, json_option, scheduler_option, since_option, tz_option,
                                    until_option, workers_option)
 from shipsight.cli.output import count, echo_err, echo_json, echo_table, fixed, records, rounded
+from shipsight.cli.progress import progress_bar
 from shipsight.rules import BEHAVIOUR_DEFAULTS
 
 FORMATS = ("auto", "nmea", "marinecadastre", "marinecadastre2025", "plain")
@@ -48,8 +49,9 @@ def import_(app, files, format_, received_at, tz, analyst, as_json):
     from shipsight.ais.imports import import_ais
 
     store = app.store()
-    results = import_ais(store, app.archive(create=True), files, format=format_, received_at=received_at, tz=tz,
-                         analyst=analyst)
+    with progress_bar("importing AIS", "positions read") as progress:
+        results = import_ais(store, app.archive(create=True), files, format=format_, received_at=received_at, tz=tz,
+                             analyst=analyst, progress=progress)
     for r in results:
         for line in r.warnings() if r.created or not r.recorded else []:
             echo_err(f"warning: {line}")
