@@ -90,3 +90,11 @@ def test_version_1_postgis_store_upgrades(empty_pg_url):
     with psycopg.connect(empty_pg_url) as conn:
         partial = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'sightings_imo'").fetchone()[0]
     assert "WHERE (imo IS NOT NULL)" in partial
+
+
+def test_id_lists_longer_than_sqlites_variable_limit(db):
+    # A flag run over 300,000 sightings asks for their correlations by id: past SQLite's 32,766 variables.
+    with open_store(db) as store:
+        assert store.ais_matches(sighting_ids=range(100_000)).empty
+        assert store.ais_matches(sighting_ids=np.arange(3)).empty and store.ais_matches(sighting_ids=[]).empty
+        assert store.structures(ids=range(40_000)).empty

@@ -134,8 +134,11 @@ class SQLiteStore(SQLStore):
         return expr  # stored as WKB already
 
     def _id_in(self, column, ids):
-        # "0": SQLite reads an integer as a truth value, and an empty list matches nothing.
-        return (f"{column} IN ({', '.join('?' * len(ids))})" if ids else "0"), list(ids)
+        # "0": SQLite reads an integer as a truth value, and an empty list matches nothing. Many ids go
+        # as one JSON array: a placeholder each would pass SQLite's limit on variables (32,766).
+        if not ids:
+            return "0", []
+        return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(list(ids), default=lambda v: v.item())]
 
     def _place_clauses(self, q):
         if q.bbox is None:
