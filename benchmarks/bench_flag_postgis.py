@@ -63,11 +63,13 @@ def child(target):
 def join_child(target):
     """PostGIS's 500 m / 72 h join alone, on the flag run's own inputs: seconds and pairs found."""
     from shipsight.rules.engine import _best_matches
+    from shipsight.sanctions.screening import screening_entries
     from shipsight.store import open_store
 
     with open_store(target) as store:
         scope = store.flag_inputs()
-        listed = scope[scope["id"].isin(_best_matches(scope, store.list_entries(), 90)["sighting_id"])]
+        entries = screening_entries(store.list_entries(version="all"))
+        listed = scope[scope["id"].isin(_best_matches(scope, entries, 90)["sighting_id"])]
         t = time.perf_counter()
         pairs = store.pairs_near(scope, listed, distance_m=500.0, window_h=72.0)
         seconds = time.perf_counter() - t
