@@ -333,6 +333,8 @@ def test_case09_orthorectified_copy_registers(run, tmp_path):
     assert out["count"] == 4 and out["dtypes"] == ["uint16"] * 4 and out["crs"] == "EPSG:32652"
     assert out["gsd_m"] == pytest.approx(0.5, abs=0.01)
     assert out["acquired"] == "2023-10-05T02:10:31+00:00"
+    got = run.json("detect", "--scene", "wv03_rajin_ortho")["detections"]  # its nodata border is not water
+    assert len(got) == 1 and distance_m(got[0]["lon"], got[0]["lat"], 130.2985, 42.2452) < 3.0
 
 
 def test_case09_detect_finds_the_one_hull(run):
