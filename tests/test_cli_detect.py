@@ -135,13 +135,16 @@ def test_land_file_masks_ships_under_it(run, sea, tmp_path):
 
 
 def test_ports_let_the_image_decide_where_gshhg_says_land(run, tmp_path):
-    # The same open-water clutter placed where GSHHG has land (Seoul, UTM 52N): GSHHG masks it all,
-    # but inside a port polygon GSHHG is not trusted and the image (all water here) decides.
+    # The same open-water clutter placed where GSHHG has land (Seoul, UTM 52N). GSHHG calls it all
+    # land, so the image decides and says so; inside a port polygon GSHHG is not trusted and the
+    # image (all water here) decides, outside it GSHHG masks.
     image = tmp_path / "harbour.tif"
     ships = [{"row": 150, "col": 60, "length_m": 150, "heading_deg": 20, "db": 13},
              {"row": 150, "col": 240, "length_m": 150, "heading_deg": 70, "db": 13}]
     truth = make_scene(image, width=300, height=300, ships=ships, seed=6, origin=(323_000.0, 4_160_000.0))
-    assert run.json("detect", image)["detections"] == []
+    res = run("detect", image, "--json", code=0)
+    assert len(json.loads(res.stdout)["detections"]) == 2
+    assert "GSHHG calls 100% of the scene land" in res.stderr and "port polygon" in res.stderr
     with rasterio.open(image) as src:
         from rasterio.warp import transform_bounds
 
@@ -155,8 +158,9 @@ def test_ports_let_the_image_decide_where_gshhg_says_land(run, tmp_path):
     assert len(got["detections"]) == 1
     right = truth[truth["col"] > 150].iloc[0]
     assert abs(got["detections"][0]["col"] - right["col"]) < 4
-    # --no-ports: back to GSHHG everywhere; --land polygons still mask inside ports.
-    assert run.json("detect", image, "--no-ports")["detections"] == []
+    # --no-ports: back to GSHHG land everywhere, so the image decides again; --land polygons
+    # still mask inside ports.
+    assert len(run.json("detect", image, "--no-ports")["detections"]) == 2
     land = tmp_path / "land.geojson"
     gpd.GeoDataFrame(geometry=[port], crs="EPSG:4326").to_file(land)
     assert run.json("detect", image, "--land", land)["detections"] == []

@@ -102,8 +102,13 @@ def test_gshhg_land_never_reported(tmp_path):
     p = tmp_path / "seoul.tif"
     make_scene(p, width=400, height=400, n_ships=3, ship_db=15, seed=6, origin=(323_000.0, 4_160_000.0))
     assert len(detect(p, use_landmask=False)) == 3
-    found = detect(p, use_landmask=True)
+    found = detect(p, use_landmask=True, water_from_image=False)
     assert len(found) == 0
+    # With the image's own water mask, a coastal scene GSHHG calls land throughout is a basin
+    # GSHHG filled: the image decides, and says so (tests/test_detect_small.py).
+    found = detect(p)
+    assert len(found) == 3 and found.attrs["gshhg"].startswith("overruled")
+    assert any("GSHHG calls 100% of the scene land" in w for w in found.attrs["warnings"])
 
 
 def test_open_sea_skips_gshhg_and_harbours_lift_it(tmp_path):

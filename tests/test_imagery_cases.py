@@ -6,6 +6,7 @@ by the test with rasterio.
 """
 
 import csv
+import json
 import math
 import warnings
 
@@ -331,6 +332,21 @@ def test_case09_orthorectified_copy_registers(run, tmp_path):
     assert abs(out["width"] - 407) <= 2 and abs(out["height"] - 308) <= 2
     assert out["count"] == 4 and out["dtypes"] == ["uint16"] * 4 and out["crs"] == "EPSG:32652"
     assert out["gsd_m"] == pytest.approx(0.5, abs=0.01)
+    assert out["acquired"] == "2023-10-05T02:10:31+00:00"
+    got = run.json("detect", "--scene", "wv03_rajin_ortho")["detections"]  # its nodata border is not water
+    assert len(got) == 1 and distance_m(got[0]["lon"], got[0]["lat"], 130.2985, 42.2452) < 3.0
+
+
+def test_case09_detect_finds_the_one_hull(run):
+    """A 200 x 150 m scene (smaller than the 800 m CFAR window) wholly inside GSHHG's harbour "land"."""
+    run("scenes", "add", case(RPC09))
+    res = run("detect", case(RPC09), "--json", code=0)
+    got = json.loads(res.stdout)["detections"]
+    assert len(got) == 1
+    assert distance_m(got[0]["lon"], got[0]["lat"], 130.2985, 42.2452) < 3.0
+    assert got[0]["length_m"] == pytest.approx(140.0, rel=0.1)
+    assert "smaller than the 800 m background window" in res.stderr and "sigma-clipped" in res.stderr
+    assert "GSHHG calls 100% of the scene land" in res.stderr
 
 
 # ------------------------------------------------------------------ case 10

@@ -86,8 +86,11 @@ def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, 
     (0-180 from north), peak and mean value and a score (dB over clutter).
     GSHHG land, --land polygons and land seen in the image are masked;
     inside the store's port polygons the image, not GSHHG, says where the
-    water is. A warning says when little of the valid area was searched, or
-    nothing was found in a scene larger than the background window.
+    water is, and so it does (with a warning) in a coastal scene GSHHG calls
+    land almost throughout. Scenes smaller than the background window are
+    searched against the clutter of their whole water, sigma-clipped. A
+    warning says when little of the valid area was searched, or nothing was
+    found in a scene larger than the background window.
 
     What is not a ship is suppressed, never silently: objects near the
     store's accepted structures (shipsight infra), touching land, on

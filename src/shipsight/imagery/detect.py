@@ -10,7 +10,9 @@ false-alarm probability. Window sizes are in metres and follow the pixel
 size. The background is measured on a grid of pixel blocks with integral
 images and interpolated between block centres; every pixel is tested first
 against the lowest threshold around it and the few that pass are tested
-exactly. SAR thresholds use the gamma law of multi-look intensity with the
+exactly. A scene smaller than the background window has no ring: one
+sigma-clipped clutter estimate over its whole water serves every block
+(:func:`~shipsight.imagery.detect_tile.scene_clutter`). SAR thresholds use the gamma law of multi-look intensity with the
 number of looks estimated from the ring itself, optical thresholds a
 Gaussian law. Bright pixels within ``link`` distance form objects; objects
 much weaker than a bright neighbour and within the reach of its side lobes
@@ -33,7 +35,8 @@ loaded only for scenes within about 10 km of a coast (a small index shipped
 with shipsight says which; see :func:`~shipsight.imagery.landmask.gshhg_cells`).
 Inside ``harbours`` (port polygons) GSHHG's coastline, too coarse for quays
 and basins, is not used: the land seen in the image and the land polygons
-decide there.
+decide there, and in a coastal scene GSHHG calls land almost throughout
+(a basin it filled in; :data:`_GSHHG_OVERRULE`), with a warning.
 
 Example
 -------
@@ -56,7 +59,7 @@ import rasterio
 from rasterio.windows import Window
 
 from shipsight.errors import InputError
-from shipsight.imagery.detect_tile import TilePlan, process_tile, read_intensity, read_tile
+from shipsight.imagery.detect_tile import CLIP_SIGMA, TilePlan, process_tile, read_intensity, read_tile
 from shipsight.imagery.landmask import gshhg_cells, land_block_grid, on_land, read_mask_polygons
 from shipsight.imagery.objects import RAY_M, RAY_MIN_PX
 from shipsight.imagery.products.dataset import open_dataset
@@ -79,6 +82,10 @@ _PFA_GROW_RATIO = 1e3  # hysteresis: pixels this much likelier in clutter may gr
 _PFA_GROW = 1e-3  # ...but no likelier than this
 _LAND_OPENING_M = 300.0  # image land: narrower than twice this is not land (ships, lobes, wakes)
 _SEARCHED_MIN = 0.25  # warn when less of the valid area than this was searched
+# GSHHG land over this much of a coastal scene (past what harbours exempt): it is a basin GSHHG
+# filled, and the image decides. 1 % leaves room for GSHHG's coastline (~100-500 m off in
+# harbours) clipping a corner; more GSHHG sea than that is real sea in the scene, and GSHHG stays.
+_GSHHG_OVERRULE = 0.99
 
 
 def detect(
@@ -139,7 +146,8 @@ def detect(
         Full widths, in metres, of the guard window (holds the ship, kept out
         of the statistics) and of the background window around it; the ring
         between them measures the clutter. ``guard_m`` should exceed the
-        longest ship.
+        longest ship. A scene smaller than ``background_m`` both ways is
+        measured as a whole instead, sigma-clipped (a note says so).
     min_length_m, max_length_m : float
         Objects outside this range of length are not ships. Default minimum:
         2.5 ground pixels (a single speckle spike or a pair is not a ship).
@@ -155,6 +163,9 @@ def detect(
     use_landmask : bool
         Mask GSHHG land (roaring-landmask). Scenes the coarse index finds
         more than a cell (~11 km) from any coast skip it: nothing to mask.
+        A coastal scene GSHHG calls land over 99 % of its blocks (less
+        ``harbours``) is left to the image's water mask when
+        ``water_from_image``, with a warning.
     harbours : GeoSeries or sequence of shapely geometries, optional
         Port, harbour and anchorage polygons (a plain sequence is in
         EPSG:4326). Inside them GSHHG is not trusted -- its ~100 m coastline
@@ -296,6 +307,7 @@ class _LandOracle:
     def __init__(self, enabled):
         self.enabled = enabled
         self.status = "used" if enabled else "off"
+        self.overruled = None
 
     def __enter__(self):
         return self
@@ -313,9 +325,26 @@ class _LandOracle:
             return np.zeros(np.shape(lon), dtype=bool)
         return on_land(lon, lat)
 
-    def later_grid(self, georef, nby, nbx, block, exempt=None):
-        """The land grid of the scene's blocks, less ``exempt``: a callable, None when no land is left."""
-        return _Later(land_block_grid(georef, nby, nbx, block), exempt)
+    def later_grid(self, georef, nby, nbx, block, exempt=None, image_decides=False):
+        """The land grid of the scene's blocks, less ``exempt``: a callable, None when no land is left.
+
+        With ``image_decides`` (a coastal scene whose image has a water mask of
+        its own), GSHHG land over :data:`_GSHHG_OVERRULE` of the blocks is not
+        believed: a scene wholly inside GSHHG "land" that is being searched
+        for ships is a harbour basin or a new quay GSHHG filled. GSHHG is then
+        dropped for the scene (None, and not asked about the detections) and
+        :attr:`overruled` holds the fraction it called land.
+        """
+        grid = land_block_grid(georef, nby, nbx, block)
+        if image_decides and grid.size:
+            masked = grid if exempt is None else grid & ~exempt
+            fraction = float(np.count_nonzero(masked)) / masked.size
+            if fraction >= _GSHHG_OVERRULE:
+                self.overruled = fraction
+                self.enabled = False
+                self.status = f"overruled by the image (GSHHG called {fraction:.0%} of the scene land)"
+                return None
+        return _Later(grid, exempt)
 
 
 class _Later:
@@ -603,7 +632,8 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
     # unless the coarse index says the scene is open sea.
     nby, nbx = -(-height // block), -(-width // block)
     box = _scene_lonlat_box(georef)
-    if oracle.enabled and box is not None and gshhg_cells(*box) == "sea":
+    cells = gshhg_cells(*box) if oracle.enabled and box is not None else None
+    if cells == "sea":
         oracle.not_needed()
     harbour_geoms = _harbours_near(harbours, box, georef)
     if oracle.enabled:
@@ -612,7 +642,15 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
             from shipsight.imagery.landmask import rasterize_polygons
 
             exempt = rasterize_polygons(harbour_geoms, rasterio.Affine.scale(block), (nby, nbx))
-        probe.land_blocks = oracle.later_grid(georef, nby, nbx, block, exempt)
+        # Not inland (the index's "land"): there GSHHG is right that nothing floats.
+        probe.land_blocks = oracle.later_grid(georef, nby, nbx, block, exempt,
+                                              image_decides=water_from_image and cells == "coast")
+        if oracle.overruled is not None:
+            facts["warnings"].append(
+                f"GSHHG calls {oracle.overruled:.0%} of the scene land (it fills harbour basins and misses new "
+                "quays): the image's own water mask decides where the water is instead. A port polygon for this "
+                "harbour (shipsight ports import) says so for good; --land FILE masks land you know; "
+                "--no-landmask ignores GSHHG everywhere")
 
     geoms = _pixel_polygons(read_mask_polygons(land, mask_geoms, crs="EPSG:4326"), georef)
     if len(geoms):
@@ -631,6 +669,15 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
     # Enough ring pixels for a stable mean and variance: a fifth of a full ring, at least 16.
     ring_area = ((2 * r_back + 1) ** 2 - (2 * r_guard + 1) ** 2) * block * block
     probe.min_count = max(16, ring_area // 5)
+    scene_h_m, scene_w_m = height * px_m, width * px_m
+    if max(scene_h_m, scene_w_m) < background_m:
+        # No ring fits, and the background square would hold the ship itself: one
+        # robust clutter estimate over the whole scene's water (detect_tile.scene_clutter).
+        probe.scene_clutter = True
+        tile = None
+        facts["notes"].append(
+            f"scene {scene_w_m:.0f} x {scene_h_m:.0f} m is smaller than the {background_m:g} m background window: "
+            f"clutter measured over the whole scene, sigma-clipped at {CLIP_SIGMA:g} sigma")
     grid = np.log(np.geomspace(0.5, 50.0, 400))
     probe.enl_table = (grid, gammainccinv(np.exp(grid), pfa) / np.exp(grid))
     probe.t_gauss = float(-ndtri(pfa))

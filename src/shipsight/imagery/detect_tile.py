@@ -47,6 +47,8 @@ from shipsight.imagery.landmask import image_land_blocks, rasterize_polygons
 from shipsight.imagery.objects import N_RAYS, land_contact, max_beam_px, merge_fragments, ray_profiles
 
 MIN_SEEDS = 2  # pixels above the detection threshold an object needs
+CLIP_SIGMA = 4.0  # scene clutter: sigma-clipping limit (scipy.stats.sigmaclip's default)
+MIN_CLUTTER_PX = 16  # scene clutter: fewer water pixels than this give no background
 
 
 @dataclass
@@ -91,6 +93,7 @@ class TilePlan:
     ray_px: int = 10  # samples per ray of the objects' ray profiles
     water_threshold: float = float("nan")  # optical: log brightness below which is water (berths.water_threshold)
     ndwi: tuple = None  # optical: (green, NIR) bands for a water index, 1-based
+    scene_clutter: bool = False  # scene smaller than the background window: one clutter estimate for it all
 
 
 def read_intensity(src, plan, window):
@@ -152,26 +155,77 @@ def block_sums(x, B, valid=None, level=None):
     return s1, s2, n, nb
 
 
-def cfar_threshold(s1, s2, n, plan):
+def scene_clutter(values):
+    """Mean and variance of the clutter in a scene's water, robust to the ships in it.
+
+    For scenes smaller than the CFAR background window, where no ring around
+    a pixel fits and the plain mean and variance of the whole scene would be
+    inflated by the ships themselves (a hull of 5 % of the pixels at 8 times
+    the water's brightness more than doubles the standard deviation).
+    Iterative sigma clipping (``scipy.stats.sigmaclip``: values more than
+    :data:`CLIP_SIGMA` standard deviations from the mean are dropped and the
+    statistics recomputed until nothing more is dropped; the "kappa-sigma
+    clipping" of astronomical background estimation, e.g. Bertin & Arnouts
+    1996, SExtractor, A&AS 117, 393) removes the targets and leaves the
+    clutter; at 4 sigma it drops 6e-5 of Gaussian clutter.
+
+    Parameters
+    ----------
+    values : ndarray
+        The water pixels' intensities (any shape; NaN ignored).
+
+    Returns
+    -------
+    (float, float, int)
+        Mean, variance (of the kept values, float64) and how many were kept;
+        ``(nan, nan, 0)`` with fewer than :data:`MIN_CLUTTER_PX` values.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> water = rng.normal(100.0, 5.0, (150, 200))
+    >>> water[70:80, 30:170] = 800.0  # a hull: 5 % of the pixels at 8x the water
+    >>> mu, var, n = scene_clutter(water)
+    >>> round(mu), round(var ** 0.5), n < water.size
+    (100, 5, True)
+    """
+    from scipy.stats import sigmaclip  # not at import: scipy.stats costs half a second, needed only here
+
+    v = np.asarray(values, dtype=np.float64).ravel()
+    v = v[np.isfinite(v)]
+    if v.size < MIN_CLUTTER_PX:
+        return float("nan"), float("nan"), 0
+    kept = sigmaclip(v, CLIP_SIGMA, CLIP_SIGMA).clipped
+    return float(kept.mean()), float(kept.var()), int(kept.size)
+
+
+def cfar_threshold(s1, s2, n, plan, clutter=None):
     """Threshold and background mean per block from block sums.
 
     The background is the ring between the guard square (``r_guard`` blocks
     each side) and the background square (``r_back``). Where the ring holds
-    fewer than ``min_count`` valid pixels (scene edges, small scenes, next to
-    land) the whole background square is used; where even that is too few,
-    the threshold is infinite: nothing is detected without a background.
+    fewer than ``min_count`` valid pixels (scene edges, next to land) the
+    whole background square is used; where even that is too few, the
+    threshold is infinite: nothing is detected without a background.
+    ``clutter``, a ``(mean, variance, count)`` of :func:`scene_clutter`, is
+    used for every block instead (scenes smaller than the background window).
     """
-    big = [_box(a, plan.r_back) for a in (s1, s2, n)]
-    small = [_box(a, plan.r_guard) for a in (s1, s2, n)]
-    ring = [b - s for b, s in zip(big, small)]
-    use_ring = ring[2] >= plan.min_count
-    S1 = np.where(use_ring, ring[0], big[0])
-    S2 = np.where(use_ring, ring[1], big[1])
-    N = np.where(use_ring, ring[2], big[2])
-    ok = N >= plan.min_count
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mu = S1 / N
-        var = np.maximum(S2 / N - mu * mu, 0.0)
+    if clutter is not None:
+        mu = np.full(s1.shape, clutter[0])
+        var = np.full(s1.shape, clutter[1])
+        ok = np.full(s1.shape, clutter[2] >= MIN_CLUTTER_PX)
+    else:
+        big = [_box(a, plan.r_back) for a in (s1, s2, n)]
+        small = [_box(a, plan.r_guard) for a in (s1, s2, n)]
+        ring = [b - s for b, s in zip(big, small)]
+        use_ring = ring[2] >= plan.min_count
+        S1 = np.where(use_ring, ring[0], big[0])
+        S2 = np.where(use_ring, ring[1], big[1])
+        N = np.where(use_ring, ring[2], big[2])
+        ok = N >= plan.min_count
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mu = S1 / N
+            var = np.maximum(S2 / N - mu * mu, 0.0)
     if plan.kind == "sar":
         with np.errstate(invalid="ignore", divide="ignore"):
             enl = np.clip(mu * mu / var, 0.5, 50.0)
@@ -278,7 +332,6 @@ def process_tile(src, plan, spec, x=None):
         # Half the land contrast (in dB) per pixel: land pixels clear it despite speckle.
         level = np.float32(plan.water_level * 10 ** (plan.land_db / 20.0))
     s1, s2, n, nb = block_sums(x, B, valid, level)
-    del valid
     n_valid_blocks = n.copy()
 
     land = np.zeros((nby, nbx), dtype=bool)
@@ -293,7 +346,15 @@ def process_tile(src, plan, spec, x=None):
     s2[land] = 0.0
     n[land] = 0.0
 
-    thr, mu, grow = cfar_threshold(s1, s2, n, plan)
+    clutter = None
+    if plan.scene_clutter:  # one tile holds the whole scene: its water, all of it
+        water = np.repeat(np.repeat(~land, B, axis=0), B, axis=1)
+        if valid is not None:
+            water &= valid
+        clutter = scene_clutter(x[water])
+        del water
+    del valid
+    thr, mu, grow = cfar_threshold(s1, s2, n, plan, clutter)
     thr[land] = np.inf
     grow[land] = np.inf
     # Water searched in the core: valid pixels of blocks with a threshold (not land, enough background).
