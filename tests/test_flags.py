@@ -199,6 +199,21 @@ def test_sanctions_versions_diff_search(run, tmp_path):
     assert "sha256" in shown and all(v["sha256"][:8] in shown for v in run.json("sanctions", "versions"))
 
 
+@pytest.mark.parametrize("name", ["ANGELA", "ANGARRA", "ANGARA", "SASCO ANGARRA", "EBAN", "ANGAR"])
+def test_search_says_whether_the_flag_rule_would_flag_the_name(run, listed, name):
+    """A search reaches further than the flag rule (ratio 60 over every name); `would_flag` is what a flag run does."""
+    hits = run.json("sanctions", "search", name)
+    log(run, 130.3, 42.24, "2024-01-01T00:00:00Z", name=name)
+    run("flag")
+    flagged = {f["listed_name"] for f in flags_of(run, "sanctioned-vessel")}
+    assert hits, name
+    for hit in hits:
+        assert hit["would_flag"] == (hit["name"] in flagged), (name, hit["name"], hit["score"])
+        assert hit["explanation"].endswith("would not be flagged (the flag rule's fuzzy match needs a ratio of 90"
+                                           " between names one typing error apart).") != hit["would_flag"]
+    assert any(h["would_flag"] for h in hits) == bool(flagged)
+
+
 def test_sanctions_search_refuses_an_empty_query_and_names_its_argument(run, tmp_path):
     run("sanctions", "import", write_csv(tmp_path / "v1.csv", LIST_HEADER, ["ANGARA,9179842,,RUSSIA-EO14024,,,"]))
     err = run("sanctions", "search", "  ", code=2).stderr

@@ -125,6 +125,8 @@ def search_entries(store, query, *, list_name=None, limit=10, min_score=None):
     pandas.DataFrame
         The entries (latest version), best first, with ``score``, ``level``
         (high, medium, low: :func:`~shipsight.sanctions.match.match_level`),
+        ``would_flag`` (whether the flag rule would flag a sighting with this
+        value: :func:`~shipsight.sanctions.match.match_query`),
         ``matched_on``, ``matched_name`` (the listed value hit),
         ``matched_kind``, ``query_form``/``listed_form`` (the normalised forms
         compared), ``match_conflict`` and ``explanation`` (the sentence a flag
@@ -139,7 +141,7 @@ def search_entries(store, query, *, list_name=None, limit=10, min_score=None):
     if not text:
         raise InputError("the search is empty; give an IMO number, MMSI, call sign or name")
     entries = store.list_entries(list_name=list_name)
-    columns = ["score", "level", "matched_on", "matched_name", "matched_kind", "query_form", "listed_form",
+    columns = ["score", "level", "would_flag", "matched_on", "matched_name", "matched_kind", "query_form", "listed_form",
                "match_conflict", "explanation"]
     if entries.empty:
         return entries.assign(**{c: [] for c in columns})
@@ -154,8 +156,10 @@ def search_entries(store, query, *, list_name=None, limit=10, min_score=None):
     out = entries.merge(hits.drop(columns="entry"), on="id").rename(columns={"conflict": "match_conflict"})
     said = out.assign(listed_name=out["name"], listed_imo=out["imo"])
     phrases = [match_phrase({**row, "identity_name": text}) for row in said.to_dict("records")]
-    out["explanation"] = [f"{text!r} {lead}{listed} {detail}." for (lead, detail), listed
-                          in zip(phrases, listed_text(said))]
+    out["explanation"] = [f"{text!r} {lead}{listed} {detail}" + ("." if flags else
+                          f"; a sighting named {text!r} would not be flagged (the flag rule's fuzzy match needs"
+                          " a ratio of 90 between names one typing error apart).")
+                          for (lead, detail), listed, flags in zip(phrases, listed_text(said), out["would_flag"])]
     out = out.rename(columns={"matched_value": "matched_name", "identity_form": "query_form"})
     out = out.sort_values(["score", "list", "entry_id"], ascending=[False, True, True]).head(limit)
     return out[[*columns, *[c for c in entries.columns if c not in columns]]].reset_index(drop=True)

@@ -138,29 +138,33 @@ def classify_matches(hits, identities, entries, *, fuzzy_threshold=90):
         g = groups.reindex(nm["entry"].to_numpy()).to_numpy(dtype=object)
         named = set(zip(nm["identity"].tolist(), g.tolist()))
 
-    on_id = hits["matched_on"].isin(_IDENTIFIER).to_numpy()
+    # Plain lists: the loop below builds a sentence per identifier match, and a pandas lookup per value
+    # cost 0.4 s over 3,000 matches.
+    hit_on = hits["matched_on"].tolist()
+    hit_value = hits["matched_value"].tolist()
+    names = own["name"].tolist() if "name" in own else [None] * len(own)
+    own_imo, own_mmsi, vessel = own_imo.tolist(), own_mmsi.tolist(), vessel.tolist()
     status, why, matched_on = [], [], []
     for k, ident in enumerate(hits.index):
-        if not on_id[k]:
+        if hit_on[k] not in _IDENTIFIER:
             status.append("name-only")
             why.append(None)
-            matched_on.append(hits["matched_on"].iat[k])
+            matched_on.append(hit_on[k])
             continue
-        name = own["name"].iat[k] if "name" in own else None
-        imo, mmsi = own_imo.iat[k], own_mmsi.iat[k]
+        name, imo, mmsi = names[k], own_imo[k], own_mmsi[k]
         matched_on.append("+".join(f for f, value, listed in (("imo", imo, v_imos[k]), ("mmsi", mmsi, v_mmsis[k]))
-                                   if value and value in listed) or hits["matched_on"].iat[k])
+                                   if value and value in listed) or hit_on[k])
         reasons = []
-        if hits["matched_on"].iat[k] == "imo":
-            if isinstance(name, str) and name.strip() and (ident, vessel.iat[k]) not in named:
+        if hit_on[k] == "imo":
+            if isinstance(name, str) and name.strip() and (ident, vessel[k]) not in named:
                 reasons.append(f"under the name {name.strip()}")
             if mmsi and v_mmsis[k] and mmsi not in v_mmsis[k]:
                 reasons.append(f"under MMSI {mmsi} (listed: {', '.join(v_mmsis[k])})")
-            head = f"broadcasts IMO {hits['matched_value'].iat[k]} of the listed {listed_name[k]} "
+            head = f"broadcasts IMO {hit_value[k]} of the listed {listed_name[k]} "
         else:
             if imo and v_imos[k] and imo not in v_imos[k]:
                 reasons.append(f"with IMO {imo} (listed: {', '.join(v_imos[k])})")
-            head = f"broadcasts MMSI {hits['matched_value'].iat[k]} of the listed {listed_name[k]} "
+            head = f"broadcasts MMSI {hit_value[k]} of the listed {listed_name[k]} "
         status.append("identity-mismatch" if reasons else "listed")
         why.append(head + " and ".join(reasons) if reasons else None)
     return hits.assign(matched_on=matched_on, status=status, mismatch=pd.Series(why, index=hits.index, dtype=object), listed_name=listed_name, listed_imos=v_imos,

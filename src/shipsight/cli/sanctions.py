@@ -139,7 +139,9 @@ def search(app, name, list_name, limit, as_json):
     punctuation, M/V, NO./Nº, Roman numerals, spacing, Cyrillic and Hangul)
     and fuzzy, over names, aliases and former names. Each hit has the score,
     level (high >= 90, medium >= 60, the flag rule's bar) and sentence that a
-    sighting with the same value would get in a sanctioned-vessel flag.
+    sighting with the same value would get in a sanctioned-vessel flag; the
+    search also reaches spellings the flag rule does not (ratio down to 60
+    over every name), and would_flag says "no" for those.
 
     \b
     Example:
@@ -154,8 +156,9 @@ def search(app, name, list_name, limit, as_json):
         echo_json(records(hits))
     else:
         # Scores as the sentences write them (echo_table would print 100 as 100.0 beside 95).
-        echo_table(hits.assign(score=hits["score"].map("{:g}".format)),
-                   ["score", "level", "matched_on", "matched_name", *ENTRY_COLUMNS], title=f"Listed vessels like {name!r}")
+        shown = hits.assign(score=hits["score"].map("{:g}".format), would_flag=hits["would_flag"].map({True: "yes", False: "no"}))
+        echo_table(shown,
+                   ["score", "level", "would_flag", "matched_on", "matched_name", *ENTRY_COLUMNS], title=f"Listed vessels like {name!r}")
         for sentence in hits["explanation"]:
             click.echo(sentence)
 

@@ -217,16 +217,22 @@ def match_query(text, entries, *, fuzzy_threshold=SEARCH_FUZZY_THRESHOLD, min_sc
     -------
     pandas.DataFrame
         One row per matched entry, columns :data:`RESULT` (``identity`` the
-        reading: ``imo``, ``mmsi``, ``call-sign`` or ``name``) and ``level``
-        (:func:`match_level`), sorted by score descending, then the stronger kind.
+        reading: ``imo``, ``mmsi``, ``call-sign`` or ``name``), ``level``
+        (:func:`match_level`) and ``would_flag`` (bool: whether the
+        ``sanctioned-vessel`` rule, at its default fuzzy threshold of 90 over
+        names one edit apart, would flag a sighting with that value: a search
+        reaches further than a flag, down to ``fuzzy_threshold`` over every
+        name), sorted by score descending, then the stronger kind.
 
     Examples
     --------
     >>> entries = pd.DataFrame({"name": ["ANGARA"], "imos": [["9179842"]], "call_signs": [["UBCF2"]]}, index=["e1"])
     >>> match_query("IMO 9179842", entries)[["matched_on", "score", "level"]].values.tolist()
     [['imo', 100.0, 'high']]
-    >>> match_query("ANGARRA", entries)[["matched_on", "score", "level"]].values.tolist()
-    [['fuzzy-name', 83.1, 'medium']]
+    >>> match_query("ANGARRA", entries)[["matched_on", "score", "level", "would_flag"]].values.tolist()
+    [['fuzzy-name', 83.1, 'medium', True]]
+    >>> match_query("ANGELA", entries)[["matched_on", "score", "would_flag"]].values.tolist()
+    [['fuzzy-name', 60.0, False]]
     """
     text = str(text).strip()
     imo, mmsi = clean_imos([text]).values[0], clean_mmsis([text]).values[0]
@@ -236,6 +242,11 @@ def match_query(text, entries, *, fuzzy_threshold=SEARCH_FUZZY_THRESHOLD, min_sc
     hits = match_identities(readings, entries, fuzzy_threshold=fuzzy_threshold, keep="all", lenient=True,
                             fuzzy_search="every-name")
     hits = hits[hits["score"] >= min_score]
+    # The flag rule's own matcher on the same readings: what a sighting carrying the value would get.
+    flagged = match_identities(readings, entries, keep="all", lenient=True)
+    flagged = flagged[flagged["score"] >= MIN_FLAG_SCORE]
+    hits = hits.assign(would_flag=pd.MultiIndex.from_frame(hits[["identity", "entry"]]).isin(
+        pd.MultiIndex.from_frame(flagged[["identity", "entry"]])))
     hits = hits.assign(rank=hits["matched_on"].map(_RANK))
     hits = hits.sort_values(["score", "rank"], ascending=[False, True], kind="stable").drop_duplicates("entry")
     return hits.drop(columns="rank").assign(level=match_level(hits["score"])).reset_index(drop=True)
