@@ -41,7 +41,7 @@ def test_marinecadastre_day_screened_against_ofac(ais, run):
     assert len(only) >= 80 and {"FREEDOM", "PATRIOT", "HERCULES"} <= {r["name"] for r in only}
     assert [r for r in names if r["status"] != "name-only"] == out
     text = ais("ais", "screen").stdout
-    assert "1 listed, 1 identity mismatches" in text
+    assert "1 listed, 1 identity mismatch" in text
     # Partitions of vessels on a LocalCluster of two workers: the same answer as one process.
     from shipsight.ais.screen import screen_ais
     from shipsight.cli.output import records

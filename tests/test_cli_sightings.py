@@ -339,7 +339,7 @@ def test_counts_agree_with_their_nouns(run, tmp_path, ports_file):
     # "imported 1 sightings" (issue 11 user test): one of a thing is singular, everywhere a count is printed.
     one = tmp_path / "one.csv"
     write_csv(one, "time,lon,lat,name", ["2024-03-05T14:22:00Z,130.3,42.24,A"])
-    assert run("sightings", "import", one).stdout.startswith(f"imported 1 sighting from {one} (ids 1-1)")
+    assert run("sightings", "import", one).stdout.startswith(f"imported 1 sighting from {one} (id 1)")
     again = run("sightings", "import", one)
     assert "1 row already in the log" in again.stderr
     assert run("export", "--layer", "sightings", tmp_path / "s.csv").stdout.startswith("wrote 1 sighting to")

@@ -311,8 +311,9 @@ def screen(app, names, fuzzy_threshold, since, until, scheduler, workers, as_jso
     echo_table(frame, ["status", "mmsi", "name", "imo", "listed_name", "listed_imos", "listed_mmsis", "matched_on",
                        "mismatch", "valid_from", "valid_to"], title="AIS identities on the sanctions lists")
     counts = frame["status"].value_counts()
-    click.echo(f"{counts.get('listed', 0)} listed, {counts.get('identity-mismatch', 0)} identity mismatches"
-               + (f", {counts.get('name-only', 0)} name-only coincidences (not matches)" if names else ""))
+    mismatches = count(counts.get('identity-mismatch', 0), 'identity mismatch', 'identity mismatches')
+    click.echo(f"{counts.get('listed', 0)} listed, {mismatches}"
+               + (f", {count(counts.get('name-only', 0), 'name-only coincidence')} (not matches)" if names else ""))
 
 
 #: The threshold options of ``ais behaviour``: (name, type, help); defaults from BEHAVIOUR_DEFAULTS.

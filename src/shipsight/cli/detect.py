@@ -7,7 +7,7 @@ import click
 from shipsight.cli.ais import correlation_lines, correlation_record
 from shipsight.cli.options import (analyst_option, height_option, json_option, overwrite_option, polarisation_option,
                                    scheduler_option)
-from shipsight.cli.output import count, echo_err, echo_json, echo_table, fixed, records
+from shipsight.cli.output import count, echo_err, echo_json, echo_table, fixed, id_span, records
 from shipsight.cli.progress import prepare_coast, progress_bar
 
 TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axis_deg", "score", "confidence"]
@@ -218,8 +218,7 @@ def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, 
         click.echo(f"wrote {written}")
     if saved is not None:
         ids = saved.new_ids
-        span = "" if not ids else f" (ids {ids[0]}-{ids[-1]})" if len(ids) > 1 else f" (id {ids[0]})"
-        click.echo(f"saved {count(len(ids), 'candidate sighting')}{span} of scene {saved.scene_id}; "
+        click.echo(f"saved {count(len(ids), 'candidate sighting')}{id_span(ids)} of scene {saved.scene_id}; "
                    f"{saved.already} already in the log")
     if correlated is not None:
         click.echo("AIS: " + correlation_lines([correlated])[0])

@@ -157,5 +157,16 @@ def count(n, singular, plural=None, *, thousands=False):
     return f"{number} {singular if n == 1 else plural or singular + 's'}"
 
 
+def id_span(ids):
+    """The ids of rows just written, for messages: `` (id 7)``, `` (ids 7-9)``, or nothing.
+
+    >>> id_span([7]), id_span([7, 8, 9]), id_span([])
+    (' (id 7)', ' (ids 7-9)', '')
+    """
+    if not len(ids):
+        return ""
+    return f" (id {ids[0]})" if len(ids) == 1 else f" (ids {ids[0]}-{ids[-1]})"
+
+
 def echo_err(message):
     click.echo(message, err=True)

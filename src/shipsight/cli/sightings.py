@@ -6,7 +6,7 @@ from shipsight.cli.options import (
     allow_duplicates_option, analyst_option, bbox_option, field_values, json_option, since_option, sighting_fields, sighting_file_options,
     tz_option, until_option,
 )
-from shipsight.cli.output import count, echo_err, echo_geojson, echo_json, echo_record, echo_table, records
+from shipsight.cli.output import count, echo_err, echo_geojson, echo_json, echo_record, echo_table, id_span, records
 from shipsight.cli.progress import progress_bar
 from shipsight.io.formats import SIGHTING_FORMATS
 from shipsight.model.vocab import ON_INVALID
@@ -90,7 +90,7 @@ def import_(app, file, format_, on_invalid, layer, tz, time_format, encoding, al
         skipped = f"; {count(result.skipped, 'row')} with is_vessel false skipped" \
             if result.skipped else ""
         if ids:
-            click.echo(f"imported {count(len(ids), 'sighting')} from {file} (ids {ids[0]}-{ids[-1]}){skipped}")
+            click.echo(f"imported {count(len(ids), 'sighting')} from {file}{id_span(ids)}{skipped}")
         else:
             click.echo(f"imported 0 sightings from {file}: every row is already in the log{skipped}")
 
@@ -132,7 +132,7 @@ def sync(app, file, layer, tz, time_format, encoding, allow_duplicates, analyst,
     for sid, fields in result.edited.items():
         click.echo(f"edited sighting {sid}: {', '.join(fields)}")
     if result.added:
-        click.echo(f"added {count(len(result.added), 'sighting')} (ids {result.added[0]}-{result.added[-1]})")
+        click.echo(f"added {count(len(result.added), 'sighting')}{id_span(result.added)}")
     summary = (f"{len(result.edited)} edited, {len(result.added)} new, {result.unchanged} unchanged, "
                f"{result.duplicates} already in the log")
     if result.changed:
