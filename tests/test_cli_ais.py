@@ -35,6 +35,7 @@ def test_marinecadastre_day_import_vessels_track(ais):
     out = json.loads(ais("ais", "import", path, "--json").stdout)[0]
     # 99,999 rows; 3 repeat another row exactly; 10,631 MMSIs, of which 11 broadcast no static field at all.
     assert (out["positions"], out["duplicates"], out["vessels"], out["identities_added"]) == (99_996, 3, 10_631, 10_620)
+    assert out["rows"] == 99_999 and out["not_recorded"] == {"duplicates": 3}
     assert out["counts"]["positions_base_station"] == 60 and out["counts"]["positions_mob"] == 18
     assert out["days"] == ["2022-01-03"] and out["first_time"] == "2022-01-03T00:00:00Z"
     parts = _parts(ais.folder)
