@@ -13,19 +13,6 @@ MC_DAY = "ais/marinecadastre/AIS_2022_01_03_first99999.csv.gz"
 PLAIN = "mmsi,time,lon,lat,sog,cog,heading,name,imo,call_sign,ship_type,length_m"
 
 
-@pytest.fixture
-def ais(run, tmp_path):
-    """``shipsight --db DB --ais ARCHIVE ...`` and the archive's folder."""
-    folder = tmp_path / "team.ais"
-
-    def call(*args, code=0):
-        return run("--ais", folder, *args, code=code)
-
-    call.folder = folder
-    call.run = run
-    return call
-
-
 def _parts(folder):
     return sorted(p.relative_to(folder) for p in Path(folder).rglob("*.parquet"))
 
