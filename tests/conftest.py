@@ -159,6 +159,19 @@ def run(db):
 
 
 @pytest.fixture
+def ais(run, tmp_path):
+    """``shipsight --db DB --ais ARCHIVE ...`` and the archive's folder (``ais.folder``)."""
+    folder = tmp_path / "team.ais"
+
+    def call(*args, code=0):
+        return run("--ais", folder, *args, code=code)
+
+    call.folder = folder
+    call.run = run
+    return call
+
+
+@pytest.fixture
 def ports_file(tmp_path):
     """Nested ports: a port, a berth inside it, and one across the antimeridian."""
     features = [

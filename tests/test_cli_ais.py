@@ -13,19 +13,6 @@ MC_DAY = "ais/marinecadastre/AIS_2022_01_03_first99999.csv.gz"
 PLAIN = "mmsi,time,lon,lat,sog,cog,heading,name,imo,call_sign,ship_type,length_m"
 
 
-@pytest.fixture
-def ais(run, tmp_path):
-    """``shipsight --db DB --ais ARCHIVE ...`` and the archive's folder."""
-    folder = tmp_path / "team.ais"
-
-    def call(*args, code=0):
-        return run("--ais", folder, *args, code=code)
-
-    call.folder = folder
-    call.run = run
-    return call
-
-
 def _parts(folder):
     return sorted(p.relative_to(folder) for p in Path(folder).rglob("*.parquet"))
 
@@ -35,6 +22,7 @@ def test_marinecadastre_day_import_vessels_track(ais):
     out = json.loads(ais("ais", "import", path, "--json").stdout)[0]
     # 99,999 rows; 3 repeat another row exactly; 10,631 MMSIs, of which 11 broadcast no static field at all.
     assert (out["positions"], out["duplicates"], out["vessels"], out["identities_added"]) == (99_996, 3, 10_631, 10_620)
+    assert out["rows"] == 99_999 and out["not_recorded"] == {"duplicates": 3}
     assert out["counts"]["positions_base_station"] == 60 and out["counts"]["positions_mob"] == 18
     assert out["days"] == ["2022-01-03"] and out["first_time"] == "2022-01-03T00:00:00Z"
     parts = _parts(ais.folder)

@@ -4,6 +4,7 @@ Layout of an archive folder::
 
     ARCHIVE/positions/day=2022-01-03/<tag>-00000.parquet
                                      <tag>-00001.parquet ...
+    ARCHIVE/.staging/<tag>-<random>/day=.../   parts of an import still reading its file
 
 ``tag`` names the import that wrote a part (the first 16 hex digits of the
 source file's SHA-256), so re-writing an import replaces its own parts and
@@ -37,6 +38,7 @@ side reads only the row groups whose time and position statistics overlap it
 import functools
 import os
 import re
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -77,6 +79,8 @@ HILBERT_ORDER = 10
 
 _MS_PER_DAY = 86_400_000
 _MS_PER_HOUR = 3_600_000
+#: Folder of an archive where parts wait until their import has read its whole file.
+STAGING = ".staging"
 _PART_RE = re.compile(r"^(?P<tag>[A-Za-z0-9_.-]+)-(?P<seq>\d{5})\.parquet$")
 
 
@@ -183,12 +187,18 @@ class ArchiveWriter:
     Rows are buffered per UTC day; when :data:`BUFFER_ROWS` are held the
     fullest day is sorted (hour, Hilbert cell, time, MMSI), rid of exact
     duplicates (same MMSI, time and position: one report heard by two
-    receivers) and written as one part, atomically (a temporary name, then a
-    rename). Use it as a context manager: on an exception every part it wrote
-    is removed again, so a failed import leaves nothing behind.
+    receivers) and written as one part. Parts are written into a staging
+    folder of their own (``ARCHIVE/.staging/<tag>-<random>/``, the same day
+    layout) that no query reads; :meth:`publish` moves them into place, each
+    by one rename, replacing the tag's earlier parts. So an import that fails
+    while its file is still being read (a truncated download, a damaged row)
+    changes nothing in the archive: :meth:`abort` removes the staging folder,
+    and the archive folder itself when this writer made it.
 
-    Parts left by an earlier writer of the same tag that did not finish (a
-    crashed import, never recorded in a store) are removed when it starts.
+    Use it as a context manager to write and publish at once: on an exception
+    every part it wrote is removed again. An import uses :meth:`close`,
+    :meth:`publish` and :meth:`abort` itself, to publish only after the whole
+    file has been read.
     """
 
     def __init__(self, archive, tag, *, buffer_rows=BUFFER_ROWS, row_group_rows=ROW_GROUP_ROWS):
@@ -199,10 +209,12 @@ class ArchiveWriter:
         self.buffer_rows = buffer_rows
         self.row_group_rows = row_group_rows
         self.summary = WriteSummary()
+        self.staging = archive.path / STAGING / f"{tag}-{uuid.uuid4().hex[:12]}"
+        self._made_root = not archive.path.exists()
+        self._published = False
         self._buffers = {}
         self._held = 0
         self._seq = 0
-        self.archive.remove(tag)
 
     def __enter__(self):
         return self
@@ -210,6 +222,7 @@ class ArchiveWriter:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
             self.close()
+            self.publish()
         else:
             self.abort()
 
@@ -250,16 +263,10 @@ class ArchiveWriter:
                      & (lat[1:] == lat[:-1])]
         keep = order[~same]
         table = table.take(keep)
-        path = self.archive.day_dir(_day(day)) / f"{self.tag}-{self._seq:05d}.parquet"
+        path = self.staging / f"day={_day(day).isoformat()}" / f"{self.tag}-{self._seq:05d}.parquet"
         self._seq += 1
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-        try:
-            pq.write_table(table, tmp, row_group_size=self.row_group_rows, compression="zstd",
-                           write_statistics=True)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        pq.write_table(table, path, row_group_size=self.row_group_rows, compression="zstd", write_statistics=True)
         s = self.summary
         s.rows += table.num_rows
         s.duplicates += int(same.sum())
@@ -271,18 +278,52 @@ class ArchiveWriter:
         s.last_ms = last if s.last_ms is None else max(s.last_ms, last)
 
     def close(self):
-        """Write what is still held; return the :class:`WriteSummary`."""
+        """Write what is still held (into the staging folder); return the :class:`WriteSummary`."""
         for day in sorted(self._buffers):
             self._flush(day)
         return self.summary
 
+    def publish(self):
+        """Move the staged parts into the archive, replacing parts an earlier writer of the tag left
+        (a crashed import never recorded); ``summary.parts`` then names them in place. Makes the
+        archive folder if it is missing, even when there is no part (an import of static data only)."""
+        self.archive.path.mkdir(parents=True, exist_ok=True)
+        self.archive.remove(self.tag)
+        placed = []
+        for path in self.summary.parts:
+            target = self.archive.path / "positions" / path.parent.name / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            placed.append(target)
+        self.summary.parts = placed
+        self._published = True
+        shutil.rmtree(self.staging, ignore_errors=True)
+        _rmdir_if_empty(self.staging.parent)
+        return self.summary
+
     def abort(self):
-        """Remove every part this writer wrote and drop what it holds."""
+        """Remove every part this writer wrote (staged or published) and drop what it holds; remove
+        the archive folder too when this writer made it and nothing else is in it."""
         self._buffers.clear()
         self._held = 0
-        for path in self.summary.parts:
-            path.unlink(missing_ok=True)
+        shutil.rmtree(self.staging, ignore_errors=True)
+        _rmdir_if_empty(self.staging.parent)
+        if self._published:
+            for path in self.summary.parts:
+                path.unlink(missing_ok=True)
+                _rmdir_if_empty(path.parent)
+            _rmdir_if_empty(self.archive.path / "positions")
+        if self._made_root:
+            _rmdir_if_empty(self.archive.path)
         self.summary = WriteSummary()
+
+
+def _rmdir_if_empty(folder):
+    """Remove ``folder`` if it exists and is empty (another process's files in it keep it)."""
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def _day(day_number):
@@ -379,8 +420,8 @@ class Archive:
         return gone
 
     def writer(self, tag, **options):
-        """An :class:`ArchiveWriter` for ``tag`` (an import's name in the part files)."""
-        self.path.mkdir(parents=True, exist_ok=True)
+        """An :class:`ArchiveWriter` for ``tag`` (an import's name in the part files); the archive
+        folder is made when its first part is written."""
         return ArchiveWriter(self, tag, **options)
 
     # -- reading -------------------------------------------------------------
@@ -613,8 +654,10 @@ def open_archive(path, *, create=False):
     ----------
     path : str or Path
     create : bool, keyword-only
-        Create the folder if it is missing; else a missing folder is an
-        :class:`~shipsight.errors.InputError`.
+        Accept a missing folder: it is made when positions are first written
+        to it (so that an import refused while reading its file leaves no
+        empty archive behind), and reads as empty until then. Else a missing
+        folder is an :class:`~shipsight.errors.InputError`.
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
@@ -623,7 +666,6 @@ def open_archive(path, *, create=False):
         if not create:
             raise InputError(f"no AIS archive at {path}; import AIS first with 'shipsight ais import FILE' "
                              "or name the archive with --ais / SHIPSIGHT_AIS")
-        path.mkdir(parents=True)
     return Archive(path)
 
 

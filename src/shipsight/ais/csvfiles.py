@@ -27,6 +27,7 @@ as ``invalid_position`` (and a row whose MMSI is blank or out of range as
 """
 
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,8 @@ _TYPES = {"mmsi": pa.int64(), "lat": pa.float64(), "lon": pa.float64(), "sog": p
           "ship_type": pa.string(), "nav_status": pa.float64(), "length_m": pa.float64()}
 #: Bytes of CSV parsed per block: memory stays bounded whatever the file's size.
 BLOCK_BYTES = 64 << 20
+#: What a damaged or cut-short compressed file (or a zip member) raises while it is read.
+STREAM_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
 
 
 def open_stream(path):
@@ -75,14 +78,78 @@ def open_stream(path):
             return pa.CompressedInputStream(pa.OSFile(str(path)), "zstd")
         return pa.OSFile(str(path))
     except (OSError, zipfile.BadZipFile) as exc:
-        raise InputError(f"cannot read the file ({exc})", where=str(path)) from None
+        mend = "; it is damaged or cut short: fetch it again" if name.endswith((".zip", ".gz", ".zst")) else ""
+        raise InputError(f"cannot read the file ({exc}){mend}", where=str(path)) from None
+    except NotImplementedError as exc:  # a zip compression method Python's zipfile lacks (deflate64...)
+        raise InputError(f"cannot read the zip ({exc}); unzip it with another tool and import the CSV",
+                         where=str(path)) from None
+
+
+def _head(path):
+    """The first 64 KiB of the CSV text of ``path``, or an InputError saying the file is damaged."""
+    with open_stream(path) as stream:
+        try:
+            return bytes(stream.read(65536))
+        except STREAM_ERRORS as exc:
+            raise damaged(path, exc) from None
+
+
+def damaged(path, exc):
+    """The :class:`InputError` for a compressed file (or zip) that breaks off or is damaged: where
+    (the lines of text intact before it, found by reading the file again) and how to mend it."""
+    path = Path(path)
+    lines = size = 0
+    for chunk in _intact_text(path):
+        lines += chunk.count(b"\n")
+        size += len(chunk)
+    kind = {".gz": "gzip", ".zst": "zstd", ".zip": "zip"}.get(path.suffix.lower(), "file")
+    keep = (f", or keep the {lines:,} lines before it: gzip -dc {path.name} | head -n {lines} > part{Path(path.stem).suffix}"
+            if kind == "gzip" and lines > 1 else "")
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    return InputError(f"the {kind} data is cut short or damaged after line {lines:,} (byte {size:,} of its text: "
+                      f"{reason}); the file is damaged or incomplete (a download cut short?): fetch it again{keep}",
+                      where=str(path))
+
+
+def _intact_text(path):
+    """The text of a compressed file up to where it breaks off, in chunks (to the byte for gzip,
+    read with zlib itself; within 8 KiB otherwise)."""
+    try:
+        if path.suffix.lower() == ".gz":
+            with open(path, "rb") as fh:
+                inflate = zlib.decompressobj(wbits=31)
+                while data := fh.read(1 << 16):
+                    while data:
+                        yield inflate.decompress(data)
+                        # A gzip file may be several members one after another.
+                        data = inflate.unused_data
+                        if data:
+                            inflate = zlib.decompressobj(wbits=31)
+            return
+        with open_stream(path) as stream:
+            while chunk := bytes(stream.read(8192)):
+                yield chunk
+    except (*STREAM_ERRORS, InputError):
+        return
+
+
+def refuse_unreadable(path):
+    """Raise :class:`InputError` when the head of ``path`` is binary data or UTF-16 text rather
+    than the UTF-8 (or ASCII) text of NMEA and CSV; else return None."""
+    head = _head(path)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) > 16 and head[1:200:2].count(0) > len(head[1:200:2]) // 2):
+        raise InputError("the file is UTF-16 text; AIS files are read as UTF-8: convert it, e.g. "
+                         f"iconv -f UTF-16 -t UTF-8 {Path(path).name} > converted.csv", where=str(path))
+    bytes_seen = np.bincount(np.frombuffer(head, np.uint8), minlength=256)
+    control = int(bytes_seen[:32].sum() - bytes_seen[[9, 10, 13]].sum())
+    if head and control > len(head) // 10:
+        raise InputError(f"binary data, not text ({control:,} control bytes in its first {len(head):,}): not an AIS "
+                         "NMEA or CSV file (a compressed file needs its .gz, .zst or .zip suffix)", where=str(path))
 
 
 def header_of(path):
     """The first line of the CSV text of ``path``, as a list of column names."""
-    with open_stream(path) as stream:
-        head = stream.read(65536)
-    text = bytes(head).decode("utf-8-sig", errors="replace")
+    text = _head(path).decode("utf-8-sig", errors="replace")
     return [c.strip() for c in text.splitlines()[0].split(",")] if text.strip() else []
 
 
@@ -181,6 +248,13 @@ def read_csv_ais(path, *, layout, tz=None, counts, block_bytes=BLOCK_BYTES):
             yield positions, statements
     except pa.ArrowInvalid as exc:
         _locate_bad_value(path, mapping, types, exc)
+    except STREAM_ERRORS as exc:
+        raise damaged(path, exc) from None
+    if not counts["rows"]:
+        raise InputError("the file has a header and no rows under it: nothing to import", where=str(path))
+    if _ends_mid_line(path):
+        counts["no_final_newline"] = 1
+        counts["last_row"] = row0 - 1
 
 
 def _numbers(column, n):
@@ -206,17 +280,76 @@ def _refuse_times(path, values, bad, row0, tz):
     raise RowErrors(str(path), problems)
 
 
+def _ends_mid_line(path):
+    """True when an uncompressed CSV does not end with a line break (its last row may be cut short)."""
+    if Path(path).suffix.lower() != ".csv":
+        return False  # a compressed file cut short fails its check: see damaged()
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        if not fh.tell():
+            return False
+        fh.seek(-1, 2)
+        return fh.read(1) not in (b"\n", b"\r")
+
+
 def _locate_bad_value(path, mapping, types, exc):
-    """Find the rows behind pyarrow's conversion error (it names no row) and refuse them."""
+    """Find the rows behind pyarrow's error (it names no row) and refuse them.
+
+    The file is read again, single-threaded so that pyarrow numbers the rows,
+    every column as bytes: a row of the wrong width (a file cut mid-line, an
+    unquoted comma) is refused first, then text that is not UTF-8, then values
+    that do not parse as their type. Found nothing: pyarrow's own message.
+    """
     import pyarrow.csv as pcsv
 
-    table = pcsv.read_csv(open_stream(path), convert_options=pcsv.ConvertOptions(
-        column_types={c: pa.string() for c in mapping.values()}, include_columns=list(mapping.values())))
+    ragged = []
+
+    def on_ragged(row):
+        ragged.append((row.number, row.actual_columns, row.expected_columns, row.text))
+        return "skip"
+
+    columns = list(mapping.values())
+    try:
+        reader = pcsv.open_csv(open_stream(path), read_options=pcsv.ReadOptions(use_threads=False),
+                               parse_options=pcsv.ParseOptions(invalid_row_handler=on_ragged),
+                               convert_options=pcsv.ConvertOptions(column_types={c: pa.binary() for c in columns},
+                                                                   include_columns=columns))
+        batches = list(reader)
+    except STREAM_ERRORS as err:
+        raise damaged(path, err) from None
+    except pa.ArrowInvalid as err:
+        # Not a row pyarrow can number: an unclosed quote, a line longer than a block.
+        raise InputError(f"cannot read the CSV ({' '.join(str(err).split())}); check that it is comma-separated "
+                         "UTF-8 with one header line and balanced quotes", where=str(path)) from None
+    if ragged:
+        number, got, want, text = ragged[0]
+        rows = sum(b.num_rows for b in batches) + len(ragged) + 1
+        last = number == rows
+        more = f" (and {len(ragged) - 1:,} more rows of the wrong width)" if len(ragged) > 1 else ""
+        if text.count('"') % 2:
+            mend = "a quote opened in this row is never closed, so the row runs on: close or remove it"
+        elif last and len(ragged) == 1:
+            mend = "the file ends mid-line, cut short: fetch it again, or delete the last line to import the rows before it"
+        else:
+            mend = "a field holds an unquoted comma or the row lost fields: quote or mend it"
+        raise InputError(f"{got} fields where the header has {want}{more}; {mend}",
+                         where=f"{path}, row {number}") from None
+    table = pa.concat_tables([pa.Table.from_batches([b]) for b in batches]) if batches else None
+    if table is None:
+        raise InputError(f"cannot read the CSV ({' '.join(str(exc).split())})", where=str(path)) from None
     problems = []
-    for column, typ in types.items():
+    for column in columns:
+        raw = table.column(column)
+        try:
+            text = raw.cast(pa.string()).to_pandas()
+        except pa.ArrowInvalid:
+            row = next(i for i, v in enumerate(raw.to_pylist()) if v is not None and not _is_utf8(v))
+            raise InputError(f"text that is not UTF-8 ({raw[row].as_py()[:40]!r}); the file is in another "
+                             "encoding: convert it, e.g. iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8.csv",
+                             where=f"{path}, row {row + 2}, field {column}") from None
+        typ = types.get(column, pa.string())
         if pa.types.is_string(typ):
             continue
-        text = table.column(column).to_pandas()
         blank = text.isna() | (text.str.strip() == "")
         if pa.types.is_timestamp(typ):
             parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
@@ -227,16 +360,23 @@ def _locate_bad_value(path, mapping, types, exc):
         for i in np.flatnonzero((parsed.isna() & ~blank).to_numpy())[:20]:
             problems.append((int(i) + 2, column, f"{text.iloc[i]!r} is not a {'time' if pa.types.is_timestamp(typ) else 'number'}"))
     if not problems:
-        raise InputError(f"cannot read the CSV ({exc}); check that it is comma-separated UTF-8",
+        raise InputError(f"cannot read the CSV ({' '.join(str(exc).split())}); check that it is comma-separated UTF-8",
                          where=str(path)) from None
     problems.sort()
     raise RowErrors(str(path), problems[:20]) from None
 
 
+def _is_utf8(data):
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def sniff(path):
     """``("nmea", None)`` or ``("csv", layout)`` for a file, from its first lines; None if neither."""
-    with open_stream(path) as stream:
-        head = bytes(stream.read(65536))
+    head = _head(path)
     if head[:2] == b"\x1f\x8b" and not str(path).lower().endswith(".gz"):
         return None
     text = head.decode("utf-8-sig", errors="replace")

@@ -54,11 +54,16 @@ def _keys(mmsi, ms, day):
 class ArchivedPositions:
     """The positions an archive holds, day by day as an import needs them (see the module docstring).
 
+    ``staged`` names the staging folders of files read earlier in the same
+    import (:attr:`~shipsight.ais.archive.ArchiveWriter.staging`, not yet
+    published): their positions count as archived too.
+
     Memory: 24 bytes per archived position of the days an import touches.
     """
 
-    def __init__(self, archive, *, tolerance_deg=SAME_REPORT_DEG):
+    def __init__(self, archive, *, staged=(), tolerance_deg=SAME_REPORT_DEG):
         self.archive = archive
+        self.staged = list(staged)
         self.tolerance_deg = tolerance_deg
         self._days = {}
 
@@ -66,8 +71,9 @@ class ArchivedPositions:
         if day not in self._days:
             from shipsight.ais.archive import _day
 
-            folder = self.archive.day_dir(_day(day))
-            paths = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+            name = self.archive.day_dir(_day(day)).name
+            folders = [self.archive.day_dir(_day(day)), *(s / name for s in self.staged)]
+            paths = [p for f in folders if f.is_dir() for p in sorted(f.glob("*.parquet"))]
             if paths:
                 table = pa.concat_tables([pq.read_table(p, columns=["mmsi", "time", "lon", "lat"]) for p in paths])
                 key = _keys(table.column("mmsi").to_numpy(), table.column("time").cast(pa.int64()).to_numpy(), day)

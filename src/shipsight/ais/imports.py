@@ -2,9 +2,11 @@ r"""Importing AIS files: positions into the archive, identities and the import's
 
 One file is one import: its positions are written to the archive under the
 file's tag (the first 16 hex digits of its SHA-256), then its record and
-identity runs go to the store in one transaction. If anything fails before
-that commits, the parts written are removed again: nothing of the file
-remains. A file already imported (same SHA-256) adds nothing.
+identity runs go to the store in one transaction. The positions are staged
+(:class:`~shipsight.ais.archive.ArchiveWriter`) while the file is read and
+published only once it has been read whole; if anything fails before the
+store commits, the parts are removed again: nothing of the file remains. A
+file already imported (same SHA-256) adds nothing.
 
 The same AIS in another file (a day's ``.zip`` and its unzipped CSV, one NMEA
 log inside another) adds nothing either: every position the archive already
@@ -13,9 +15,13 @@ skipped and counted ``already_archived``, and so is the static data of a CSV
 row whose position was skipped. An import that adds no position and no static
 report is not recorded at all (:attr:`AISImport.recorded` is False).
 
-Every file is checked before any is imported (it exists, its format is
-known); a file that still fails midway (a bad value in row 3,000,000) is
-refused whole, and the files before it stay imported (said in the error).
+Every file is read whole before any is imported: a file that fails midway
+(a bad value in row 3,000,000, a download cut short, a ragged row) refuses
+the whole import, and the archive and the store stay as they were.
+
+Every row of a CSV (every position report of NMEA) is accounted for:
+:meth:`AISImport.not_recorded` gives the reasons the ones not recorded were
+left out, and ``rows == positions + sum(not_recorded().values())``.
 
 >>> import tempfile, os
 >>> from shipsight.ais.archive import open_archive
@@ -48,6 +54,16 @@ from shipsight.errors import InputError, RowErrors
 FORMATS = ("auto", "nmea", "marinecadastre", "marinecadastre2025", "plain")
 
 
+#: Why a row (a position report) is not recorded as a position, as the summary line says it.
+NOT_RECORDED = {
+    "duplicates": "duplicates (same MMSI, second and position as another report of the file)",
+    "already_archived": "already in the archive (same MMSI, second and position, from another file)",
+    "no_position": "without a position (blank, or AIS's 181/91 'not available')",
+    "invalid_position": "with a longitude or latitude out of range",
+    "invalid_mmsi": "with a blank or out-of-range MMSI",
+}
+
+
 @dataclass
 class AISImport:
     """The outcome of importing one file."""
@@ -70,13 +86,41 @@ class AISImport:
     counts: dict = field(default_factory=dict)
 
     @property
+    def rows(self):
+        """Rows of a CSV, or position reports decoded from NMEA (with a time): what the
+        positions recorded and :meth:`not_recorded` add up to."""
+        c = self.counts
+        if self.format == "nmea":
+            return int(c.get("positions", 0) + c.get("no_position", 0) + c.get("invalid_position", 0))
+        return int(c.get("rows", 0))
+
+    def not_recorded(self):
+        """Why the rows (:attr:`rows`) not recorded as positions were left out: reason -> count,
+        only reasons with a count. ``positions + sum(not_recorded().values()) == rows``
+        for a file this import read (not for one imported before)."""
+        c = self.counts
+        out = {k: int(c.get(k, 0)) for k in NOT_RECORDED}
+        out["duplicates"] = int(self.duplicates or c.get("duplicates", 0))
+        out["already_archived"] = int(self.already_archived or c.get("already_archived", 0))
+        return {k: v for k, v in out.items() if v}
+
+    def accounting(self):
+        """``"3 rows not recorded: 3 duplicates (...)"``, or "" when every row was recorded."""
+        left = self.not_recorded()
+        if not left:
+            return ""
+        unit = "position reports" if self.format == "nmea" else "rows"
+        return (f"{sum(left.values()):,} {unit} not recorded: "
+                + ", ".join(f"{v:,} {NOT_RECORDED[k]}" for k, v in left.items()))
+
+    @property
     def recorded(self):
         """False when the file added nothing and so left no import record (see the module docstring)."""
         return self.import_id is not None
 
     def as_record(self):
         """A JSON-able dict (times as ISO 8601 UTC)."""
-        out = dict(self.__dict__, recorded=self.recorded)
+        out = dict(self.__dict__, recorded=self.recorded, rows=self.rows, not_recorded=self.not_recorded())
         for k in ("first_time", "last_time"):
             out[k] = None if out[k] is None else out[k].isoformat().replace("+00:00", "Z")
         return out
@@ -96,6 +140,9 @@ class AISImport:
                        "values there")
         if c.get("invalid_mmsi"):
             out.append(f"{self.file}: skipped {c['invalid_mmsi']} rows with a blank or out-of-range MMSI")
+        if c.get("no_final_newline"):
+            out.append(f"{self.file}: the file does not end with a line break, so its last row (row "
+                       f"{c.get('last_row', '?')}) may be cut short; check that row (it was imported as it stands)")
         if c.get("already_archived"):
             out.append(f"{self.file}: {c['already_archived']} positions already in the archive (same MMSI, second "
                        "and place, from another file), skipped")
@@ -115,11 +162,12 @@ class AISImport:
 
 def detect_format(path, format="auto"):
     """The format of ``path`` (one of :data:`FORMATS` but ``auto``), or an InputError saying what was found."""
-    from shipsight.ais.csvfiles import sniff
+    from shipsight.ais.csvfiles import refuse_unreadable, sniff
 
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file; check the path", where=str(path))
+    refuse_unreadable(path)
     found = sniff(path)
     if format == "auto":
         if found is None:
@@ -151,14 +199,38 @@ def _ms_time(ms):
     return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
 
 
-def import_file(store, archive, path, *, format, received_at=None, tz=None, analyst, progress=None):
-    """Import one AIS file (its ``format`` known); return an :class:`AISImport`."""
+@dataclass
+class _Staged:
+    """A file read whole, its positions staged in the archive, its record and identities not yet stored."""
+
+    path: Path
+    sha: str
+    format: str
+    writer: object
+    summary: object
+    identity_runs: object
+    counts: Counter
+    vessels: int
+    kinds: np.ndarray
+    received_at: datetime | None
+
+
+def stage_file(store, archive, path, *, format, received_at=None, tz=None, staged=(), progress=None):
+    """Read one AIS file (its ``format`` known) whole and stage its positions in ``archive``.
+
+    Returns an :class:`AISImport` when the store has imported the file before
+    (nothing is read), else the staged file for :func:`commit_file`. Nothing
+    is published before the whole file has been read: a file that fails
+    midway (a truncated download, a ragged row) raises :class:`InputError`
+    and leaves the archive as it was. ``staged`` are the files staged before
+    it in the same import, whose positions count as archived.
+    """
     from shipsight.ais.csvfiles import read_csv_ais
     from shipsight.ais.dedup import ArchivedPositions
     from shipsight.ais.identities import final_runs, statement_runs
-    from shipsight.model.identity import MMSI_KINDS, mmsi_kind_codes
     from shipsight.ais.nmea import read_nmea
     from shipsight.digest import sha256_file
+    from shipsight.model.identity import MMSI_KINDS, mmsi_kind_codes
 
     path = Path(path)
     sha = sha256_file(path)
@@ -171,12 +243,12 @@ def import_file(store, archive, path, *, format, received_at=None, tz=None, anal
         batches = read_nmea(path, received_at=received_at, counts=counts)
     else:
         batches = read_csv_ais(path, layout=format, tz=tz, counts=counts)
-    tag = sha[:16]
     runs = []
     vessels = set()
     kinds = np.zeros(len(MMSI_KINDS), dtype=np.int64)
-    archived = ArchivedPositions(archive)
-    with archive.writer(tag) as writer:
+    archived = ArchivedPositions(archive, staged=[s.writer.staging for s in staged])
+    writer = archive.writer(sha[:16])
+    try:
         for positions, statements in batches:
             seen = archived.seen(positions)
             if seen.any():
@@ -202,21 +274,35 @@ def import_file(store, archive, path, *, format, received_at=None, tz=None, anal
                              "in time for correlation; give --received-at TIME (when the file was recorded) to "
                              "import it at that time", where=str(path))
         summary = writer.close()
-    identity_runs = final_runs(runs)
-    if summary.rows == 0 and len(identity_runs) == 0:
-        # Nothing new: no record, so that the imports list only what brought something.
-        return AISImport(str(path), sha, format, False, already_archived=int(counts["already_archived"]),
-                         counts=dict(counts))
-    try:
-        counts.update({f"positions_{k.replace('-', '_')}": int(v) for k, v in zip(MMSI_KINDS, kinds) if v})
-        counts["duplicates"] = summary.duplicates
-        record = {"source": str(path), "sha256": sha, "format": format, "archive": str(archive.path), "tag": tag,
-                  "received_at": received_at, "first_time": _ms_time(summary.first_ms),
-                  "last_time": _ms_time(summary.last_ms), "positions": summary.rows,
-                  "statics": int(counts["statics"]), "vessels": len(vessels), "counts": dict(counts)}
-        import_id, added, extended = store.add_ais_import(record, identity_runs, analyst=analyst)
     except BaseException:
-        archive.remove(tag)
+        writer.abort()
+        raise
+    counts["duplicates"] = summary.duplicates
+    return _Staged(path, sha, format, writer, summary, final_runs(runs), counts, len(vessels), kinds, received_at)
+
+
+def commit_file(store, archive, staged, *, analyst):
+    """Publish a staged file's positions and store its record and identities in one transaction;
+    return its :class:`AISImport`. If the store refuses, the published parts are removed again."""
+    from shipsight.model.identity import MMSI_KINDS
+
+    path, sha, format, summary, counts = staged.path, staged.sha, staged.format, staged.summary, staged.counts
+    if summary.rows == 0 and len(staged.identity_runs) == 0:
+        # Nothing new: no record, so that the imports list only what brought something.
+        staged.writer.abort()
+        return AISImport(str(path), sha, format, False, duplicates=summary.duplicates,
+                         already_archived=int(counts["already_archived"]), counts=dict(counts))
+    try:
+        staged.writer.publish()
+        counts.update({f"positions_{k.replace('-', '_')}": int(v) for k, v in zip(MMSI_KINDS, staged.kinds) if v})
+        record = {"source": str(path), "sha256": sha, "format": format, "archive": str(archive.path),
+                  "tag": staged.writer.tag, "received_at": staged.received_at,
+                  "first_time": _ms_time(summary.first_ms), "last_time": _ms_time(summary.last_ms),
+                  "positions": summary.rows, "statics": int(counts["statics"]), "vessels": staged.vessels,
+                  "counts": dict(counts)}
+        import_id, added, extended = store.add_ais_import(record, staged.identity_runs, analyst=analyst)
+    except BaseException:
+        staged.writer.abort()
         raise
     if added is None:
         # Imported meanwhile by another process: the same file made the same parts.
@@ -224,7 +310,7 @@ def import_file(store, archive, path, *, format, received_at=None, tz=None, anal
                          counts=dict(counts))
     return AISImport(str(path), sha, format, True, import_id=import_id, positions=summary.rows,
                      duplicates=summary.duplicates, already_archived=int(counts["already_archived"]),
-                     statics=int(counts["statics"]), vessels=len(vessels),
+                     statics=int(counts["statics"]), vessels=staged.vessels,
                      identities_added=added, identities_extended=extended,
                      days=sorted(d.isoformat() for d in summary.days), first_time=record["first_time"],
                      last_time=record["last_time"], counts=dict(counts))
@@ -269,28 +355,46 @@ def import_ais(store, archive, paths, *, format="auto", received_at=None, tz=Non
     Raises
     ------
     InputError
-        A file that is missing or of no known format (before anything is
-        imported); a file that fails while read (it is left out whole; the
-        message names the files imported before it).
+        A file that is missing, of no known format, damaged or malformed
+        (found while reading it); nothing of any file is imported then.
     """
     if format not in FORMATS:
         raise InputError(f"unknown AIS format {format!r}; choose one of {', '.join(FORMATS)}")
     if received_at is not None and received_at.tzinfo is None:
         raise InputError("--received-at needs a time zone, e.g. 2024-03-01T09:30:00Z")
-    formats = [detect_format(p, format) for p in paths]
+    staged = []   # _Staged, or AISImport for a file imported before
+    try:
+        formats = [detect_format(p, format) for p in paths]
+        for path, fmt in zip(paths, formats):
+            staged.append(stage_file(store, archive, path, format=fmt, received_at=received_at, tz=tz,
+                                     staged=[s for s in staged if isinstance(s, _Staged)], progress=progress))
+    except BaseException as exc:
+        for s in staged:
+            if isinstance(s, _Staged):
+                s.writer.abort()
+        if isinstance(exc, InputError) and len(paths) > 1:
+            raise _named_refusal(exc, paths) from None
+        raise
     results = []
-    for path, fmt in zip(paths, formats):
-        try:
-            results.append(import_file(store, archive, path, format=fmt, received_at=received_at, tz=tz,
-                                       analyst=analyst, progress=progress))
-        except RowErrors as exc:
-            if results:
-                raise RowErrors(f"{exc.source} (imported before it: {', '.join(r.file for r in results)})",
-                                exc.problems) from None
-            raise
-        except InputError as exc:
-            if results:
-                raise InputError(f"{exc.message} (imported before it: {', '.join(r.file for r in results)}; "
-                                 "nothing of this file was written)", where=exc.where) from None
-            raise
+    first_of = {}
+    for s in staged:
+        if not isinstance(s, _Staged):
+            results.append(s)
+        elif s.sha in first_of:
+            # The same file named twice: the first one imported it.
+            first = results[first_of[s.sha]]
+            s.writer.abort()
+            results.append(AISImport(str(s.path), s.sha, s.format, False, import_id=first.import_id,
+                                     positions=first.positions, counts=first.counts))
+        else:
+            first_of[s.sha] = len(results)
+            results.append(commit_file(store, archive, s, analyst=analyst))
     return results
+
+
+def _named_refusal(exc, paths):
+    """``exc`` saying that no file of the import was imported."""
+    note = f"none of the {len(paths)} files was imported; mend this one and import them again"
+    if isinstance(exc, RowErrors):
+        return RowErrors(f"{exc.source} ({note})", exc.problems, hint=exc.hint)
+    return InputError(f"{exc.message} ({note})", where=exc.where)

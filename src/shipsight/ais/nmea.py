@@ -31,8 +31,10 @@ and B). Other types are counted by type and left.
 """
 
 import gzip
+import zlib
 from collections import Counter
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -50,6 +52,20 @@ BATCH_MESSAGES = 200_000
 def open_text(path):
     """A binary file object of ``path``, gunzipped when it ends in ``.gz``."""
     return gzip.open(path, "rb") if str(path).endswith(".gz") else open(path, "rb")
+
+
+def _lines(path, counts):
+    """The lines of ``path``, counted in ``counts["lines"]``; a gzip file that breaks off or is
+    damaged is an :class:`~shipsight.errors.InputError` saying after which line."""
+    try:
+        with open_text(path) as lines:
+            for line in lines:
+                counts["lines"] += 1
+                yield line
+    except (OSError, EOFError, zlib.error) as exc:
+        from shipsight.ais.csvfiles import damaged
+
+        raise damaged(path, exc) from None
 
 
 def _tag_time_ms(value, latest_ms):
@@ -173,99 +189,98 @@ def read_nmea(path, *, received_at=None, counts=None, batch_messages=BATCH_MESSA
     groups = {}      # tag-block group id -> its time
     gatehouse_ms = None
     batch = _Batch()
-    with open_text(path) as lines:
-        for line in lines:
-            counts["lines"] += 1
-            raw = line.strip()
-            if not raw:
-                counts["blank"] += 1
-                continue
-            try:
-                sentence = NMEASentenceFactory.produce(raw)
-            except UnknownMessageException:
-                counts["other"] += 1
-                continue
-            except (InvalidNMEAMessageException, ValueError, IndexError):
-                body = raw.rsplit(b"\\", 1)[-1]
-                counts["broken" if body[:1] == b"!" and body[3:6] in (b"VDM", b"VDO") else "other"] += 1
-                continue
-            if sentence.TYPE == GatehouseSentence.TYPE:
-                ts = sentence.timestamp.replace(tzinfo=timezone.utc)
-                gatehouse_ms = int(ts.timestamp() * 1000)
-                counts["gatehouse"] += 1
-                continue
-            if sentence.TYPE != AISSentence.TYPE:
-                counts["other"] += 1
-                continue
-            counts["sentences"] += 1
-            if not sentence.is_valid:
-                counts["broken"] += 1
-                continue
-            if not sentence.payload:
-                counts["empty"] += 1
-                continue
-            ms = None
-            tb = sentence.tag_block
-            if tb is not None:
-                tb.init()
-                if not tb.is_valid:
-                    counts["bad_time"] += 1
-                else:
-                    group = tb.group
-                    if tb.receiver_timestamp is not None:
-                        ms = _tag_time_ms(tb.receiver_timestamp, latest_ms)
-                        if ms is None:
-                            counts["bad_time"] += 1
-                    if group is not None:
-                        if ms is not None:
-                            if len(groups) > 10_000:
-                                groups.clear()
-                            groups[group.group_id] = ms
-                        else:
-                            ms = groups.get(group.group_id)
-            if sentence.is_single:
-                message, parts_ms = sentence, [ms]
+    path = Path(path)
+    for line in _lines(path, counts):
+        raw = line.strip()
+        if not raw:
+            counts["blank"] += 1
+            continue
+        try:
+            sentence = NMEASentenceFactory.produce(raw)
+        except UnknownMessageException:
+            counts["other"] += 1
+            continue
+        except (InvalidNMEAMessageException, ValueError, IndexError):
+            body = raw.rsplit(b"\\", 1)[-1]
+            counts["broken" if body[:1] == b"!" and body[3:6] in (b"VDM", b"VDO") else "other"] += 1
+            continue
+        if sentence.TYPE == GatehouseSentence.TYPE:
+            ts = sentence.timestamp.replace(tzinfo=timezone.utc)
+            gatehouse_ms = int(ts.timestamp() * 1000)
+            counts["gatehouse"] += 1
+            continue
+        if sentence.TYPE != AISSentence.TYPE:
+            counts["other"] += 1
+            continue
+        counts["sentences"] += 1
+        if not sentence.is_valid:
+            counts["broken"] += 1
+            continue
+        if not sentence.payload:
+            counts["empty"] += 1
+            continue
+        ms = None
+        tb = sentence.tag_block
+        if tb is not None:
+            tb.init()
+            if not tb.is_valid:
+                counts["bad_time"] += 1
             else:
-                slot = (sentence.seq_id, sentence.channel, sentence.talker_id, sentence.frag_cnt)
-                held = fragments.get(slot)
-                if sentence.frag_num == 1:
-                    if held:
-                        counts["incomplete"] += len(held)
-                    held = fragments[slot] = [(sentence, ms)]
-                elif held and sentence.frag_num == len(held) + 1:
-                    held.append((sentence, ms))
-                else:
-                    counts["incomplete"] += 1
-                    continue
-                if len(held) < sentence.frag_cnt:
-                    continue
-                done = fragments.pop(slot)
-                message = NMEAMessage.assemble_from_iterable([s for s, _ in done])
-                parts_ms = [t for _, t in done]
-            counts["messages"] += 1
-            ms = next((t for t in parts_ms if t is not None), None)
-            if gatehouse_ms is not None:
-                ms = gatehouse_ms if ms is None else ms
-                gatehouse_ms = None
-            try:
-                decoded = message.decode()
-            except Exception:  # pyais raises many kinds on a bad payload; each is one undecodable message
-                counts["undecodable"] += 1
-                continue
-            counts[f"type_{decoded.msg_type}"] += 1
-            assumed = False
-            if ms is None:
-                if fallback_ms is None:
-                    counts["untimed"] += 1
-                    continue
-                ms, assumed = fallback_ms, True
-                counts["time_assumed"] += 1
+                group = tb.group
+                if tb.receiver_timestamp is not None:
+                    ms = _tag_time_ms(tb.receiver_timestamp, latest_ms)
+                    if ms is None:
+                        counts["bad_time"] += 1
+                if group is not None:
+                    if ms is not None:
+                        if len(groups) > 10_000:
+                            groups.clear()
+                        groups[group.group_id] = ms
+                    else:
+                        ms = groups.get(group.group_id)
+        if sentence.is_single:
+            message, parts_ms = sentence, [ms]
+        else:
+            slot = (sentence.seq_id, sentence.channel, sentence.talker_id, sentence.frag_cnt)
+            held = fragments.get(slot)
+            if sentence.frag_num == 1:
+                if held:
+                    counts["incomplete"] += len(held)
+                held = fragments[slot] = [(sentence, ms)]
+            elif held and sentence.frag_num == len(held) + 1:
+                held.append((sentence, ms))
             else:
-                counts["timed"] += 1
-            _add(batch, decoded, ms, assumed, counts)
-            if len(batch) >= batch_messages:
-                yield batch.positions(), batch.statements()
-                batch = _Batch()
+                counts["incomplete"] += 1
+                continue
+            if len(held) < sentence.frag_cnt:
+                continue
+            done = fragments.pop(slot)
+            message = NMEAMessage.assemble_from_iterable([s for s, _ in done])
+            parts_ms = [t for _, t in done]
+        counts["messages"] += 1
+        ms = next((t for t in parts_ms if t is not None), None)
+        if gatehouse_ms is not None:
+            ms = gatehouse_ms if ms is None else ms
+            gatehouse_ms = None
+        try:
+            decoded = message.decode()
+        except Exception:  # pyais raises many kinds on a bad payload; each is one undecodable message
+            counts["undecodable"] += 1
+            continue
+        counts[f"type_{decoded.msg_type}"] += 1
+        assumed = False
+        if ms is None:
+            if fallback_ms is None:
+                counts["untimed"] += 1
+                continue
+            ms, assumed = fallback_ms, True
+            counts["time_assumed"] += 1
+        else:
+            counts["timed"] += 1
+        _add(batch, decoded, ms, assumed, counts)
+        if len(batch) >= batch_messages:
+            yield batch.positions(), batch.statements()
+            batch = _Batch()
     counts["incomplete"] += sum(len(v) for v in fragments.values())
     if len(batch):
         yield batch.positions(), batch.statements()

@@ -38,7 +38,9 @@ def import_(app, files, format_, received_at, tz, analyst, as_json):
     Positions (types 1-3, 18, 19, 27) go to the archive, partitioned by day;
     static data (5, 19, 24) become each MMSI's identities over time in the
     store. Broken or empty NMEA sentences are counted and skipped. A file
-    imported before adds nothing.
+    imported before adds nothing. A damaged file (cut short, corrupt, ragged,
+    not UTF-8) is refused on one line with nothing written, for every file
+    named with it. The summary says why each row not recorded was left out.
 
     \b
     Example:
@@ -67,8 +69,12 @@ def import_(app, files, format_, received_at, tz, analyst, as_json):
             click.echo(f"{r.file}: already imported (import {r.import_id}); nothing added")
             continue
         span = f" from {r.first_time:%Y-%m-%d %H:%M} to {r.last_time:%Y-%m-%d %H:%M} UTC" if r.first_time else ""
-        click.echo(f"{r.file} ({r.format}): {count(r.positions, 'position', thousands=True)} of "
+        unit = ("position report", "position reports") if r.format == "nmea" else ("row", "rows")
+        left = r.accounting()
+        click.echo(f"{r.file} ({r.format}): {count(r.rows, *unit, thousands=True)} -> "
+                   f"{count(r.positions, 'position', thousands=True)} of "
                    f"{count(r.vessels, 'MMSI', thousands=True)}{span} into {app.archive().path}; "
+                   f"{left + '; ' if left else ''}"
                    f"{count(r.statics, 'static report', thousands=True)} -> "
                    f"{count(r.identities_added, 'new identity', 'new identities', thousands=True)}, "
                    f"{r.identities_extended:,} extended")
