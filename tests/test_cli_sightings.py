@@ -371,3 +371,21 @@ def test_bad_rows_print_as_the_readme_says(run, tmp_path):
     write_csv(one, "time,lon,lat", ["2024-03-05T14:22:00Z,130.3"])
     assert len(run("sightings", "import", one, code=2).stderr.splitlines()) == 1  # one bad value: one line
     assert run.json("sightings", "list") == []
+
+
+def test_refused_input_leaves_no_new_store_behind(tmp_path):
+    """Bad input writes nothing, not even the empty store the command opened for it; a store that existed stays."""
+    from click.testing import CliRunner
+
+    from shipsight.cli.main import cli
+
+    bad = write_csv(tmp_path / "bad.csv", "time,lon,lat", ["yesterday,130.3,42.24"])
+    for command in (["sightings", "import"], ["ais", "import"], ["ports", "import"]):
+        db = tmp_path / "new.db"
+        result = CliRunner().invoke(cli, ["--db", str(db), *command, str(bad)])
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"], command
+    db = tmp_path / "kept.db"
+    assert CliRunner().invoke(cli, ["--db", str(db), "init"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["--db", str(db), "sightings", "import", str(bad)]).exit_code == 2
+    assert db.exists()

@@ -12,8 +12,9 @@ stderr, once per message, without Python's source path and line.
 """
 
 import importlib
+import os
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import click
 
@@ -164,6 +165,8 @@ class ShipsightGroup(click.Group):
             try:
                 return super().invoke(ctx)
             except ShipsightError as exc:
+                if isinstance(ctx.obj, App):
+                    ctx.obj.discard_fresh_store()
                 raise BadInput(describe(exc)) from None
 
 
@@ -174,14 +177,29 @@ class App:
         self.db = db
         self.ais = ais
         self._store = None
+        self._fresh = False
         self._archive = None
 
     def store(self, *, create=True):
         if self._store is None:
-            from shipsight.store import open_store
+            from shipsight.store import is_server_url, open_store
 
+            fresh = create and not is_server_url(self.db) and not os.path.exists(self.db)
             self._store = open_store(self.db, create=create)
+            self._fresh = fresh
         return self._store
+
+    def discard_fresh_store(self):
+        """After refused input: remove the SQLite store this command created, if nothing went into it
+        (every write is audited), so that bad input leaves no file behind."""
+        if self._store is None or not self._fresh:
+            return
+        empty = self._store.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM audit)").fetchone()[0]
+        self.close()
+        if empty:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with suppress(FileNotFoundError):
+                    os.remove(f"{self.db}{suffix}")
 
     def archive(self, *, create=False):
         """The AIS archive: ``--ais``/SHIPSIGHT_AIS, else beside a SQLite store (``X.db`` -> ``X.ais``)."""
