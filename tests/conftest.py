@@ -131,7 +131,13 @@ def db(request, tmp_path):
     """
     if request.param == "postgis":
         return request.getfixturevalue("pg_url")
-    return str(tmp_path / "log.db")
+    # An existing store, as the PostGIS database is: refused input into a store the command itself
+    # created leaves no file (tests/test_cli_sightings.py), and tests look into the store afterwards.
+    from shipsight.store import open_store
+
+    path = str(tmp_path / "log.db")
+    open_store(path).close()
+    return path
 
 
 class Cli:

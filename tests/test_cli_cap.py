@@ -159,6 +159,7 @@ def test_vessels_set_list_history(run):
 
 def test_vessels_import_all_or_nothing(run, tmp_path):
     bad = write_csv(tmp_path / "v.csv", "imo,deadweight", ["8604917,3300", "1234568,100", "8660313,lots"])
+    run("init")
     err = run("vessels", "import", bad, code=2).stderr
     assert "row 3, field imo" in err and "row 4, field deadweight" in err
     assert run.json("vessels", "list") == []

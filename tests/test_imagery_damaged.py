@@ -109,6 +109,7 @@ def test_many_scenes_on_a_local_dask_cluster_one_damaged_is_one_line(tmp_path):
     bad = _corrupt_middle_tile(_scene(tmp_path / "bad.tif", overviews=True))
     db = tmp_path / "log.db"
     main = "import sys; from shipsight.cli.main import cli; sys.exit(cli())"
+    subprocess.run([sys.executable, "-c", main, "--db", str(db), "init"], check=True, capture_output=True)
     out = subprocess.run([sys.executable, "-c", main, "--db", str(db), "detect", str(good), str(bad), "--save",
                           "--workers", "2"], capture_output=True, text=True, timeout=600)
     assert out.returncode == 2, out.stderr
