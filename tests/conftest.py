@@ -196,6 +196,19 @@ def write_csv(path, header, rows):
     return path
 
 
+def stored_positions(db):
+    """The sightings' lon/lat as the store holds them, by id: what the CLI prints as JSON is
+    rounded to 1e-6 degree, so a test of georeferencing to 1e-9 reads the store."""
+    from shipsight.store import open_store
+
+    store = open_store(db, create=False)
+    try:
+        frame = store.sightings(geometry=False)
+    finally:
+        store.close()
+    return {int(i): (float(x), float(y)) for i, x, y in zip(frame["id"], frame["lon"], frame["lat"])}
+
+
 def table_rows(text):
     """The rows of the (first) rich table in ``text`` as dicts of cell text; a folded cell's lines joined."""
     def cells(line, bar):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import table_rows
+from conftest import stored_positions, table_rows
 from shipsight.cli.output import is_degrees, presented
 from shipsight.geodesy import WGS84
 
@@ -105,13 +105,7 @@ def test_json_gives_the_precision_values_carry_and_the_store_keeps_all(run, db):
     # Geometry is exported as stored; only the printed fields are rounded.
     assert geo["geometry"]["coordinates"][1] == pytest.approx(42.24527777777778, abs=1e-12)
     # What the store holds, and what the audit log shows, is the value as given.
-    from shipsight.store import open_store
-
-    store = open_store(db, create=False)
-    try:
-        assert store.sighting(sid)["lat"].iat[0] == 42.24527777777778
-    finally:
-        store.close()
+    assert stored_positions(db)[sid] == (130.29851234567, 42.24527777777778)
     # The audit log prints its values unrounded (it holds them to 15 significant digits).
     logged = run.json("history", sid)[0]
     assert logged["new"]["lat"] == pytest.approx(42.24527777777778, abs=1e-12) and logged["new"]["lat"] != 42.245278
