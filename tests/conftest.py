@@ -202,6 +202,38 @@ def write_csv(path, header, rows):
     return path
 
 
+def stored_positions(db):
+    """The sightings' lon/lat as the store holds them, by id: what the CLI prints as JSON is
+    rounded to 1e-6 degree, so a test of georeferencing to 1e-9 reads the store."""
+    from shipsight.store import open_store
+
+    store = open_store(db, create=False)
+    try:
+        frame = store.sightings(geometry=False)
+    finally:
+        store.close()
+    return {int(i): (float(x), float(y)) for i, x, y in zip(frame["id"], frame["lon"], frame["lat"])}
+
+
+def table_rows(text):
+    """The rows of the (first) rich table in ``text`` as dicts of cell text; a folded cell's lines joined."""
+    def cells(line, bar):
+        return [c.strip() for c in line.strip()[1:-1].split(bar)]
+
+    lines = text.splitlines()
+    head = [cells(line, "┃") for line in lines if line.startswith("┃")]
+    names = ["".join(parts) for parts in zip(*head)]
+    rows = []
+    for line in lines:
+        if line.startswith("│"):
+            row = cells(line, "│")
+            if row[0] or not rows:
+                rows.append(row)
+            else:
+                rows[-1] = [a + b for a, b in zip(rows[-1], row)]
+    return [dict(zip(names, r)) for r in rows]
+
+
 @pytest.fixture(autouse=True)
 def _no_shipsight_env(monkeypatch):
     # A developer's own SHIPSIGHT_DB or SHIPSIGHT_AIS must never leak into a test.

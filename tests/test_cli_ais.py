@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from tests.conftest import Cli, is_postgis, shared
+from tests.conftest import Cli, is_postgis, shared, table_rows
 
 MC_DAY = "ais/marinecadastre/AIS_2022_01_03_first99999.csv.gz"
 PLAIN = "mmsi,time,lon,lat,sog,cog,heading,name,imo,call_sign,ship_type,length_m"
@@ -301,3 +301,14 @@ def test_out_of_range_coordinates_are_not_taken_for_no_position(ais, tmp_path):
     assert rec["recorded"] is False and _parts(ais.folder) == []
     assert json.loads(ais("ais", "imports", "--json").stdout) == []
     assert "not recorded" in ais("ais", "import", tmp_path / "bad.csv").stdout
+
+
+def test_track_table_gives_degrees_to_five_decimals_and_json_to_six(ais, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text(PLAIN + "\n273456780,2024-03-01T00:00:00Z,130.3,42.24527777777778,10.25,238.6,237,ALPHA,,,,\n"
+                    "273456780,2024-03-01T00:10:00Z,-0.1,42.3,10.0,238.6,237,ALPHA,,,,\n")
+    ais("ais", "import", path)
+    rows = table_rows(ais("ais", "track", "273456780").stdout)
+    assert [(r["lon"], r["lat"]) for r in rows] == [("130.30000", "42.24528"), ("-0.10000", "42.30000")]
+    track = json.loads(ais("ais", "track", "273456780", "--json").stdout)
+    assert [(t["lon"], t["lat"]) for t in track] == [(130.3, 42.245278), (-0.1, 42.3)]

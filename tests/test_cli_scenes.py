@@ -17,7 +17,7 @@ import shapely
 from pyproj import Transformer
 from rasterio.transform import from_origin
 
-from conftest import shared, write_csv
+from conftest import shared, stored_positions, write_csv
 
 T_SCENE = "2023-04-14T02:13:09Z"
 
@@ -81,7 +81,9 @@ def test_add_then_log_pixels_with_known_answers(run, tmp_path, name, crs, transf
         s = run.json("sightings", "list")[-1]
         assert s["id"] == sid
         elon, elat = centre_lonlat(transform, crs, row, col)
-        assert s["lon"] == pytest.approx(elon, abs=1e-9) and s["lat"] == pytest.approx(elat, abs=1e-9)
+        slon, slat = stored_positions(run.db)[sid]
+        assert slon == pytest.approx(elon, abs=1e-9) and slat == pytest.approx(elat, abs=1e-9)
+        assert (s["lon"], s["lat"]) == (round(slon, 6), round(slat, 6))  # printed to 1e-6 degree
         assert s["time"] == T_SCENE  # defaulted to the scene's
         assert (s["scene_id"], s["pixel_row"], s["pixel_col"]) == (name, row, col)
         assert s["source"] == "test-sat"  # defaulted to the scene's sensor
@@ -382,7 +384,8 @@ def test_sen2ships_vessels_logged_by_pixel(run, port, count):
         run("log", "--scene", rec["id"], "--pixel", r, c)
     logged = run.json("sightings", "list")
     assert len(logged) == count
-    got = sorted((s["pixel_row"], s["pixel_col"], s["lon"], s["lat"]) for s in logged)
+    stored = stored_positions(run.db)
+    got = sorted((s["pixel_row"], s["pixel_col"], *stored[s["id"]]) for s in logged)
     for (r, c, lon, lat) in got:
         elon, elat = centre_lonlat(t, "EPSG:3857", r, c)
         assert lon == pytest.approx(elon, abs=1e-9) and lat == pytest.approx(elat, abs=1e-9)

@@ -4,7 +4,7 @@ import click
 
 from shipsight.cli.options import (TimeType, analyst_option, json_option, scheduler_option, since_option, tz_option,
                                    until_option, workers_option)
-from shipsight.cli.output import count, echo_err, echo_json, echo_table, fixed, records, rounded
+from shipsight.cli.output import count, echo_err, echo_json, echo_table, records, rounded
 from shipsight.cli.progress import progress_bar
 from shipsight.rules import BEHAVIOUR_DEFAULTS
 
@@ -156,8 +156,8 @@ def track(app, vessel, since, until, as_json, as_geojson):
     elif as_json:
         echo_json(records(frame))
     else:
-        echo_table(fixed(frame, {"lon": 5, "lat": 5}), ["mmsi", "time", "lon", "lat", "sog", "cog", "heading", "name",
-                                                        "imo"], title=f"AIS track of {vessel}")
+        echo_table(frame, ["mmsi", "time", "lon", "lat", "sog", "cog", "heading", "name", "imo"],
+                   title=f"AIS track of {vessel}")
 
 
 @ais.command("imports")
@@ -261,7 +261,7 @@ def correlate(app, scene, all_scenes, analyst, as_json, **options):
         echo_table(show, ["sighting_id", "status", "mmsi", "name", "imo", "distance_m", "gate_m", "candidates"],
                    title=f"AIS correlation of scene {r.scene_id}")
         if len(r.result.ais_only):
-            echo_table(fixed(r.result.ais_only, {"lon": 5, "lat": 5}), ["mmsi", "name", "imo", "vessel_type", "length_m", "lon", "lat", "method"],
+            echo_table(r.result.ais_only, ["mmsi", "name", "imo", "vessel_type", "length_m", "lon", "lat", "method"],
                        title="AIS-only: placed in the footprint, no detection in the gate")
     for line in correlation_lines(runs):
         click.echo(line)

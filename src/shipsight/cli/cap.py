@@ -56,7 +56,8 @@ def cap(app, year, ports, laden, barrels_per_tonne, gt_to_dwt, cap_barrels, max_
                     barrels_per_tonne=barrels_per_tonne, cap_barrels=cap_barrels, gt_to_dwt=gt_to_dwt,
                     max_gap_h=max_gap_h, chart=chart, overwrite=overwrite)
     if as_json:
-        echo_json(out.to_dict())
+        # The scenario columns are named by their laden fraction ("33%"): they hold barrels.
+        echo_json(out.to_dict(), decimals={k: 2 for k in ("totals", "monthly", "tankers", "calls", "unknown")})
         return
     r = out.result
     labels = list(r.scenarios)

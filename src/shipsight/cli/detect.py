@@ -7,11 +7,13 @@ import click
 from shipsight.cli.ais import correlation_lines, correlation_record
 from shipsight.cli.options import (analyst_option, height_option, json_option, overwrite_option, polarisation_option,
                                    scheduler_option)
-from shipsight.cli.output import count, echo_err, echo_json, echo_table, fixed, id_span, records
+from shipsight.cli.output import count, echo_err, echo_json, echo_table, id_span, records
 from shipsight.cli.progress import prepare_coast, progress_bar
 
 TABLE_COLUMNS = ["row", "col", "lon", "lat", "length_m", "width_m", "heading_axis_deg", "score", "confidence"]
 SUPPRESSED_COLUMNS = ["suppressed", "suppressed_reason"]
+#: Pixels to a tenth, confidence to a hundredth: what a person can use (degrees and metres: echo_table).
+TABLE_FORMATS = {"row": "{:.1f}", "col": "{:.1f}", "confidence": "{:.2f}"}
 
 
 @click.command()
@@ -204,9 +206,8 @@ def detect(app, images, scene_id, out, overwrite, save, with_ais, pfa, guard_m, 
                    "ais": None if correlated is None else correlation_record(correlated),
                    "detections": records(shown)})
         return
-    # Degrees to 5 decimals (about a metre), pixels to a tenth: what a person can use.
-    show = fixed(shown, {"lon": 5, "lat": 5, "row": 1, "col": 1, "confidence": 2})
-    echo_table(show, TABLE_COLUMNS + (SUPPRESSED_COLUMNS if show_suppressed else []), title="detections")
+    echo_table(shown, TABLE_COLUMNS + (SUPPRESSED_COLUMNS if show_suppressed else []), title="detections",
+               formats=TABLE_FORMATS)
     click.echo(f"{count(len(ships), 'ship')} in {a['source']} ({a['kind']}, {a['radiometry']}"
                f"{', units ' + a['units_source'] if a.get('units_source') else ''}, "
                f"{a['pixel_m']:.1f} m pixels) in {seconds:.1f} s; "
@@ -248,7 +249,7 @@ def _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_a
                 left_out = found[found["suppressed"] != ""]
                 if len(left_out):
                     echo_table(left_out, ["row", "col", "lon", "lat", "confidence", *SUPPRESSED_COLUMNS],
-                               title=f"suppressed in {name}")
+                               title=f"suppressed in {name}", formats=TABLE_FORMATS)
 
     done = detect_scenes(store, jobs, save=save, analyst=analyst, scheduler=scheduler, workers=workers,
                          on_scene=report, **layers, **options)

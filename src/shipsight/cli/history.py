@@ -55,7 +55,8 @@ def history(app, target, as_json):
         for row in rows:
             for k in ("old", "new"):
                 row[k] = json.loads(row[k]) if row[k] else None
-        echo_json(rows)
+        # Values as the audit log holds them: an edit in the seventh decimal must show as one.
+        echo_json(rows, exact=True)
     else:
         echo_table(frame, ["id", "at", "analyst", "db_user", "action", "entity", "entity_id", "old", "new", "reason"],
                    title="Audit log")
