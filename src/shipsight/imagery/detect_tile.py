@@ -32,6 +32,7 @@ The steps, all on arrays:
 """
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,6 +50,38 @@ from shipsight.imagery.objects import N_RAYS, land_contact, max_beam_px, merge_f
 MIN_SEEDS = 2  # pixels above the detection threshold an object needs
 CLIP_SIGMA = 4.0  # scene clutter: sigma-clipping limit (scipy.stats.sigmaclip's default)
 MIN_CLUTTER_PX = 16  # scene clutter: fewer water pixels than this give no background
+
+
+class StageClock:
+    """Wall seconds spent per named stage, summed over calls (tiles).
+
+    ``lap(name)`` charges the time since the previous lap (or since the clock
+    was made) to ``name``; ``seconds`` holds the totals, in the order the
+    stages first ran. A few ``perf_counter`` calls per tile: always on.
+
+    >>> clock = StageClock()
+    >>> clock.lap("read"); clock.lap("cfar"); clock.lap("read")
+    >>> list(clock.seconds)
+    ['read', 'cfar']
+    """
+
+    def __init__(self, seconds=None):
+        self.seconds = {} if seconds is None else seconds
+        self.t = time.perf_counter()
+
+    def lap(self, name):
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + (now - self.t)
+        self.t = now
+
+    def restart(self):
+        """Charge nothing for the time since the last lap (it was counted elsewhere)."""
+        self.t = time.perf_counter()
+
+    def add(self, seconds):
+        """Add another clock's totals (a tile's, a worker's) to these."""
+        for k, v in seconds.items():
+            self.seconds[k] = self.seconds.get(k, 0.0) + v
 
 
 @dataclass
@@ -96,15 +129,22 @@ class TilePlan:
     scene_clutter: bool = False  # scene smaller than the background window: one clutter estimate for it all
 
 
-def read_intensity(src, plan, window):
-    """Read ``window`` as float32 linear intensity (or reflectance), NaN where invalid."""
+def read_intensity(src, plan, window, clock=None):
+    """Read ``window`` as float32 linear intensity (or reflectance), NaN where invalid.
+
+    ``clock`` (a :class:`StageClock`), when given, is charged the GDAL read,
+    the nodata marking and the radiometry (calibration) apart.
+    """
+    clock = clock or StageClock()
     if len(plan.bands) == 1:
         x = src.read(plan.bands[0], window=window, out_dtype="float32")
+        clock.lap("read (GDAL)")
         nd = plan.nodata[0]
         if nd is not None and not np.isnan(nd):
             x[x == np.float32(nd)] = np.nan
     else:
         stack = src.read(plan.bands, window=window, out_dtype="float32")
+        clock.lap("read (GDAL)")
         for i, nd in enumerate(plan.nodata):
             if nd is not None and not np.isnan(nd):
                 stack[i][stack[i] == np.float32(nd)] = np.nan
@@ -113,8 +153,10 @@ def read_intensity(src, plan, window):
         del stack
     if plan.use_mask_band:
         x[src.read_masks(plan.bands[0], window=window) == 0] = np.nan
+    clock.lap("nodata and fill")
     if plan.radiometry is not None:
         plan.radiometry.apply(x, int(window.row_off), int(window.col_off))
+        clock.lap("radiometry (calibration to sigma0)")
     return x
 
 
@@ -267,8 +309,9 @@ def tile_window(plan, spec):
 
 
 def read_tile(src, plan, spec):
-    """The intensity a tile works on (see :func:`read_intensity`)."""
-    return read_intensity(src, plan, tile_window(plan, spec))
+    """The intensity a tile works on (see :func:`read_intensity`) and the seconds its stages took."""
+    clock = StageClock()
+    return read_intensity(src, plan, tile_window(plan, spec), clock), clock.seconds
 
 
 def process_tile(src, plan, spec, x=None):
@@ -288,14 +331,22 @@ def process_tile(src, plan, spec, x=None):
     -------
     dict of 1-D arrays (one entry per object) plus ``n_valid``, the number
     of valid pixels in the core, and ``n_searched``, those of them in
-    blocks the CFAR test covered (water with enough background).
+    blocks the CFAR test covered (water with enough background), and
+    ``seconds``, the wall time of each stage (:class:`StageClock`).
     """
+    clock = StageClock()
+    out = _process_tile(src, plan, spec, x, clock)
+    out["seconds"] = clock.seconds
+    return out
+
+
+def _process_tile(src, plan, spec, x, clock):
     r0, c0, h, w = spec
     B = plan.block
     win = tile_window(plan, spec)
     R0, C0 = int(win.row_off), int(win.col_off)
     if x is None:
-        x = read_intensity(src, plan, win)
+        x = read_intensity(src, plan, win, clock)
     ph, pw = (-x.shape[0]) % B, (-x.shape[1]) % B
     if ph or pw:
         x = np.pad(x, ((0, ph), (0, pw)), constant_values=np.nan)
@@ -326,6 +377,7 @@ def process_tile(src, plan, spec, x=None):
         valid = ~quay if valid is None else valid & ~quay
     if valid is not None:
         np.copyto(x, 0.0, where=~valid)  # x is now "value where water, 0 elsewhere"
+    clock.lap("valid mask, polygons")
     level = None
     # Optical scenes with a water mask need no land from brightness blocks (they would hide the berths).
     if plan.image_land and np.isfinite(plan.water_level) and quay is None:
@@ -333,6 +385,7 @@ def process_tile(src, plan, spec, x=None):
         level = np.float32(plan.water_level * 10 ** (plan.land_db / 20.0))
     s1, s2, n, nb = block_sums(x, B, valid, level)
     n_valid_blocks = n.copy()
+    clock.lap("block sums")
 
     land = np.zeros((nby, nbx), dtype=bool)
     land_blocks = plan.land_blocks() if callable(plan.land_blocks) else plan.land_blocks
@@ -345,6 +398,7 @@ def process_tile(src, plan, spec, x=None):
     s1[land] = 0.0
     s2[land] = 0.0
     n[land] = 0.0
+    clock.lap("land mask (GSHHG grid, image land)")
 
     clutter = None
     if plan.scene_clutter:  # one tile holds the whole scene: its water, all of it
@@ -366,6 +420,7 @@ def process_tile(src, plan, spec, x=None):
     gfill = _fill_inf(grow)
     tlo = ndimage.minimum_filter(gfill, size=3, mode="nearest")
     tlo[~np.isfinite(grow)] = np.inf
+    clock.lap("CFAR background statistics")
 
     # Cheap, conservative pass over every pixel (against the lower, growing threshold);
     # exact tests for the few that pass.
@@ -378,6 +433,7 @@ def process_tile(src, plan, spec, x=None):
     keep = vals > ndimage.map_coordinates(gfill, [fr, fc], order=1, mode="nearest")
     rr, cc, vals, fr, fc = rr[keep], cc[keep], vals[keep], fr[keep], fc[keep]
     tp = ndimage.map_coordinates(tfill, [fr, fc], order=1, mode="nearest")
+    clock.lap("thresholding")
 
     empty = _empty(core_valid, searched)
     if rr.size == 0:
@@ -393,6 +449,7 @@ def process_tile(src, plan, spec, x=None):
             return empty
         _, lab = np.unique(lab[keep], return_inverse=True)
         nobj = int(lab.max()) + 1
+    clock.lap("object labelling")
     keep = _trim_sidelobes(lab, nobj, rr, cc, vals, tp, plan)
     lab, rr, cc, vals, tp, fr, fc = (a[keep] for a in (lab, rr, cc, vals, tp, fr, fc))
     mu0 = np.nan_to_num(mu, nan=0.0)
@@ -416,8 +473,10 @@ def process_tile(src, plan, spec, x=None):
     ok = (L_seed >= plan.min_length_m) & (L <= plan.max_length_m) & (objs["n"] >= 2)
     if burnt_blocks is not None:
         land |= burnt_blocks
+    clock.lap("objects (moments, fragments, side lobes)")
     _context(objs, ok, lab, rr, cc, x, land, quay, plan)
     del x
+    clock.lap("land contact, ray profiles")
     # Ownership: the core window that holds the centroid (index convention: pixel i spans i-0.5..i+0.5).
     gr = objs["row"] + R0
     gc = objs["col"] + C0
