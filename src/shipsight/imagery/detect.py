@@ -59,7 +59,7 @@ import rasterio
 from rasterio.windows import Window
 
 from shipsight.errors import InputError
-from shipsight.imagery.detect_tile import CLIP_SIGMA, StageClock, TilePlan, process_tile, read_intensity, read_tile
+from shipsight.imagery.detect_tile import CLIP_SIGMA, Buffers, StageClock, TilePlan, process_tile, read_intensity, read_tile
 from shipsight.imagery.landmask import gshhg_cells, land_block_grid, on_land, read_mask_polygons
 from shipsight.imagery.objects import RAY_M, RAY_MIN_PX
 from shipsight.imagery.products.dataset import open_dataset
@@ -393,13 +393,15 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
         # Read ahead: a thread with a dataset of its own reads (and decompresses, outside
         # the GIL) the next tile while this one is processed, so reading is mostly hidden.
         with open_dataset(raster) as src, open_dataset(raster) as ahead_src, ThreadPoolExecutor(1) as ahead:
-            pending = ahead.submit(read_tile, ahead_src, plan, specs[0])
+            # Two tile arrays, taking turns: one searched while the other is read into.
+            buffers = Buffers()
+            pending = ahead.submit(read_tile, ahead_src, plan, specs[0], buffers, "x0")
             for i, spec in enumerate(specs):
                 x, read_seconds = pending.result()
                 clock.lap("waiting for the read-ahead")
                 ahead_clock.add(read_seconds)
                 if i + 1 < total:
-                    pending = ahead.submit(read_tile, ahead_src, plan, specs[i + 1])
+                    pending = ahead.submit(read_tile, ahead_src, plan, specs[i + 1], buffers, f"x{(i + 1) % 2}")
                 parts.append(process_tile(src, plan, spec, x))
                 del x
                 clock.restart()  # charged by the tile's own clock
@@ -702,7 +704,7 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
         facts["notes"].append(
             f"scene {scene_w_m:.0f} x {scene_h_m:.0f} m is smaller than the {background_m:g} m background window: "
             f"clutter measured over the whole scene, sigma-clipped at {CLIP_SIGMA:g} sigma")
-    grid = np.log(np.geomspace(0.5, 50.0, 400))
+    grid = np.log(np.geomspace(0.5, 50.0, 400))  # evenly spaced: detect_tile._interp_tables relies on it
     probe.enl_table = (grid, gammainccinv(np.exp(grid), pfa) / np.exp(grid))
     probe.t_gauss = float(-ndtri(pfa))
     pfa_grow = min(_PFA_GROW, max(pfa, 1e-12) * _PFA_GROW_RATIO)

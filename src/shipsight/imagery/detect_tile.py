@@ -52,6 +52,31 @@ CLIP_SIGMA = 4.0  # scene clutter: sigma-clipping limit (scipy.stats.sigmaclip's
 MIN_CLUTTER_PX = 16  # scene clutter: fewer water pixels than this give no background
 
 
+_NATIVE = ("uint8", "int8", "uint16", "int16", "float32")  # read as stored, then converted to float32
+
+
+class Buffers:
+    """Arrays reused from tile to tile, by name.
+
+    Fresh memory for a tile-sized array costs the kernel a page fault and a
+    zeroing per page, more than one pass of arithmetic over it; reused, it
+    costs nothing. Each thread keeps its own.
+    """
+
+    def __init__(self):
+        self._arrays = {}
+
+    def get(self, name, shape, dtype):
+        """A C-contiguous array of ``shape`` and ``dtype``, contents undefined."""
+        dtype = np.dtype(dtype)
+        size = math.prod(shape)
+        a = self._arrays.get(name)
+        if a is None or a.dtype != dtype or a.size < size:
+            a = self._arrays[name] = None  # let the old one go before the new one is made
+            a = self._arrays[name] = np.empty(size, dtype=dtype)
+        return a[:size].reshape(shape)
+
+
 class StageClock:
     """Wall seconds spent per named stage, summed over calls (tiles).
 
@@ -129,13 +154,48 @@ class TilePlan:
     scene_clutter: bool = False  # scene smaller than the background window: one clutter estimate for it all
 
 
-def read_intensity(src, plan, window, clock=None):
+def read_intensity(src, plan, window, clock=None, buffers=None, name="x", pad_to=1):
     """Read ``window`` as float32 linear intensity (or reflectance), NaN where invalid.
 
     ``clock`` (a :class:`StageClock`), when given, is charged the GDAL read,
-    the nodata marking and the radiometry (calibration) apart.
+    the nodata marking and the radiometry (calibration) apart. ``buffers``
+    (:class:`Buffers`): integer rasters are read into its arrays (the result
+    is its array ``name``, valid until the next read under that name), and
+    the result is padded with NaN to a multiple of ``pad_to`` pixels both
+    ways; other rasters get arrays of their own, unpadded.
     """
     clock = clock or StageClock()
+    if len(plan.bands) == 1 and src.dtypes[plan.bands[0] - 1] in _NATIVE:
+        # In the stored type (a GRD's uint16 is half float32's bytes); the conversion to float32
+        # is then part of the radiometry's first pass, and several times faster than GDAL's.
+        dtype = src.dtypes[plan.bands[0] - 1]
+        reuse = buffers is not None and dtype != "float32"
+        h, w = int(window.height), int(window.width)
+        raw = src.read(plan.bands[0], window=window, out=buffers.get("raw", (h, w), dtype) if reuse else None)
+        clock.lap("read (GDAL)")
+        fill = _equal(raw, plan.nodata[0])
+        clock.lap("nodata and fill")
+        if raw.dtype == np.float32:  # converted already: worked on in place
+            x, raw = raw, None
+        elif reuse:
+            padded = buffers.get(name, (-(-h // pad_to) * pad_to, -(-w // pad_to) * pad_to), np.float32)
+            padded[h:] = np.nan
+            padded[:h, w:] = np.nan
+            x = padded[:h, :w]
+        else:
+            x = np.empty(raw.shape, dtype=np.float32)
+        if plan.radiometry is not None:
+            plan.radiometry.apply(x, int(window.row_off), int(window.col_off), source=raw)
+        elif raw is not None:
+            np.copyto(x, raw)
+        clock.lap("radiometry (calibration to sigma0)")
+        if fill is not None:
+            np.copyto(x, np.float32(np.nan), where=fill)
+        del raw, fill
+        if plan.use_mask_band:
+            x[src.read_masks(plan.bands[0], window=window) == 0] = np.nan
+        clock.lap("nodata and fill")
+        return padded if reuse else x
     if len(plan.bands) == 1:
         x = src.read(plan.bands[0], window=window, out_dtype="float32")
         clock.lap("read (GDAL)")
@@ -160,11 +220,64 @@ def read_intensity(src, plan, window, clock=None):
     return x
 
 
-def _box(a, r):
-    """Sum of ``a`` over the (2r+1)^2 square around each cell, zero outside."""
-    c = np.pad(a, ((r + 1, r), (r + 1, r))).cumsum(0).cumsum(1)
-    k = 2 * r + 1
-    return c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]
+def _equal(raw, nd):
+    """Where ``raw`` (stored values) equals the nodata value ``nd`` as float32 would; None: nowhere.
+
+    The same pixels as comparing the float32 conversions, without converting:
+    an integer type can only equal an integral value within its range.
+    """
+    if nd is None or np.isnan(nd):
+        return None
+    if raw.dtype.kind == "f":
+        return raw == np.float32(nd)
+    info = np.iinfo(raw.dtype)
+    if float(nd) != int(nd) or not (info.min <= nd <= info.max):
+        return None
+    return raw == raw.dtype.type(nd)
+
+
+def _boxes(a, radii):
+    """Sums of ``a`` over the (2r+1)^2 square around each cell, zero outside, for each r in ``radii``.
+
+    One summed-area table (integral image: Crow 1984, "Summed-area tables for
+    texture mapping", SIGGRAPH; Viola & Jones 2001) serves every radius: each
+    box sum is then four lookups per cell, whatever its size.
+    """
+    R = max(radii)
+    H, W = a.shape
+    c = np.zeros((H + 2 * R + 2, W + 2 * R + 2))
+    c[R + 1:R + 1 + H, R + 1:R + 1 + W] = a
+    np.cumsum(c, axis=0, out=c)
+    np.cumsum(c, axis=1, out=c)
+    out = []
+    for r in radii:
+        hi_r, hi_c = slice(R + 1 + r, R + 1 + r + H), slice(R + 1 + r, R + 1 + r + W)
+        lo_r, lo_c = slice(R - r, R - r + H), slice(R - r, R - r + W)
+        out.append(c[hi_r, hi_c] - c[lo_r, hi_c] - c[hi_r, lo_c] + c[lo_r, lo_c])
+    return out
+
+
+def _interp_tables(x, tables):
+    """``np.interp(x, grid, values)`` for each ``(grid, values)`` of ``tables``, on a shared uniform grid.
+
+    The grids of :attr:`TilePlan.enl_table` are evenly spaced (in log looks),
+    so the interval of each point is one division away, not a binary search,
+    and is found once for all the tables.
+    """
+    grid = tables[0][0]
+    f = x - grid[0]
+    f /= grid[1] - grid[0]
+    np.clip(f, 0.0, grid.size - 1.0, out=f)
+    i = f.astype(np.intp)
+    np.minimum(i, grid.size - 2, out=i)
+    f -= i
+    out = []
+    for _, v in tables:
+        step = np.diff(v)[i]
+        step *= f
+        step += v[i]
+        out.append(step)
+    return out
 
 
 def block_sums(x, B, valid=None, level=None):
@@ -179,22 +292,30 @@ def block_sums(x, B, valid=None, level=None):
     nby, nbx = H // B, W // B
     x3 = x.reshape(nby, B, W)
     # float32 partial sums of B values are exact enough; float64 from the column step on.
-    acc1 = x3.sum(axis=1)
-    acc2 = np.einsum("ikj,ikj->ij", x3, x3)
-    s1 = acc1.reshape(nby, nbx, B).sum(axis=2, dtype=np.float64)
-    s2 = acc2.reshape(nby, nbx, B).sum(axis=2, dtype=np.float64)
+    s1 = _column_blocks(x3.sum(axis=1), B, np.float64)
+    s2 = _column_blocks(np.einsum("ikj,ikj->ij", x3, x3), B, np.float64)
     if valid is None:
         n = np.full((nby, nbx), float(B * B))
     else:
-        n = valid.reshape(nby, B, W).sum(axis=1, dtype=np.int32).reshape(nby, nbx, B).sum(axis=2)
-        n = n.astype(np.float64)
+        # Counts of at most B <= 16 per column fit a byte: summed as bytes, not as bools cast to int.
+        n = _column_blocks(valid.reshape(nby, B, W).view(np.uint8).sum(axis=1, dtype=np.uint8), B, np.float64)
     nb = None
     if level is not None:
-        accb = np.zeros((nby, W), dtype=np.int32)
-        for k in range(B):  # B row offsets, each a vectorised compare over 1/B of the tile
-            accb += x3[:, k, :] > level
-        nb = accb.reshape(nby, nbx, B).sum(axis=2)
+        bright = np.greater(x, level)
+        nb = _column_blocks(bright.reshape(nby, B, W).view(np.uint8).sum(axis=1, dtype=np.uint8), B, np.int32)
     return s1, s2, n, nb
+
+
+def _column_blocks(acc, B, dtype):
+    """Sums of each run of ``B`` columns of ``acc`` (rows already summed), in ``dtype``.
+
+    B strided adds over arrays B times smaller than ``acc``: a reduction over a
+    short last axis (``reshape(..., B).sum(-1)``) is several times slower.
+    """
+    out = acc[:, 0::B].astype(dtype)
+    for k in range(1, B):
+        out += acc[:, k::B]
+    return out
 
 
 def scene_clutter(values):
@@ -244,48 +365,80 @@ def scene_clutter(values):
 def cfar_threshold(s1, s2, n, plan, clutter=None):
     """Threshold and background mean per block from block sums.
 
-    The background is the ring between the guard square (``r_guard`` blocks
-    each side) and the background square (``r_back``). Where the ring holds
+    Cell-averaging CFAR with a guard window (Crisp 2004, *The State-of-the-Art
+    in Ship Detection in Synthetic Aperture Radar Imagery*, DSTO-RR-0272,
+    section 5; the "adaptive threshold" of SNAP): the background is the ring
+    between the guard square (``r_guard`` blocks each side) and the
+    background square (``r_back``). Its sums come from one summed-area
+    table per quantity on the block grid (:func:`_boxes`), so a threshold
+    costs a few operations per block whatever the window size, and the
+    pixels are touched only by the block sums before. Where the ring holds
     fewer than ``min_count`` valid pixels (scene edges, next to land) the
     whole background square is used; where even that is too few, the
     threshold is infinite: nothing is detected without a background.
     ``clutter``, a ``(mean, variance, count)`` of :func:`scene_clutter`, is
     used for every block instead (scenes smaller than the background window).
+
+    SAR thresholds follow the gamma law of L-look intensity, ``T = mu *
+    Q^-1(L, pfa) / L`` with L the ring's own equivalent number of looks
+    ``mu^2 / var`` (clipped to 0.5-50; Crisp 2004, section 5.2, on fitting
+    the clutter distribution locally); optical ones a Gaussian law,
+    ``mu + t sigma``.
+
+    Returns
+    -------
+    (thr, mu, grow) : float64 arrays of the grid's shape
+        Detection threshold (inf where no background), clutter mean (NaN
+        there) and the lower growing threshold of the hysteresis.
     """
     if clutter is not None:
         mu = np.full(s1.shape, clutter[0])
         var = np.full(s1.shape, clutter[1])
         ok = np.full(s1.shape, clutter[2] >= MIN_CLUTTER_PX)
     else:
-        big = [_box(a, plan.r_back) for a in (s1, s2, n)]
-        small = [_box(a, plan.r_guard) for a in (s1, s2, n)]
-        ring = [b - s for b, s in zip(big, small)]
-        use_ring = ring[2] >= plan.min_count
-        S1 = np.where(use_ring, ring[0], big[0])
-        S2 = np.where(use_ring, ring[1], big[1])
-        N = np.where(use_ring, ring[2], big[2])
+        radii = (plan.r_back, plan.r_guard)
+        big_n, N = _boxes(n, radii)
+        np.subtract(big_n, N, out=N)  # the ring
+        full = N < plan.min_count  # too little ring: the whole background square instead
+        N[full] = big_n[full]
+        mu, var = (_ring(a, radii, full) for a in (s1, s2))
         ok = N >= plan.min_count
         with np.errstate(invalid="ignore", divide="ignore"):
-            mu = S1 / N
-            var = np.maximum(S2 / N - mu * mu, 0.0)
+            np.divide(mu, N, out=mu)
+            np.divide(var, N, out=var)
+            var -= mu * mu
+        np.maximum(var, 0.0, out=var)
     if plan.kind == "sar":
         with np.errstate(invalid="ignore", divide="ignore"):
-            enl = np.clip(mu * mu / var, 0.5, 50.0)
-        enl = np.where(np.isfinite(enl), enl, 50.0)
-        log_enl = np.log(enl)
+            enl = mu * mu
+            enl /= var
+        np.clip(enl, 0.5, 50.0, out=enl)
+        enl[np.isnan(enl)] = 50.0
+        log_enl = np.log(enl, out=enl)
         # Gamma law with the ring's own looks: T = mu * Q^-1(L, pfa) / L, tabulated in L.
-        thr = mu * np.interp(log_enl, *plan.enl_table)
-        grow = mu * np.interp(log_enl, *plan.enl_table_grow) if plan.enl_table_grow else thr
+        tables = (plan.enl_table, plan.enl_table_grow) if plan.enl_table_grow else (plan.enl_table,)
+        q = _interp_tables(log_enl, tables)
+        thr = np.multiply(q[0], mu, out=q[0])
+        grow = np.multiply(q[-1], mu, out=q[-1]) if len(q) > 1 else thr.copy()
+        ok &= mu > 0
     else:
         sigma = np.maximum(np.sqrt(var), 0.01 * np.abs(mu))
         thr = mu + plan.t_gauss * sigma
         grow = mu + plan.t_gauss_grow * sigma
-    if plan.kind == "sar":
-        ok &= mu > 0
-    thr = np.where(ok, thr, np.inf)
-    grow = np.minimum(np.where(ok, grow, np.inf), thr)
-    mu = np.where(ok, mu, np.nan)
+    bad = ~ok
+    thr[bad] = np.inf
+    grow[bad] = np.inf
+    np.minimum(grow, thr, out=grow)
+    mu[bad] = np.nan
     return thr, mu, grow
+
+
+def _ring(a, radii, full):
+    """Box sums of ``a`` over the ring between the two ``radii``; over the whole big square where ``full``."""
+    big, small = _boxes(a, radii)
+    np.subtract(big, small, out=small)
+    small[full] = big[full]
+    return small
 
 
 def _fill_inf(t):
@@ -308,10 +461,11 @@ def tile_window(plan, spec):
     return Window(C0, R0, C1 - C0, R1 - R0)
 
 
-def read_tile(src, plan, spec):
+def read_tile(src, plan, spec, buffers=None, name="x"):
     """The intensity a tile works on (see :func:`read_intensity`) and the seconds its stages took."""
     clock = StageClock()
-    return read_intensity(src, plan, tile_window(plan, spec), clock), clock.seconds
+    x = read_intensity(src, plan, tile_window(plan, spec), clock, buffers, name, pad_to=plan.block)
+    return x, clock.seconds
 
 
 def process_tile(src, plan, spec, x=None):
@@ -355,7 +509,8 @@ def _process_tile(src, plan, spec, x, clock):
 
     # NaN marks every invalid pixel (nodata, masks, outside the scene); a sum
     # finds out in one cheap pass whether there are any, to skip the masks.
-    clean = bool(np.isfinite(np.sum(x, dtype=np.float64)))
+    # float32: an overflow to inf only sends a clean tile down the exact path below.
+    clean = bool(np.isfinite(np.sum(x)))
     if clean:
         core_valid = h * w
         valid = None
@@ -424,7 +579,9 @@ def _process_tile(src, plan, spec, x, clock):
 
     # Cheap, conservative pass over every pixel (against the lower, growing threshold);
     # exact tests for the few that pass.
-    cand = x.reshape(nby, B, nbx, B) > tlo.astype(np.float32)[:, None, :, None]
+    # The block threshold repeated along each row of blocks: a broadcast over whole image rows
+    # compares twice as fast as one over B-pixel runs.
+    cand = x.reshape(nby, B, W) > np.repeat(tlo.astype(np.float32), B, axis=1)[:, None, :]
     rr, cc = np.divmod(np.flatnonzero(cand.reshape(H, W)), W)
     del cand
     vals = x[rr, cc]
