@@ -77,7 +77,10 @@ _SIDELOBE_DB = 10.0  # a side lobe is at least this much weaker than its scatter
 _SIDELOBE_CAP_PX = 40  # side lobes reach at most this many resolution cells
 _LAND_DB = {"sar": 7.0, "optical": 3.0}  # image land: this much brighter than open water
 _LAND_SMOOTH_M = 75.0  # image land: low-pass radius
-_GDAL_CACHE_MB = 128  # GDAL block cache while detecting (MB)
+# GDAL while detecting: a small block cache (MB), and windows of uncompressed strips read straight
+# from the file (GTIFF_DIRECT_IO) -- through the cache, a GRD's full-width strips would be read
+# whole once for every tile across them.
+_GDAL_OPTIONS = {"GDAL_CACHEMAX": 128, "GTIFF_DIRECT_IO": "YES"}
 _PFA_GROW_RATIO = 1e3  # hysteresis: pixels this much likelier in clutter may grow an object...
 _PFA_GROW = 1e-3  # ...but no likelier than this
 _LAND_OPENING_M = 300.0  # image land: narrower than twice this is not land (ships, lobes, wakes)
@@ -290,7 +293,7 @@ def detect(
     clock.lap("open product")
     # GDAL's block cache defaults to 5 % of RAM and would grow with the scene;
     # tiles are read once (halos aside), so a small cache keeps memory flat.
-    with rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB), _LandOracle(use_landmask) as oracle:
+    with rasterio.Env(**_GDAL_OPTIONS), _LandOracle(use_landmask) as oracle:
         return _detect(
             path, band=band, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
             min_length_m=min_length_m, max_length_m=max_length_m, link_m=link_m, land=land,
@@ -394,7 +397,7 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
         # the GIL) the next tile while this one is processed, so reading is mostly hidden.
         with open_dataset(raster) as src, open_dataset(raster) as ahead_src, ThreadPoolExecutor(1) as ahead:
             # Two tile arrays, taking turns: one searched while the other is read into.
-            buffers = Buffers()
+            buffers, scratch = Buffers(), Buffers()  # the read-ahead thread's, this thread's
             pending = ahead.submit(read_tile, ahead_src, plan, specs[0], buffers, "x0")
             for i, spec in enumerate(specs):
                 x, read_seconds = pending.result()
@@ -402,7 +405,7 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
                 ahead_clock.add(read_seconds)
                 if i + 1 < total:
                     pending = ahead.submit(read_tile, ahead_src, plan, specs[i + 1], buffers, f"x{(i + 1) % 2}")
-                parts.append(process_tile(src, plan, spec, x))
+                parts.append(process_tile(src, plan, spec, x, scratch))
                 del x
                 clock.restart()  # charged by the tile's own clock
                 if progress is not None:
@@ -528,11 +531,12 @@ def _run_tile(plan, spec):
     src = _WORKER_SRC.get(plan.path)
     if src is None:
         if not _WORKER_SRC:
-            env = rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB)
+            env = rasterio.Env(**_GDAL_OPTIONS)
             env.__enter__()  # for the life of this worker process
             _WORKER_SRC["_env"] = env
         src = _WORKER_SRC[plan.path] = open_dataset(plan.path)  # plan.path: the raster GDAL reads
-    return process_tile(src, plan, spec)
+        _WORKER_SRC["_buffers"] = Buffers()
+    return process_tile(src, plan, spec, buffers=_WORKER_SRC["_buffers"])
 
 
 def _check_params(kind, pfa, guard_m, background_m, min_length_m, max_length_m, tile, workers, link_m):
