@@ -525,40 +525,28 @@ def _process_tile(src, plan, spec, x, clock, buffers):
     H, W = x.shape
     nby, nbx = H // B, W // B
 
-    # NaN marks every invalid pixel (nodata, masks, outside the scene); a sum
-    # finds out in one cheap pass whether there are any, to skip the masks.
-    # float32: an overflow to inf only sends a clean tile down the exact path below.
-    clean = bool(np.isfinite(np.sum(x)))
-    if clean:
-        core_valid = h * w
-        valid = None
-    else:
-        valid = np.isfinite(x)
-        core_valid = int(np.count_nonzero(valid[r0 - R0:r0 - R0 + h, c0 - C0:c0 - C0 + w]))
-    burnt_blocks = None
-    if plan.polygons:
-        import shapely
-
-        wt = rasterio.Affine.translation(C0, R0)
-        burnt = rasterize_polygons(shapely.from_wkb(plan.polygons), wt, x.shape)
-        if burnt.any():
-            valid = ~burnt if valid is None else valid & ~burnt
-            burnt_blocks = burnt.reshape(nby, B, nbx, B).any(axis=(1, 3))
-        del burnt
-    quay = _quays(src, plan, win, x) if plan.kind == "optical" else None
-    if quay is not None:
-        valid = ~quay if valid is None else valid & ~quay
-    if valid is not None:
-        np.copyto(x, 0.0, where=~valid)  # x is now "value where water, 0 elsewhere"
-    clock.lap("valid mask, polygons")
+    # Image land: pixels this bright count towards it. Optical scenes with a water mask need no
+    # land from brightness blocks (they would hide the berths).
     level = None
-    # Optical scenes with a water mask need no land from brightness blocks (they would hide the berths).
-    if plan.image_land and np.isfinite(plan.water_level) and quay is None:
+    if plan.image_land and np.isfinite(plan.water_level) and plan.kind != "optical":
         # Half the land contrast (in dB) per pixel: land pixels clear it despite speckle.
         level = np.float32(plan.water_level * 10 ** (plan.land_db / 20.0))
-    s1, s2, n, nb = block_sums(x, B, valid, level, scratch=buffers.get("mask", x.shape, bool))
+    scratch = buffers.get("mask", x.shape, bool)
+    sums = None
+    if not plan.polygons and plan.kind != "optical":
+        # NaN marks every invalid pixel (nodata, masks, outside the scene) and makes its block's
+        # sum NaN: the block sums say in the same pass whether the masks below are needed.
+        sums = block_sums(x, B, None, level, scratch)
+        if np.isfinite(sums[0]).all():
+            valid, core_valid, burnt_blocks, quay = None, h * w, None, None
+        else:
+            sums = None
+    if sums is None:
+        valid, core_valid, burnt_blocks, quay, level = _masks(src, plan, win, spec, x, level)
+        sums = block_sums(x, B, valid, level, scratch)
+    s1, s2, n, nb = sums
     n_valid_blocks = n.copy()
-    clock.lap("block sums")
+    clock.lap("valid mask, block sums")
 
     land = np.zeros((nby, nbx), dtype=bool)
     land_blocks = plan.land_blocks() if callable(plan.land_blocks) else plan.land_blocks
@@ -671,6 +659,47 @@ def _process_tile(src, plan, spec, x, clock, buffers):
     out["n_valid"] = core_valid
     out["n_searched"] = searched
     return out
+
+
+def _masks(src, plan, win, spec, x, level):
+    """Valid pixels of a tile with invalid ones, polygons or quays; x zeroed outside them.
+
+    Returns ``(valid, core_valid, burnt_blocks, quay, level)``: the valid
+    mask (None: all valid), the valid pixels in the core, the blocks the
+    polygons burn (or None), the optical quay mask (or None) and the image
+    land level (None for optical scenes with a water mask).
+    """
+    r0, c0, h, w = spec
+    R0, C0 = int(win.row_off), int(win.col_off)
+    B = plan.block
+    nby, nbx = x.shape[0] // B, x.shape[1] // B
+    # A sum finds out in one cheap pass whether there are any invalid pixels, to skip the masks.
+    # float32: an overflow to inf only sends a clean tile down the exact path below.
+    clean = bool(np.isfinite(np.sum(x)))
+    if clean:
+        core_valid = h * w
+        valid = None
+    else:
+        valid = np.isfinite(x)
+        core_valid = int(np.count_nonzero(valid[r0 - R0:r0 - R0 + h, c0 - C0:c0 - C0 + w]))
+    burnt_blocks = None
+    if plan.polygons:
+        import shapely
+
+        wt = rasterio.Affine.translation(C0, R0)
+        burnt = rasterize_polygons(shapely.from_wkb(plan.polygons), wt, x.shape)
+        if burnt.any():
+            valid = ~burnt if valid is None else valid & ~burnt
+            burnt_blocks = burnt.reshape(nby, B, nbx, B).any(axis=(1, 3))
+        del burnt
+    quay = _quays(src, plan, win, x) if plan.kind == "optical" else None
+    if quay is not None:
+        valid = ~quay if valid is None else valid & ~quay
+    if valid is not None:
+        np.copyto(x, 0.0, where=~valid)  # x is now "value where water, 0 elsewhere"
+    if plan.image_land and np.isfinite(plan.water_level) and quay is None:
+        level = np.float32(plan.water_level * 10 ** (plan.land_db / 20.0))
+    return valid, core_valid, burnt_blocks, quay, level
 
 
 def _quays(src, plan, win, x):
