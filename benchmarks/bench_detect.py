@@ -23,8 +23,12 @@ whose measurement is a 25,000 x 16,700 uint16 amplitude TIFF (stripped,
 uncompressed, as ESA writes it) georeferenced by GCPs only, with a
 sigmaNought calibration LUT, so detect runs its whole input stage
 (calibration to sigma0 per pixel, the GCP transformer, the zero border as
-fill) in the product's own grid: seconds, Mpx/s, x read, and its peak RSS
-in a fresh process (``--quick``: 2,500 x 1,670). Peak RSS is measured per scene size in a fresh
+fill) in the product's own grid: seconds, Mpx/s, x read, a "where the time
+goes" table of detect's own stages (``attrs["stage_seconds"]``: reading,
+calibration to sigma0, block sums, land mask, CFAR background statistics,
+thresholding, labelling, objects, georeferencing, classification), and its
+peak RSS in a fresh process (``--quick``: 2,500 x 1,670; ``--grd-only``:
+this product alone). Peak RSS is measured per scene size in a fresh
 subprocess (its VmHWM), so each figure is that size's own peak (target
 < 1 GB); the last column is the largest peak among that subprocess's own
 children (tile workers; an upper bound, as a child's ``ru_maxrss`` starts
