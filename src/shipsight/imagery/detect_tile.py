@@ -228,10 +228,11 @@ def _equal(raw, nd):
     """
     if nd is None or np.isnan(nd):
         return None
+    nd = np.float32(nd)  # what the values are compared with, as before any conversion
     if raw.dtype.kind == "f":
-        return raw == np.float32(nd)
-    info = np.iinfo(raw.dtype)
-    if float(nd) != int(nd) or not (info.min <= nd <= info.max):
+        return raw == nd
+    info = np.iinfo(raw.dtype)  # 8 and 16 bits: every value is exact in float32
+    if not np.isfinite(nd) or nd != np.floor(nd) or not (info.min <= nd <= info.max):
         return None
     return raw == raw.dtype.type(nd)
 
