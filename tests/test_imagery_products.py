@@ -496,3 +496,38 @@ def test_s2_l1c_safe_and_band_file(tmp_path, run):
         assert p.radiometry.apply(x)[0, 0] == pytest.approx(0.015)
     out = run.json("scenes", "add", safe)
     assert out["id"] == safe.name[:-5] and out["acquired"].startswith("2023-10-05T02:16:01")
+
+
+def test_s1_tile_read_is_sigma0_at_every_pixel_nan_on_fill_and_padding(grd):
+    """detect's tile read (stored uint16, calibrated by chunks of rows into reused padded arrays) is DN^2/A^2."""
+    from types import SimpleNamespace
+
+    from rasterio.windows import Window
+
+    from shipsight.imagery.detect_tile import Buffers, read_intensity
+
+    safe, meas, _ = grd
+    product = open_product(safe)
+    lut = _hand_sigma0_lut(safe)
+    plan = SimpleNamespace(bands=[1], nodata=[product.fill], use_mask_band=False, radiometry=product.radiometry)
+    buffers = Buffers()
+    rng = np.random.default_rng(3)
+    with rasterio.open(meas) as ds:
+        for win in (Window(0, 37, ds.width - 3, ds.height - 40), Window(11, 5, 120, 90)):  # second: a reused buffer
+            dn = ds.read(1, window=win).astype(np.float64)
+            x = read_intensity(ds, plan, win, buffers=buffers, pad_to=7)
+            h, w = dn.shape
+            assert x.dtype == np.float32 and x.shape == (-(-h // 7) * 7, -(-w // 7) * 7)
+            assert np.isnan(x[h:]).all() and np.isnan(x[:h, w:]).all()
+            core = x[:h, :w]
+            assert np.array_equal(np.isnan(core), dn == 0)  # the DN-0 border is fill, nothing else
+            for r, c in zip(rng.integers(0, h, 40), rng.integers(0, w, 40)):
+                if dn[r, c] == 0:
+                    continue
+                a = _hand_a(lut, float(r + win.row_off), float(c + win.col_off))
+                assert core[r, c] == pytest.approx(dn[r, c] ** 2 / a ** 2, rel=1e-4)
+            # The same as calibrating a float32 copy of the window in place, as any other raster is.
+            ref = dn.astype(np.float32)
+            product.radiometry.apply(ref, int(win.row_off), int(win.col_off))
+            ref[dn == 0] = np.nan
+            np.testing.assert_allclose(core, ref, rtol=1e-6)

@@ -59,7 +59,7 @@ import rasterio
 from rasterio.windows import Window
 
 from shipsight.errors import InputError
-from shipsight.imagery.detect_tile import CLIP_SIGMA, TilePlan, process_tile, read_intensity, read_tile
+from shipsight.imagery.detect_tile import CLIP_SIGMA, Buffers, StageClock, TilePlan, process_tile, read_intensity, read_tile
 from shipsight.imagery.landmask import gshhg_cells, land_block_grid, on_land, read_mask_polygons
 from shipsight.imagery.objects import RAY_M, RAY_MIN_PX
 from shipsight.imagery.products.dataset import open_dataset
@@ -77,7 +77,10 @@ _SIDELOBE_DB = 10.0  # a side lobe is at least this much weaker than its scatter
 _SIDELOBE_CAP_PX = 40  # side lobes reach at most this many resolution cells
 _LAND_DB = {"sar": 7.0, "optical": 3.0}  # image land: this much brighter than open water
 _LAND_SMOOTH_M = 75.0  # image land: low-pass radius
-_GDAL_CACHE_MB = 128  # GDAL block cache while detecting (MB)
+# GDAL while detecting: a small block cache (MB), and windows of uncompressed strips read straight
+# from the file (GTIFF_DIRECT_IO) -- through the cache, a GRD's full-width strips would be read
+# whole once for every tile across them.
+_GDAL_OPTIONS = {"GDAL_CACHEMAX": 128, "GTIFF_DIRECT_IO": "YES"}
 _PFA_GROW_RATIO = 1e3  # hysteresis: pixels this much likelier in clutter may grow an object...
 _PFA_GROW = 1e-3  # ...but no likelier than this
 _LAND_OPENING_M = 300.0  # image land: narrower than twice this is not land (ships, lobes, wakes)
@@ -253,8 +256,13 @@ def detect(
         ground pixel size, the parameters used, ``notes`` (what was
         inferred), ``warnings`` (a search that covered little of the valid
         area, or found nothing in a scene larger than the background
-        window), the side-lobe axes found and ``suppressed`` (counts by
-        reason: nothing is dropped unsaid).
+        window), the side-lobe axes found, ``suppressed`` (counts by
+        reason: nothing is dropped unsaid) and ``stage_seconds``, wall
+        seconds per stage: ``main`` (this process's own steps), ``tiles``
+        (the per-tile steps, summed over tiles; CPU seconds summed over
+        processes when ``workers > 1``) and ``read_ahead`` (reading and
+        calibrating the next tile in a thread while one is searched, with
+        one worker).
 
     Raises
     ------
@@ -275,21 +283,23 @@ def detect(
     from shipsight.imagery.products import open_product
     from shipsight.imagery.radiometry import check_units
 
+    clock = StageClock()
     path = os.fspath(path)
     _check_params(kind, pfa, guard_m, background_m, min_length_m, max_length_m, tile, workers, link_m)
     units = check_units(units)
     _check_classes(min_confidence, structure_radius_m, ambiguity_m, azimuth_deg, axes_deg)
     if product is None:
         product = open_product(path, polarisation=polarisation, height_m=height_m, denoise=denoise)
+    clock.lap("open product")
     # GDAL's block cache defaults to 5 % of RAM and would grow with the scene;
     # tiles are read once (halos aside), so a small cache keeps memory flat.
-    with rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB), _LandOracle(use_landmask) as oracle:
+    with rasterio.Env(**_GDAL_OPTIONS), _LandOracle(use_landmask) as oracle:
         return _detect(
             path, band=band, kind=kind, pfa=pfa, guard_m=guard_m, background_m=background_m,
             min_length_m=min_length_m, max_length_m=max_length_m, link_m=link_m, land=land,
             mask_geoms=mask_geoms, harbours=harbours, oracle=oracle, water_from_image=water_from_image,
             tile=tile, workers=workers, progress=progress, units=units, offset=offset, scale=scale,
-            product=product,
+            product=product, clock=clock,
             classes=dict(structures=structures, structure_radius_m=structure_radius_m,
                          min_confidence=min_confidence, ambiguity_m=ambiguity_m, azimuth_deg=azimuth_deg,
                          axes_deg=axes_deg, keep_suppressed=keep_suppressed),
@@ -366,7 +376,7 @@ class _Later:
 
 def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_length_m, link_m,
             land, mask_geoms, harbours, oracle, water_from_image, tile, workers, progress, units, offset, scale,
-            product, classes):
+            product, classes, clock):
     import geopandas as gpd
     import shapely
 
@@ -376,21 +386,28 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
         mask_geoms=mask_geoms, harbours=harbours, oracle=oracle, water_from_image=water_from_image,
         tile=tile, units=units, offset=offset, scale=scale, product=product,
     )
+    clock.lap("plan (units, sample statistics, GSHHG grid)")
     raster = plan.path
     use_landmask = oracle.enabled
     parts = []
     total = len(specs)
+    ahead_clock = StageClock()
     if workers == 1 or total == 1:
         # Read ahead: a thread with a dataset of its own reads (and decompresses, outside
         # the GIL) the next tile while this one is processed, so reading is mostly hidden.
         with open_dataset(raster) as src, open_dataset(raster) as ahead_src, ThreadPoolExecutor(1) as ahead:
-            pending = ahead.submit(read_tile, ahead_src, plan, specs[0])
+            # Two tile arrays, taking turns: one searched while the other is read into.
+            buffers, scratch = Buffers(), Buffers()  # the read-ahead thread's, this thread's
+            pending = ahead.submit(read_tile, ahead_src, plan, specs[0], buffers, "x0")
             for i, spec in enumerate(specs):
-                x = pending.result()
+                x, read_seconds = pending.result()
+                clock.lap("waiting for the read-ahead")
+                ahead_clock.add(read_seconds)
                 if i + 1 < total:
-                    pending = ahead.submit(read_tile, ahead_src, plan, specs[i + 1])
-                parts.append(process_tile(src, plan, spec, x))
+                    pending = ahead.submit(read_tile, ahead_src, plan, specs[i + 1], buffers, f"x{(i + 1) % 2}")
+                parts.append(process_tile(src, plan, spec, x, scratch))
                 del x
+                clock.restart()  # charged by the tile's own clock
                 if progress is not None:
                     progress(i + 1, total)
     else:
@@ -404,12 +421,17 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
                 if progress is not None:
                     progress(i + 1, total)
             parts = [f.result() for f in futures]
+        clock.lap("tiles in worker processes (wall)")
 
     n_valid = sum(p["n_valid"] for p in parts)
     if n_valid == 0:
         raise InputError("the raster holds no valid pixels (all nodata or NaN)", where=path)
     n_searched = sum(p["n_searched"] for p in parts)
-    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k not in ("n_valid", "n_searched")}
+    tiles = StageClock()
+    for p in parts:
+        tiles.add(p["seconds"])
+    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]
+            if k not in ("n_valid", "n_searched", "seconds")}
 
     # Georeference the centroids (through the product's own georeferencing: geotransform, GCPs
     # or RPCs) and drop anything that is on land after all. Polygons are in pixel space.
@@ -428,8 +450,10 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
 
     cols = {k: v[keep] for k, v in cols.items()}
     lon, lat = lon[keep], lat[keep]
+    clock.lap("georeferencing detections (GCPs...), land check")
     peak, mean, bg = cols["peak"], cols["sum"] / np.maximum(cols["n"], 1), cols["background"]
     labels = _classify(cols, mean, lon, lat, plan, px_m, classes)
+    clock.lap("classification (structures, lobes, confidence)")
     with np.errstate(divide="ignore", invalid="ignore"):
         score = 10.0 * np.log10(mean / bg)  # object over clutter, dB (linear units here)
         if plan.is_db:
@@ -468,6 +492,11 @@ def _detect(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_l
         axes_deg=labels["axes"], axes_source=labels["axes_source"], min_confidence=labels["min_confidence"],
         suppressed={str(r): int(c) for r, c in zip(reasons, counts)}, dropped_on_land=int((~keep).sum()),
     )
+    clock.lap("output frame, warnings")
+    # Where the time went: the main thread's stages, the tiles' own (CPU seconds summed over
+    # workers when workers > 1) and, with one worker, the read-ahead thread's (hidden behind the rest).
+    gdf.attrs["stage_seconds"] = {"main": dict(clock.seconds), "tiles": tiles.seconds,
+                                  "read_ahead": ahead_clock.seconds}
     return gdf
 
 
@@ -502,11 +531,12 @@ def _run_tile(plan, spec):
     src = _WORKER_SRC.get(plan.path)
     if src is None:
         if not _WORKER_SRC:
-            env = rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB)
+            env = rasterio.Env(**_GDAL_OPTIONS)
             env.__enter__()  # for the life of this worker process
             _WORKER_SRC["_env"] = env
         src = _WORKER_SRC[plan.path] = open_dataset(plan.path)  # plan.path: the raster GDAL reads
-    return process_tile(src, plan, spec)
+        _WORKER_SRC["_buffers"] = Buffers()
+    return process_tile(src, plan, spec, buffers=_WORKER_SRC["_buffers"])
 
 
 def _check_params(kind, pfa, guard_m, background_m, min_length_m, max_length_m, tile, workers, link_m):
@@ -678,7 +708,7 @@ def _plan(path, *, band, kind, pfa, guard_m, background_m, min_length_m, max_len
         facts["notes"].append(
             f"scene {scene_w_m:.0f} x {scene_h_m:.0f} m is smaller than the {background_m:g} m background window: "
             f"clutter measured over the whole scene, sigma-clipped at {CLIP_SIGMA:g} sigma")
-    grid = np.log(np.geomspace(0.5, 50.0, 400))
+    grid = np.log(np.geomspace(0.5, 50.0, 400))  # evenly spaced: detect_tile._interp_tables relies on it
     probe.enl_table = (grid, gammainccinv(np.exp(grid), pfa) / np.exp(grid))
     probe.t_gauss = float(-ndtri(pfa))
     pfa_grow = min(_PFA_GROW, max(pfa, 1e-12) * _PFA_GROW_RATIO)

@@ -200,6 +200,8 @@ def image_land_blocks(block_bright, block_n, *, smooth, opening, min_fraction=0.
     den = ndimage.uniform_filter(np.asarray(block_n, dtype=np.float64), size, mode="constant")
     with np.errstate(invalid="ignore", divide="ignore"):
         bright = (num / den) >= min_fraction
+    if not bright.any():  # open water: nothing to open or dilate
+        return bright
     if opening > 0:
         yy, xx = np.mgrid[-opening:opening + 1, -opening:opening + 1]
         disc = (yy**2 + xx**2) <= opening**2 + 0.5

@@ -46,7 +46,7 @@ SAR_UNITS = ("intensity", "amplitude", "db")
 _GAMMA_SKEW_PER_CV = 2.0
 _UNCERTAIN = 0.35  # |ln(observed / gamma ratio)| beyond which the best hypothesis is only a guess
 _MIN_BLOCKS = 12
-_LUT_ROWS = 256
+_LUT_PX = 1 << 18  # calibration: pixels per chunk of rows
 
 _OPTICAL_WORDS = ("SENTINEL-2", "SENTINEL2", "LANDSAT", "WORLDVIEW", "WV0", "WV1", "GEOEYE", "QUICKBIRD",
                   "PLEIADES", "PLANETSCOPE", "SKYSAT", "SPOT", "SUPERDOVE", "DOVE", "MSI", "OLI", "GAOFEN")
@@ -256,12 +256,24 @@ class Radiometry:
     def is_db(self):
         return self.units == "db"
 
-    def apply(self, x, row_off=0, col_off=0):
+    def apply(self, x, row_off=0, col_off=0, source=None):
         """Turn raw float32 values ``x`` (a window at ``row_off, col_off``) into linear intensity, in place.
+
+        ``source``: the raw values in their stored type (``x``'s shape), read
+        instead of ``x``'s own; ``x`` is then only the float32 output, and the
+        conversion is made in the same pass as the first arithmetic.
 
         >>> Radiometry("sar", "amplitude").apply(np.array([[3.0]], dtype=np.float32)).tolist()
         [[9.0]]
+        >>> Radiometry("sar", "amplitude").apply(np.empty((1, 1), np.float32), source=np.array([[3]], np.uint16)).tolist()
+        [[9.0]]
         """
+        calibrate = self.kind == "sar" and self.units != "db" and self.calibration is not None
+        # Amplitude DN calibrated without noise removal: sigma0 = (DN / A)^2, a division and a square.
+        divide_first = self.units == "amplitude" and calibrate and self.noise is None
+        if source is not None and not divide_first:
+            np.copyto(x, source)
+            source = None
         if self.kind != "sar":
             if self.offset:
                 x += np.float32(self.offset)
@@ -272,21 +284,31 @@ class Radiometry:
             np.multiply(x, np.float32(math.log(10.0) / 10.0), out=x)
             np.exp(x, out=x)
             return x
-        if self.units == "amplitude":
+        if self.units == "amplitude" and not divide_first:
             np.multiply(x, x, out=x)
-        if self.noise is not None or self.calibration is not None:
+        if self.noise is not None or calibrate:
             cols = np.arange(col_off, col_off + x.shape[1], dtype=np.float64)
-            # A few hundred rows at a time: the LUTs at full resolution never exist for a whole tile.
-            for r0 in range(0, x.shape[0], _LUT_ROWS):
-                part = x[r0:r0 + _LUT_ROWS]
+            along = self.calibration.columns(cols) if calibrate else None
+            # Chunks of rows of about a megabyte: the LUT at full resolution never exists for a whole
+            # tile, and each chunk stays in cache across the few passes made over it.
+            step = max(8, _LUT_PX // max(x.shape[1], 1))
+            buf = np.empty((min(step, x.shape[0]), x.shape[1]), dtype=np.float32)
+            for r0 in range(0, x.shape[0], step):
+                part = x[r0:r0 + step]
                 rows = np.arange(row_off + r0, row_off + r0 + part.shape[0], dtype=np.float64)
                 if self.noise is not None:
                     part -= self.noise.at(rows, cols)
                     np.maximum(part, 0, out=part)
-                if self.calibration is not None:
-                    a = self.calibration.at(rows, cols)
-                    np.multiply(a, a, out=a)
-                    part /= a
+                if calibrate:
+                    a = self.calibration.at(rows, cols, along=along, out=buf[:part.shape[0]])
+                    if divide_first:
+                        if source is not None:  # a same-type divide after a cast: twice a mixed-type one's speed
+                            np.copyto(part, source[r0:r0 + step])
+                        part /= a
+                        np.multiply(part, part, out=part)
+                    else:
+                        np.multiply(a, a, out=a)
+                        part /= a
         return x
 
     def describe(self):

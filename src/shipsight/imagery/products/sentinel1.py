@@ -65,20 +65,39 @@ class Lut:
     pixels: np.ndarray  # (n,) shared by every line, or (len(lines), n): each vector its own
     values: np.ndarray  # (len(lines), n)
 
-    def at(self, rows, cols):
-        """float32 values at pixel-index rows x cols (a 2-D grid)."""
-        rows = np.asarray(rows, dtype=np.float64)
+    def columns(self, cols):
+        """Every LUT line interpolated at pixel-index ``cols``: float32, ``(len(lines), len(cols))``."""
         cols = np.asarray(cols, dtype=np.float64)
         if self.pixels.ndim == 1:
             c0, c1, tc = _interp_weights(cols, self.pixels)
-            along = self.values[:, c0] * (1.0 - tc) + self.values[:, c1] * tc  # (lines, cols)
+            along = self.values[:, c0] * (1.0 - tc) + self.values[:, c1] * tc
         else:
             along = np.vstack([np.interp(cols, p, v) for p, v in zip(self.pixels, self.values)])
-        along = along.astype(np.float32)
+        return along.astype(np.float32)
+
+    def at(self, rows, cols, *, along=None, out=None):
+        """float32 values at pixel-index rows x cols (a 2-D grid).
+
+        ``along``: :meth:`columns` at ``cols``, when already computed (a
+        window's chunks of rows share it); ``out``: a float32
+        ``(len(rows), len(cols))`` array to write into. Between two LUT
+        lines the value is ``v0 + t (v1 - v0)``: for the rows of one
+        interval that is one outer product and one add over the chunk,
+        never a per-pixel gather.
+        """
+        rows = np.asarray(rows, dtype=np.float64)
+        if along is None:
+            along = self.columns(cols)
+        if out is None:
+            out = np.empty((rows.size, along.shape[1]), dtype=np.float32)
         r0, r1, tr = _interp_weights(rows, self.lines)
-        out = along[r0]
-        out *= (1.0 - tr).astype(np.float32)[:, None]
-        out += along[r1] * tr.astype(np.float32)[:, None]
+        tr = tr.astype(np.float32)
+        # Rows come sorted in practice (a window's lines), so each interval is one run of rows.
+        starts = np.flatnonzero(np.r_[True, r0[1:] != r0[:-1]])
+        for a, b in zip(starts, np.r_[starts[1:], rows.size]):
+            lo, hi = along[r0[a]], along[r1[a]]
+            np.multiply.outer(tr[a:b], hi - lo, out=out[a:b])
+            out[a:b] += lo
         return out
 
 
