@@ -119,9 +119,9 @@ def test_presented_rounds_by_field_name_and_declared_subtrees():
             "scenarios": {"33%": 0.333}, "points": [{"lon": 130.123456789, "score": 12.3456789}]}
     out = presented(data, decimals={"totals": 2})
     assert out == {"lat": 42.245278, "related_lon": 0.0, "distance_m": 59.7, "capacity_t": 4989.21,
-                   "hours_apart": 23.87, "severity": 0.6120415550806544, "latest": 1.23456789, "heading": 25.0,
+                   "hours_apart": 23.87, "severity": 0.612, "latest": 1.23456789, "heading": 25.0,
                    "n": 3, "totals": {"33%": 7982.37, "90%": 258602.4}, "scenarios": {"33%": 0.333},
-                   "points": [{"lon": 130.123457, "score": 12.3456789}]}
+                   "points": [{"lon": 130.123457, "score": 12.346}]}
     assert json.dumps(out["related_lon"]) == "0.0" and isinstance(out["heading"], float)
 
 

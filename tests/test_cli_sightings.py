@@ -385,7 +385,24 @@ def test_refused_input_leaves_no_new_store_behind(tmp_path):
         result = CliRunner().invoke(cli, ["--db", str(db), *command, str(bad)])
         assert result.exit_code == 2 and "Traceback" not in result.output, result.output
         assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"], command
+    # A mistyped --db is not an empty log with nothing to flag.
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "typo.db"), "flag"])
+    assert result.exit_code == 2 and "no store at" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
     db = tmp_path / "kept.db"
     assert CliRunner().invoke(cli, ["--db", str(db), "init"]).exit_code == 0
     assert CliRunner().invoke(cli, ["--db", str(db), "sightings", "import", str(bad)]).exit_code == 2
     assert db.exists()
+
+
+def test_detect_without_save_leaves_no_store_behind(tmp_path):
+    """Detection printed, not saved: nothing goes into the store, so the store it opened is not left behind."""
+    from click.testing import CliRunner
+
+    from conftest import shared
+    from shipsight.cli.main import cli
+
+    crop = shared("imagery/sentinel1/port_la_2021-01-05_db.tif")
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "new.db"), "detect", str(crop), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["ships"] and list(tmp_path.iterdir()) == []

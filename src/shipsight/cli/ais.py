@@ -402,7 +402,7 @@ def behaviour(app, since, until, scheduler, workers, vessel_buckets, encounter_c
     from shipsight.ais.behaviour.run import run_behaviour
 
     params = BehaviourParams(**thresholds)
-    run = run_behaviour(app.store(), app.archive(), analyst=analyst, since=since, until=until, params=params,
+    run = run_behaviour(app.store(create=False), app.archive(), analyst=analyst, since=since, until=until, params=params,
                         scheduler=scheduler, workers=workers, vessel_buckets=vessel_buckets,
                         encounter_chunks=encounter_chunks)
     if as_json:

@@ -56,7 +56,7 @@ def flag(app, since, until, bbox, distance_m, window_h, sts_distance_m, sts_wind
     except InputError:
         archive = None  # no AIS archive here: dark-vessel looks at watch-listed ports only
     with progress_bar("flagging", "steps") as progress:
-        run = run_flags(app.store(), since=since, until=until, bbox=bbox, analyst=analyst, distance_m=distance_m,
+        run = run_flags(app.store(create=False), since=since, until=until, bbox=bbox, analyst=analyst, distance_m=distance_m,
                         window_h=window_h, sts_distance_m=sts_distance_m, sts_window_h=sts_window_h,
                         progress=progress, archive=archive, dark_speed_kn=dark_speed_kn,
                         dark_reach_max_m=dark_reach_max_m, dark_lookback_h=dark_lookback_h)

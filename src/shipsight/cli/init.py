@@ -12,5 +12,5 @@ def init(app):
     Example:
       shipsight --db team.db init
     """
-    store = app.store(create=True)
+    store = app.store(create=True, keep=True)
     click.echo(f"{store.url}: schema version {store.schema_version()}")

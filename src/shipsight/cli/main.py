@@ -165,8 +165,6 @@ class ShipsightGroup(click.Group):
             try:
                 return super().invoke(ctx)
             except ShipsightError as exc:
-                if isinstance(ctx.obj, App):
-                    ctx.obj.discard_fresh_store()
                 raise BadInput(describe(exc)) from None
 
 
@@ -180,26 +178,18 @@ class App:
         self._fresh = False
         self._archive = None
 
-    def store(self, *, create=True):
+    def store(self, *, create=True, keep=False):
+        """The store, opened on first use. A SQLite store this command creates is removed again at the
+        end if nothing went into it (``keep``: ``init``, whose job is the empty store), so that a command
+        that wrote nothing -- refused input, or a detect without --save -- leaves no file behind."""
         if self._store is None:
             from shipsight.store import is_server_url, open_store
 
             fresh = create and not is_server_url(self.db) and not os.path.exists(self.db)
             self._store = open_store(self.db, create=create)
             self._fresh = fresh
+        self._fresh = self._fresh and not keep
         return self._store
-
-    def discard_fresh_store(self):
-        """After refused input: remove the SQLite store this command created, if nothing went into it
-        (every write is audited), so that bad input leaves no file behind."""
-        if self._store is None or not self._fresh:
-            return
-        empty = self._store.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM audit)").fetchone()[0]
-        self.close()
-        if empty:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                with suppress(FileNotFoundError):
-                    os.remove(f"{self.db}{suffix}")
 
     def archive(self, *, create=False):
         """The AIS archive: ``--ais``/SHIPSIGHT_AIS, else beside a SQLite store (``X.db`` -> ``X.ais``)."""
@@ -210,9 +200,19 @@ class App:
         return self._archive
 
     def close(self):
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        if self._store is None:
+            return
+        from shipsight.store.base import TABLES
+
+        conn = self._store.conn if self._fresh else None
+        empty = conn is not None and not any(
+            conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0] for table in TABLES)
+        self._store.close()
+        self._store = None
+        if empty:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with suppress(FileNotFoundError):
+                    os.remove(f"{self.db}{suffix}")
 
 
 @click.group(cls=ShipsightGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -46,12 +46,18 @@ def _plain_converter():
 #: tonnes, barrels and hours to two decimals; 0 makes a whole number (heading, counts, codes).
 DECIMALS = {"sog": 1, "cog": 1, "heading": 0, "nav_status": 0, "msg_type": 0, "positions": 0,
             "gsd_m": 2, "pixel_m": 2, "hours": 2, "hours_apart": 2,
+            # Pixel centres to a hundredth of a pixel; backscatter in dB to a hundredth; scores,
+            # severities and confidences (0-1 or 0-100) to three decimals, past any difference they rank.
+            **dict.fromkeys(["row", "col", "pixel_row", "pixel_col"], 2),
+            **dict.fromkeys(["peak", "mean", "background"], 2),
+            **dict.fromkeys(["score", "severity", "confidence"], 3),
             **dict.fromkeys(["capacity_t", "deadweight", "deadweight_t", "dwt_t", "gross_tonnage"], 2)}
 
 #: The same by what a name ends with or holds: a name with a ``lon``/``lat`` word (``related_lon``,
 #: ``lon0``), metres (``distance_m``, ``area_m2``), barrels (``cap_barrels``).
 _DECIMALS_BY_PATTERN = ((re.compile(r"(?:^|_)(?:lon|lat|longitude|latitude)\d*(?:_|$)"), 6),
-                        (re.compile(r"_m2?$"), 1), (re.compile(r"_(?:bbl|barrels)$"), 2))
+                        (re.compile(r"_m2?$"), 1), (re.compile(r"_(?:bbl|barrels)$"), 2),
+                        (re.compile(r"_deg$"), 3), (re.compile(r"_km2$"), 3))
 
 #: Degrees in a table for people: 1e-5 degree is about a metre of latitude.
 TABLE_DEGREE_DECIMALS = 5
@@ -59,12 +65,12 @@ TABLE_DEGREE_DECIMALS = 5
 
 @functools.cache
 def decimals_of(name):
-    """Decimals a number named ``name`` carries when printed, or None: print it as it is (scores, fractions).
+    """Decimals a number named ``name`` carries when printed, or None: print it as it is (fractions, counts of unknown kind).
 
     >>> decimals_of("lat"), decimals_of("related_lon"), decimals_of("distance_m"), decimals_of("capacity_t")
     (6, 6, 1, 2)
-    >>> decimals_of("latest") is None, decimals_of("severity") is None
-    (True, True)
+    >>> decimals_of("latest") is None, decimals_of("severity")
+    (True, 3)
     """
     if not isinstance(name, str):
         return None
@@ -98,6 +104,8 @@ def table_format(name):
     d = decimals_of(name)
     if d is not None and name.endswith("_m"):
         return f"{{:,.{d}f}}"
+    if name in ("hours", "hours_apart") or name.endswith("_deg"):
+        return "{:.1f}"
     return None
 
 
@@ -134,7 +142,7 @@ def presented(obj, decimals=None):
 
     >>> presented({"lat": 42.24527777777778, "cap": {"33%": 7982.370000000001}, "score": 0.61204155508},
     ...           decimals={"cap": 2})
-    {'lat': 42.245278, 'cap': {'33%': 7982.37}, 'score': 0.61204155508}
+    {'lat': 42.245278, 'cap': {'33%': 7982.37}, 'score': 0.612}
     """
     declared = decimals or {}
 
@@ -169,7 +177,7 @@ def records(df):
 
     >>> import pandas as pd
     >>> records(pd.DataFrame({"lat": [42.24527777777778], "heading": [25.0], "score": [0.123456789]}))
-    [{'lat': 42.245278, 'heading': 25.0, 'score': 0.123456789}]
+    [{'lat': 42.245278, 'heading': 25.0, 'score': 0.123}]
     """
     import pandas as pd
 

@@ -138,10 +138,10 @@ def search(app, name, list_name, limit, as_json):
     its list), or a name as the flag rule compares names: normalised (case,
     punctuation, M/V, NO./Nº, Roman numerals, spacing, Cyrillic and Hangul)
     and fuzzy, over names, aliases and former names. Each hit has the score,
-    level (high >= 90, medium >= 60, the flag rule's bar) and sentence that a
-    sighting with the same value would get in a sanctioned-vessel flag; the
-    search also reaches spellings the flag rule does not (ratio down to 60
-    over every name), and would_flag says "no" for those.
+    level (high >= 90, medium >= 60) and sentence that a sighting with the
+    same value would get in a sanctioned-vessel flag. The search also reaches
+    spellings the flag rule does not (ratio down to 60 over every name);
+    would_flag says whether a sighting with that value would be flagged.
 
     \b
     Example:

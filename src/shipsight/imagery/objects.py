@@ -271,7 +271,7 @@ def estimate_axes(profiles, peak_over_bg, *, exclude=None, min_targets=3):
 
     Bright scatterers draw crosses along the range and azimuth axes: their
     ray profiles peak there. The profiles of objects at least 25 dB over
-    clutter (and not ``exclude``\ d, e.g. touching land, whose rays see the
+    clutter (not in ``exclude``, e.g. touching land, whose rays see the
     land) are folded to 0-180, scaled to their own maximum -- each target
     one vote -- and summed; the best direction is one axis, the best at
     least 45 degrees from it the other.

@@ -363,7 +363,7 @@ def parse_imo(value):
     out = clean_imos([value])
     status = out.status[0]
     if status == "malformed":
-        raise InputError(f"IMO {out.raw[0]!r} is not seven digits; write it as 9179842 or 'IMO 9179842'")
+        raise InputError(f"IMO {out.raw[0]!r} is not seven digits; an IMO number is seven digits, written 1234567 or 'IMO 1234567'")
     if status == "bad-check-digit":
         raise InputError(f"IMO {out.values[0]} fails its check digit; check the number against the ship's record")
     return out.values[0]

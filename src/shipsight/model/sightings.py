@@ -136,7 +136,7 @@ def validate_sightings(raw, *, tz=None, analyst=None, time_format=None, source=N
     # Placeholders (IMO 0, 0000000, MMSI 000000000, a non-ship MMSI...) mean "unknown": stored empty, counted.
     imo = clean_imos(col("imo"))
     bad(imo.status == "malformed", "imo",
-        lambda i: f"IMO {col('imo').iloc[i]!r} is not seven digits; write it as 9179842, or leave it blank")
+        lambda i: f"IMO {col('imo').iloc[i]!r} is not seven digits; an IMO number is seven digits (IMO 1234567), or leave it blank")
     bad(imo.status == "bad-check-digit", "imo", lambda i: f"IMO {imo.values[i]} fails its check digit; check the number")
     out["imo"] = pd.Series(np.where(imo.status == "valid", imo.values, None), index=df.index, dtype=object)
 
