@@ -12,10 +12,23 @@ Example
 >>> match_identities(sightings, entries)                          # doctest: +SKIP
 """
 
-from shipsight.sanctions.match import SCORES, match_identities
-from shipsight.sanctions.names import VESSEL_PREFIXES, name_keys, normalise_name, normalise_names, number_signature
-from shipsight.sanctions.ofac import parse_remarks as parse_ofac_remarks
-from shipsight.sanctions.readers import COLUMNS, FORMATS, bad_imo_count, read_list
+import importlib
+
+# Imported on first use (PEP 562): the store reads the list columns of shipsight.sanctions.records, and
+# every command that opens a store would otherwise pay for the readers and the matcher at start-up.
+_EXPORTS = {"SCORES": "match", "match_identities": "match", "VESSEL_PREFIXES": "names", "name_keys": "names",
+            "normalise_name": "names", "normalise_names": "names", "number_signature": "names",
+            "parse_ofac_remarks": ("ofac", "parse_remarks"), "COLUMNS": "readers", "FORMATS": "readers",
+            "bad_imo_count": "readers", "read_list": "readers"}
+
+
+def __getattr__(name):
+    where = _EXPORTS.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = where if isinstance(where, tuple) else (where, name)
+    return getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+
 
 __all__ = [
     "COLUMNS",
