@@ -101,7 +101,7 @@ def _damaged_inputs():
         ("latin1.csv", latin, "row 8, field VesselName: text that is not UTF-8"),
         ("utf16.csv", text.encode("utf-16"), "UTF-16"),
         ("garbage.csv", np.random.default_rng(1).integers(0, 256, 20_000, dtype=np.uint8).tobytes(), "binary data"),
-        ("empty.csv", b"", "not AIS this reader knows"),
+        ("empty.csv", b"", "is empty: no AIS in it"),
         ("header.csv", (MC_HEADER + "\n").encode(), "a header and no rows"),
         ("cut.nmea.gz", (g := gzip.compress(nmea))[: len(g) // 2], "gzip data is cut short or damaged after line"),
         ("garbage.nmea", b"!AIVDM" + np.random.default_rng(2).integers(0, 256, 5000, dtype=np.uint8).tobytes(),

@@ -206,3 +206,8 @@ def test_ambiguity_from_another_products_annotation_refused(run, tmp_path):
     make_harbour_scene(path, seed=2)  # not where the annotation's product lies
     err = run("detect", path, "--no-landmask", "--ambiguity-from", xml, code=2).stderr.strip().splitlines()
     assert len(err) == 1 and "does not overlap" in err[0] and str(xml) in err[0]
+
+
+def test_unsearched_on_a_store_without_scenes_says_none_is_registered(run):
+    err = run("detect", "--unsearched").stderr
+    assert "none is registered; add one with 'shipsight scenes add IMAGE'" in err and "has been searched" not in err

@@ -167,6 +167,8 @@ def detect_format(path, format="auto"):
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file; check the path", where=str(path))
+    if path.stat().st_size == 0:
+        raise InputError("is empty: no AIS in it (was the download or copy cut short?)", where=str(path))
     refuse_unreadable(path)
     found = sniff(path)
     if format == "auto":

@@ -236,7 +236,9 @@ def _many(app, store, images, scene_id, unsearched, out, overwrite, save, with_a
     ids = ([scene_id] if scene_id else []) + (unsearched_scenes(store) if unsearched else [])
     jobs = scene_jobs(store, images, ids)
     if not jobs:
-        echo_err("no scene to search: every registered scene has been searched" if unsearched else "no scene given")
+        echo_err("no scene given" if not unsearched else
+                 "no scene to search: every registered scene has been searched" if store.scene_ids() else
+                 "no scene to search: none is registered; add one with 'shipsight scenes add IMAGE'")
 
     def report(job, found, saved):
         if not as_json:
