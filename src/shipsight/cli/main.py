@@ -185,10 +185,8 @@ class App:
         if self._store is None:
             from shipsight.store import is_server_url, open_store
 
-            fresh = create and not is_server_url(self.db) and not os.path.exists(self.db)
+            self._fresh = create and not keep and not is_server_url(self.db) and not os.path.exists(self.db)
             self._store = open_store(self.db, create=create)
-            self._fresh = fresh
-        self._fresh = self._fresh and not keep
         return self._store
 
     def archive(self, *, create=False):

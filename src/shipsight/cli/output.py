@@ -201,11 +201,11 @@ def echo_json(obj, *, decimals=None, exact=False):
 
 
 def echo_geojson(gdf):
-    """A FeatureCollection with every field as properties (numbers as :func:`presented` gives them;
+    """A FeatureCollection with every field as properties (numbers as :func:`records` rounds them;
     coordinates as stored)."""
     import shapely
 
-    props = presented(records(gdf))
+    props = records(gdf)
     geoms = [json.loads(g) if g else None for g in shapely.to_geojson(gdf.geometry.values).tolist()] if len(gdf) else []
     click.echo(json.dumps({"type": "FeatureCollection",
                            "features": [{"type": "Feature", "geometry": g, "properties": p} for g, p in zip(geoms, props)]},
